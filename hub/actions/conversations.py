@@ -1,0 +1,70 @@
+"""Conversation actions: route (department), assign, change status, hand over between bot and human, mark read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.context import Hub
+from hub.domain import Conversation, ConversationStatus, Handler, User
+from hub.errors import Invalid, NotFound
+from hub.events import ConversationUpdated
+from hub.permissions import can_work_conversation, is_staff, require
+
+_UNSET: Any = object()
+
+
+async def get_conversation(hub: Hub, conversation_id: str) -> Conversation:
+    conversation = await hub.store.conversations.get(conversation_id)
+    if conversation is None:
+        raise NotFound("no such conversation")
+    return conversation
+
+
+async def update_conversation(
+    hub: Hub,
+    actor: User | None,
+    conversation_id: str,
+    *,
+    status: ConversationStatus | None = None,
+    assignee_id: str | None = _UNSET,
+    department_id: str | None = _UNSET,
+    handler: Handler | None = None,
+) -> Conversation:
+    """Change what is given; `actor` None means the system (bots, automations). Publishes what changed."""
+    conversation = await get_conversation(hub, conversation_id)
+    if actor is not None:
+        require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
+    changes: dict[str, Any] = {}
+    if status is not None and status != conversation.status:
+        changes["status"] = status
+    if assignee_id is not _UNSET and assignee_id != conversation.assignee_id:
+        if assignee_id is not None:
+            assignee = await hub.store.users.get(assignee_id)
+            if assignee is None or not is_staff(assignee):
+                raise Invalid("assignee_id is not an active staff member")
+        changes["assignee_id"] = assignee_id
+    if department_id is not _UNSET and department_id != conversation.department_id:
+        if department_id is not None and await hub.store.departments.get(department_id) is None:
+            raise Invalid("department_id is not a department")
+        changes["department_id"] = department_id
+    if handler is not None and handler != conversation.handler:
+        changes["handler"] = handler
+    if not changes:
+        return conversation
+    updated = await hub.store.conversations.update(conversation_id, {**changes, "updated_at": hub.clock()})
+    if updated is None:
+        raise NotFound("no such conversation")
+    diff = {key: (getattr(conversation, key), getattr(updated, key)) for key in changes}
+    await hub.bus.publish(ConversationUpdated(updated, diff, actor.id if actor else None))
+    return updated
+
+
+async def mark_read(hub: Hub, actor: User, conversation_id: str) -> Conversation:
+    conversation = await get_conversation(hub, conversation_id)
+    require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
+    if conversation.unread == 0:
+        return conversation
+    updated = await hub.store.conversations.update(conversation_id, {"unread": 0})
+    assert updated is not None
+    await hub.bus.publish(ConversationUpdated(updated, {"unread": (conversation.unread, 0)}, actor.id))
+    return updated

@@ -1,0 +1,180 @@
+"""Inbound path: InboundMessage -> client -> conversation -> timeline entry -> events.
+
+Idempotent (the timeline's unique dedupe key), race-safe without transactions (unique identities and
+conversation keys decide who wins; losers adopt the winner's records).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from hub.context import Hub
+from hub.domain import (
+    Author,
+    AuthorType,
+    Client,
+    Conversation,
+    Direction,
+    Identity,
+    MergeSuggestion,
+    TimelineEntry,
+    dedupe_key,
+    truncate_ms,
+)
+from hub.events import (
+    ClientCreated,
+    ClientUpdated,
+    ConversationCreated,
+    ConversationUpdated,
+    EntryAdded,
+    Event,
+    MergeSuggested,
+)
+from hub.inbound import InboundMessage
+from hub.text import preview, sanitize_html
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    entry: TimelineEntry
+    duplicate: bool
+    conversation: Conversation | None = None
+    client_created: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    client_id: str
+    created: bool
+    events: tuple[Event, ...]
+
+
+async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
+    store = hub.store
+    key = dedupe_key(message.channel, message.provider_message_id)
+    existing = await store.timeline.get_by_dedupe_key(key)
+    if existing is not None:
+        return IngestResult(entry=existing, duplicate=True)
+
+    resolution = await resolve_client(hub, message.identities, message.display_name)
+    conversation, conv_created = await store.conversations.get_or_create(
+        Conversation(
+            client_id=resolution.client_id,
+            channel=message.channel,
+            thread_key=message.thread_key,
+            subject=message.subject[:300],
+            handler=hub.initial_handler(message.channel),
+        )
+    )
+    entry = TimelineEntry(
+        client_id=resolution.client_id,
+        conversation_id=conversation.id,
+        kind=message.kind,
+        direction=Direction.inbound,
+        channel=message.channel,
+        author=Author(type=AuthorType.client, id=resolution.client_id, name=message.display_name),
+        text=message.text,
+        html=sanitize_html(message.html),
+        attachments=list(message.attachments),
+        provider_id=message.provider_message_id,
+        dedupe_key=key,
+        occurred_at=truncate_ms(message.occurred_at),
+        created_at=hub.clock(),
+        meta=dict(message.raw),
+    )
+    if not await store.timeline.insert(entry):
+        # a concurrent delivery of the same message won the unique key
+        winner = await store.timeline.get_by_dedupe_key(key)
+        if winner is not None:
+            return IngestResult(entry=winner, duplicate=True)
+        raise RuntimeError(f"timeline refused {key} but has no entry for it")
+
+    touched = await store.conversations.touch(
+        conversation.id,
+        at=entry.occurred_at,
+        preview=preview(entry.text or _attachment_preview(entry)),
+        inbound=True,
+        reopen=True,
+    )
+    after = touched or conversation
+
+    for event in resolution.events:
+        await hub.bus.publish(event)
+    if conv_created:
+        await hub.bus.publish(ConversationCreated(after))
+    elif after.status != conversation.status:
+        await hub.bus.publish(ConversationUpdated(after, {"status": (conversation.status, after.status)}))
+    await hub.bus.publish(EntryAdded(entry, after))
+    return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)
+
+
+def _attachment_preview(entry: TimelineEntry) -> str:
+    if entry.attachments:
+        return "📎 " + ", ".join(a.name or a.content_type for a in entry.attachments)
+    return ""
+
+
+async def resolve_client(hub: Hub, identities: tuple[Identity, ...], display_name: str = "") -> Resolution:
+    """The client these identities belong to, creating it when none is known.
+
+    Identities are in order of specificity: the first known one decides the client. Unknown identities are
+    attached to it; identities owned by another client become a merge suggestion, never a silent merge.
+    """
+    store = hub.store
+    for _attempt in range(3):
+        owners = await store.identities.owners(identities)
+        if owners:
+            return await _attach_to_known(hub, identities, owners)
+        client = Client(name=display_name.strip()[:200], identities=list(identities))
+        await store.clients.create(client)
+        primary = identities[0]
+        owner = await store.identities.claim(primary, client.id)
+        if owner != client.id:
+            # another inbound from the same new sender won the race: drop ours, adopt theirs
+            await store.clients.delete(client.id)
+            continue
+        events: list[Event] = [ClientCreated(client)]
+        for identity in identities[1:]:
+            other = await store.identities.claim(identity, client.id)
+            if other != client.id:
+                suggestion = await _suggest_merge(hub, client.id, other, identity)
+                if suggestion:
+                    events.append(suggestion)
+        return Resolution(client.id, True, tuple(events))
+    raise RuntimeError("could not resolve the sender after 3 attempts")
+
+
+async def _attach_to_known(hub: Hub, identities: tuple[Identity, ...], owners: dict[Identity, str]) -> Resolution:
+    store = hub.store
+    client_id = next(owners[i] for i in identities if i in owners)
+    events: list[Event] = []
+    for identity in identities:
+        owner = owners.get(identity)
+        if owner is None:
+            owner = await store.identities.claim(identity, client_id)
+            if owner == client_id:
+                updated = await store.clients.add_identity(client_id, identity)
+                if updated is not None:
+                    events.append(ClientUpdated(updated, ("identities",)))
+                continue
+        if owner != client_id:
+            suggestion = await _suggest_merge(hub, client_id, owner, identity)
+            if suggestion:
+                events.append(suggestion)
+    return Resolution(client_id, False, tuple(events))
+
+
+async def _suggest_merge(hub: Hub, client_id: str, other_id: str, identity: Identity) -> MergeSuggested | None:
+    suggestion = MergeSuggestion(
+        client_ids=tuple(sorted((client_id, other_id))),  # type: ignore[arg-type]
+        identity=identity,
+        reason=f"one message came from {identity.key}, which belongs to the other client",
+    )
+    if await hub.store.merges.suggest(suggestion):
+        log.info("merge suggested for clients %s and %s (%s)", client_id, other_id, identity.key)
+        return MergeSuggested(suggestion)
+    return None
+

@@ -1,0 +1,160 @@
+"""Outgoing messages and internal notes."""
+
+from __future__ import annotations
+
+from hub.actions.conversations import get_conversation
+from hub.context import Hub
+from hub.domain import (
+    Attachment,
+    Author,
+    AuthorType,
+    Client,
+    Conversation,
+    Delivery,
+    Direction,
+    EntryKind,
+    Role,
+    TimelineEntry,
+    User,
+)
+from hub.errors import Invalid, NotFound
+from hub.events import ConversationUpdated, EntryAdded, UserMentioned
+from hub.permissions import can_view_client, can_work_conversation, is_staff, require
+from hub.text import handle_of_email, handle_of_name, mention_handles, preview
+
+MAX_TEXT = 10_000
+
+
+def _check_text(text: str, attachments: list[Attachment] | None = None) -> str:
+    text = text.strip()
+    if not text and not attachments:
+        raise Invalid("text is empty")
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"text is longer than {MAX_TEXT} characters")
+    return text
+
+
+async def send_reply(
+    hub: Hub,
+    actor: User | None,
+    conversation_id: str,
+    text: str,
+    *,
+    attachments: list[Attachment] | None = None,
+    author: Author | None = None,
+    meta: dict | None = None,
+) -> TimelineEntry:
+    """Store an outgoing message (delivery queued) and publish it; the delivery worker sends it through the
+    conversation's channel. `actor` None with a bot/system `author` is a bot or automation speaking."""
+    conversation = await get_conversation(hub, conversation_id)
+    if actor is not None:
+        require(can_work_conversation(actor, conversation), "you cannot reply in this conversation")
+        author = Author(type=AuthorType.user, id=actor.id, name=actor.name)
+    elif author is None:
+        author = Author(type=AuthorType.system, name="system")
+    text = _check_text(text, attachments)
+    now = hub.clock()
+    entry = TimelineEntry(
+        client_id=conversation.client_id,
+        conversation_id=conversation.id,
+        kind=EntryKind.message,
+        direction=Direction.outbound,
+        channel=conversation.channel,
+        author=author,
+        text=text,
+        attachments=list(attachments or []),
+        delivery=Delivery(updated_at=now),
+        meta=dict(meta or {}),
+        occurred_at=now,
+        created_at=now,
+    )
+    await hub.store.timeline.insert(entry)
+    touched = await hub.store.conversations.touch(
+        conversation.id, at=now, preview=preview(text), inbound=False, reopen=False
+    )
+    after = touched or conversation
+    if actor is not None and after.unread:
+        # an agent who answers has read the conversation
+        after = await hub.store.conversations.update(conversation.id, {"unread": 0}) or after
+        await hub.bus.publish(ConversationUpdated(after, {"unread": (touched.unread if touched else 0, 0)}, actor.id))
+    await hub.bus.publish(EntryAdded(entry, after))
+    return entry
+
+
+async def add_note(
+    hub: Hub,
+    actor: User,
+    *,
+    text: str,
+    conversation_id: str | None = None,
+    client_id: str | None = None,
+    shared_with_partners: bool = False,
+) -> TimelineEntry:
+    """An internal note on a conversation (or on a client's timeline): never sent to the customer.
+    `@handle` mentions (a user's email local part or name, a department's name) notify those users."""
+    conversation: Conversation | None = None
+    if conversation_id is not None:
+        conversation = await get_conversation(hub, conversation_id)
+        require(can_work_conversation(actor, conversation), "you cannot write notes in this conversation")
+        client_id = conversation.client_id
+    elif client_id is not None:
+        client = await hub.store.clients.get(client_id)
+        if client is None:
+            raise NotFound("no such client")
+        require(can_view_client(actor, client) and (is_staff(actor) or shared_with_partners), "not allowed")
+    else:
+        raise Invalid("a note needs a conversation or a client")
+    if actor.role is Role.partner:
+        shared_with_partners = True
+    text = _check_text(text)
+    mentioned = await _resolve_mentions(hub, text, exclude=actor.id)
+    now = hub.clock()
+    entry = TimelineEntry(
+        client_id=client_id,
+        conversation_id=conversation.id if conversation else None,
+        kind=EntryKind.note,
+        direction=Direction.internal,
+        channel=conversation.channel if conversation else "internal",
+        author=Author(type=AuthorType.user, id=actor.id, name=actor.name),
+        text=text,
+        mentions=[u.id for u in mentioned],
+        meta={"shared_with_partners": True} if shared_with_partners else {},
+        occurred_at=now,
+        created_at=now,
+    )
+    await hub.store.timeline.insert(entry)
+    await hub.bus.publish(EntryAdded(entry, conversation))
+    for user in mentioned:
+        if conversation is None or can_work_conversation(user, conversation) or user.role is not Role.partner:
+            await hub.bus.publish(UserMentioned(user, entry, conversation))
+    return entry
+
+
+async def _resolve_mentions(hub: Hub, text: str, *, exclude: str) -> list[User]:
+    handles = mention_handles(text)
+    if not handles:
+        return []
+    users = [u for u in await hub.store.users.list() if u.active]
+    by_handle: dict[str, list[User]] = {}
+    for user in users:
+        by_handle.setdefault(handle_of_email(user.email), []).append(user)
+        by_handle.setdefault(handle_of_name(user.name), []).append(user)
+    departments = {handle_of_name(d.name): d.id for d in await hub.store.departments.list()}
+    found: dict[str, User] = {}
+    for handle in handles:
+        for user in by_handle.get(handle, []):
+            found.setdefault(user.id, user)
+        dept_id = departments.get(handle)
+        if dept_id is not None:
+            for user in users:
+                if dept_id in user.department_ids:
+                    found.setdefault(user.id, user)
+    found.pop(exclude, None)
+    return list(found.values())
+
+
+async def client_of(hub: Hub, conversation: Conversation) -> Client:
+    client = await hub.store.clients.get(conversation.client_id)
+    if client is None:
+        raise NotFound("the conversation's client is gone")
+    return client

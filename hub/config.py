@@ -1,0 +1,138 @@
+"""Configuration: environment variables prefixed HUB_, over optional defaults in config/hub.toml."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_TOML = Path("config/hub.toml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", validate_default=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str = ""
+    store: Literal["sqlite", "mongo", ""] = ""
+    sqlite_path: Path = Path("./data/hub.db")
+    mongo_url: str = ""
+    mongo_db: str = "hub"
+    redis_url: str = ""
+    secret_key: str = ""
+    token_ttl_hours: int = Field(24 * 7, ge=1)
+    admin_email: str = ""
+    admin_password: str = ""
+    default_region: str = "RU"
+    language: Literal["en", "ru"] = "en"
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    api_webhook_url: str = ""
+    delivery_max_attempts: int = Field(6, ge=1)
+    delivery_base_delay: float = Field(2.0, gt=0)
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("HUB_CONFIG", DEFAULT_TOML))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @field_validator("admin_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value and "@" not in value:
+            raise ValueError("must be an email address")
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        import phonenumbers
+
+        value = value.upper()
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {value!r} (use a two-letter country code like RU, US, GB)")
+        return value
+
+    @model_validator(mode="after")
+    def _store_choice(self) -> Settings:
+        if not self.store:
+            self.store = "mongo" if self.mongo_url else "sqlite"
+        if self.store == "mongo" and not self.mongo_url:
+            raise ValueError("HUB_STORE is mongo but HUB_MONGO_URL is empty")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("HUB_REDIS_URL must start with redis://, rediss:// or unix://")
+        if bool(self.admin_email) != bool(self.admin_password):
+            raise ValueError("set both HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD, or neither")
+        return self
+
+    def resolved_secret(self) -> str:
+        """HUB_SECRET_KEY, or (single machine only) a key generated once and kept next to the SQLite file."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.sqlite_path.parent / "secret_key"
+        if key_file.is_file():
+            return key_file.read_text().strip()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        name = f"HUB_{where.upper()}" if where else "configuration"
+        lines.append(f"{name}: {err['msg']} (got {err.get('input')!r})" if where else f"{err['msg']}")
+    return lines
+
+
+def check(settings: Settings) -> tuple[list[str], list[str]]:
+    """Problems (errors, warnings) a valid-looking configuration still has."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    if settings.store == "mongo" and not settings.mongo_url.startswith(("mongodb://", "mongodb+srv://")):
+        errors.append("HUB_MONGO_URL must start with mongodb:// or mongodb+srv://")
+    if settings.store == "sqlite":
+        parent = settings.sqlite_path.resolve().parent
+        probe = parent
+        while not probe.exists():
+            probe = probe.parent
+        if not os.access(probe, os.W_OK):
+            errors.append(f"HUB_SQLITE_PATH: cannot write under {probe}")
+    if settings.redis_url and settings.store == "sqlite":
+        warnings.append("HUB_REDIS_URL is set with the sqlite store: several processes need a shared store (mongo)")
+    if not settings.secret_key:
+        warnings.append("HUB_SECRET_KEY is empty: a key is generated and kept next to the SQLite file "
+                        "(set one for production and for several processes)")
+    elif len(settings.secret_key) < 32:
+        errors.append("HUB_SECRET_KEY is too short: use at least 32 characters")
+    if settings.admin_password and len(settings.admin_password) < 8:
+        errors.append("HUB_ADMIN_PASSWORD is too short: use at least 8 characters")
+    return errors, warnings
+
+
+def load(**overrides: Any) -> Settings:
+    return Settings(**overrides)

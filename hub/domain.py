@@ -1,0 +1,248 @@
+"""Domain types of the hub: clients, identities, conversations, timeline entries, users, departments.
+
+These are plain pydantic models: data, no behaviour with side effects. Only `hub.actions` writes them to the store
+and publishes events about them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, truncated to milliseconds (what MongoDB can store), so every store round-trips it exactly."""
+    return truncate_ms(datetime.now(UTC))
+
+
+def truncate_ms(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+_last_id_ms = 0
+_id_counter = 0
+
+
+def new_id() -> str:
+    """A 24-hex-digit id that sorts by creation time: 6 bytes of milliseconds, 2 of a counter, 4 random."""
+    global _last_id_ms, _id_counter
+    ms = int(time.time() * 1000)
+    if ms == _last_id_ms:
+        _id_counter = (_id_counter + 1) & 0xFFFF
+    else:
+        _last_id_ms, _id_counter = ms, int.from_bytes(os.urandom(1), "big")
+    return f"{ms:012x}{_id_counter:04x}{os.urandom(4).hex()}"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+
+# --- identities ---------------------------------------------------------------------------------------------------
+
+
+class IdentityKind(StrEnum):
+    phone = "phone"
+    email = "email"
+    telegram = "telegram"
+    webchat = "webchat"
+    api = "api"
+
+
+class Identity(Model):
+    """One way to reach a client. `value` is normalized (E.164 phone, lower-case email, decimal ids)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: IdentityKind
+    value: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.value}"
+
+
+# --- clients ------------------------------------------------------------------------------------------------------
+
+
+class ClientKind(StrEnum):
+    person = "person"
+    company = "company"
+
+
+FieldValue = str | int | float | bool | None
+
+
+class Client(Model):
+    id: str = Field(default_factory=new_id)
+    kind: ClientKind = ClientKind.person
+    name: str = ""
+    identities: list[Identity] = Field(default_factory=list)
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    partner_ids: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MergeSuggestion(Model):
+    """Two clients that an inbound message says are the same person. An agent confirms; nothing merges silently."""
+
+    id: str = Field(default_factory=new_id)
+    client_ids: tuple[str, str]
+    identity: Identity
+    reason: str = ""
+    status: str = "open"  # open | merged | dismissed
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- conversations ------------------------------------------------------------------------------------------------
+
+
+class ConversationStatus(StrEnum):
+    open = "open"
+    pending = "pending"
+    snoozed = "snoozed"
+    resolved = "resolved"
+
+
+class Handler(StrEnum):
+    bot = "bot"
+    human = "human"
+
+
+class Conversation(Model):
+    id: str = Field(default_factory=new_id)
+    client_id: str
+    channel: str
+    thread_key: str
+    status: ConversationStatus = ConversationStatus.open
+    assignee_id: str | None = None
+    department_id: str | None = None
+    handler: Handler = Handler.human
+    subject: str = ""
+    unread: int = 0
+    last_message_at: datetime | None = None
+    last_message_preview: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- timeline -----------------------------------------------------------------------------------------------------
+
+
+class EntryKind(StrEnum):
+    message = "message"
+    call = "call"
+    note = "note"
+    system = "system"
+
+
+class Direction(StrEnum):
+    inbound = "in"
+    outbound = "out"
+    internal = "internal"
+
+
+class AuthorType(StrEnum):
+    client = "client"
+    user = "user"
+    bot = "bot"
+    system = "system"
+
+
+class Author(Model):
+    type: AuthorType
+    id: str | None = None
+    name: str = ""
+
+
+class Attachment(Model):
+    model_config = ConfigDict(frozen=True)
+    name: str = ""
+    content_type: str = "application/octet-stream"
+    size: int | None = None
+    url: str | None = None
+    provider_file_id: str | None = None
+
+
+class DeliveryStatus(StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+
+
+class Delivery(Model):
+    status: DeliveryStatus = DeliveryStatus.queued
+    attempts: int = 0
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    lease_until: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TimelineEntry(Model):
+    id: str = Field(default_factory=new_id)
+    client_id: str
+    conversation_id: str | None = None
+    kind: EntryKind = EntryKind.message
+    direction: Direction
+    channel: str
+    author: Author
+    text: str = ""
+    html: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    provider_id: str | None = None
+    # unique per store: "<channel>:<provider id>" for provider messages, else the entry id
+    dedupe_key: str = ""
+    mentions: list[str] = Field(default_factory=list)
+    delivery: Delivery | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.dedupe_key:
+            self.dedupe_key = dedupe_key(self.channel, self.provider_id) if self.provider_id else f"id:{self.id}"
+
+
+def dedupe_key(channel: str, provider_id: str) -> str:
+    return f"{channel}:{provider_id}"
+
+
+# --- staff --------------------------------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"
+    agent = "agent"
+    partner = "partner"
+
+
+class User(Model):
+    id: str = Field(default_factory=new_id)
+    email: str
+    name: str
+    role: Role = Role.agent
+    department_ids: list[str] = Field(default_factory=list)
+    password_hash: str = ""
+    active: bool = True
+    token_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"password_hash", "token_version"})
+
+
+class Department(Model):
+    id: str = Field(default_factory=new_id)
+    name: str
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,126 @@
+"""Typed events and the in-process bus.
+
+Actions publish an event only after their write succeeded. Subscribers (realtime, bots, the outbox) register for an
+event class; dispatch is by type (a subscriber to a base class receives its subclasses), never by string keys.
+A failing subscriber is logged and never undoes the write or stops the other subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from hub.domain import Client, Conversation, MergeSuggestion, TimelineEntry, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCreated(Event):
+    client: Client
+
+
+@dataclass(frozen=True, slots=True)
+class ClientUpdated(Event):
+    client: Client
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationCreated(Event):
+    conversation: Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationUpdated(Event):
+    conversation: Conversation
+    # field name -> (old value, new value)
+    changes: dict[str, tuple[Any, Any]]
+    actor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryAdded(Event):
+    """A new timeline entry: an inbound or outgoing message, a call, a note, a bot answer."""
+
+    entry: TimelineEntry
+    conversation: Conversation | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryChanged(Event):
+    """An outgoing entry moved between queued / sent / failed."""
+
+    entry: TimelineEntry
+
+
+@dataclass(frozen=True, slots=True)
+class MergeSuggested(Event):
+    suggestion: MergeSuggestion
+
+
+@dataclass(frozen=True, slots=True)
+class ClientsMerged(Event):
+    kept: Client
+    removed_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserMentioned(Event):
+    user: User
+    entry: TimelineEntry
+    conversation: Conversation | None = None
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], Awaitable[None]]
+
+
+@dataclass
+class EventBus:
+    _handlers: dict[type[Event], list[Handler]] = field(default_factory=dict)
+    _cache: dict[type[Event], list[Handler]] = field(default_factory=dict)
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], Awaitable[None]]) -> None:
+        self._handlers.setdefault(event_type, []).append(handler)
+        self._cache.clear()
+
+    def handlers_for(self, event_type: type[Event]) -> list[Handler]:
+        found = self._cache.get(event_type)
+        if found is None:
+            found = [h for klass in event_type.__mro__ for h in self._handlers.get(klass, ())]
+            self._cache[event_type] = found
+        return found
+
+    async def publish(self, event: Event) -> None:
+        for handler in self.handlers_for(type(event)):
+            try:
+                await handler(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event subscriber %r failed on %s", handler, type(event).__name__)
+
+
+@dataclass
+class EventRecorder:
+    """Collects published events (tests and diagnostics)."""
+
+    events: list[Event] = field(default_factory=list)
+
+    async def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, event_type: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, event_type)]
+
+    def clear(self) -> None:
+        self.events.clear()

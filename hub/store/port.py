@@ -1,0 +1,256 @@
+"""The store port: one repository per aggregate. Two adapters implement it (sqlite, mongo) and pass one contract suite.
+
+Rules every adapter follows:
+- Correctness comes from unique constraints and single-document atomic updates (upserts, conditional updates),
+  never from multi-document transactions.
+- Every call is one round trip to the database where possible, and counts itself in `Store.stats.round_trips`.
+- Datetimes go in and come out timezone-aware UTC with millisecond precision.
+- Lists are returned newest first where they are time-ordered; pages are cursor based (see `Cursor`).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from hub.domain import (
+    Client,
+    Conversation,
+    ConversationStatus,
+    Delivery,
+    Department,
+    Identity,
+    MergeSuggestion,
+    TimelineEntry,
+    User,
+)
+
+
+class StoreError(Exception):
+    pass
+
+
+class DuplicateError(StoreError):
+    """A unique constraint refused the write (an email already used, a department name taken, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Position in a time-ordered list: the (time, id) of the last item of the previous page."""
+
+    at: datetime
+    id: str
+
+    def encode(self) -> str:
+        raw = f"{self.at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            at, id_ = raw.split("|", 1)
+            parsed = datetime.fromisoformat(at)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError("invalid cursor") from exc
+        if parsed.tzinfo is None or not id_:
+            raise ValueError("invalid cursor")
+        return cls(parsed, id_)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What part of the conversations a user may see. None fields mean no restriction on that axis.
+
+    A conversation is visible when ANY of the given conditions holds:
+    department_id in `department_ids`, assignee_id == `user_id`, department_id is None (when `unrouted`),
+    client_id in `client_ids`.
+    """
+
+    department_ids: tuple[str, ...] = ()
+    user_id: str | None = None
+    unrouted: bool = False
+    client_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationQuery:
+    status: ConversationStatus | None = None
+    assignee_id: str | None = None
+    unassigned: bool = False
+    department_id: str | None = None
+    client_id: str | None = None
+    scope: Scope | None = None  # None: everything (admins, supervisors)
+    before: Cursor | None = None  # by last_message_at (then id), newest first
+    limit: int = 50
+
+
+@dataclass
+class StoreStats:
+    round_trips: int = 0
+
+
+# Conversation fields that `ConversationRepo.update` may set.
+CONVERSATION_MUTABLE = frozenset(
+    {"status", "assignee_id", "department_id", "handler", "subject", "unread", "updated_at"}
+)
+# Client fields that `ClientRepo.update` may set (search terms follow name and identities).
+CLIENT_MUTABLE = frozenset({"name", "kind", "fields", "tags", "partner_ids", "updated_at"})
+USER_MUTABLE = frozenset({"name", "role", "department_ids", "password_hash", "active", "token_version"})
+
+
+class ClientRepo(Protocol):
+    async def create(self, client: Client) -> None:
+        """Insert a new client (its id is new). Also indexes its search terms."""
+
+    async def get(self, client_id: str) -> Client | None: ...
+
+    async def get_many(self, client_ids: Sequence[str]) -> list[Client]:
+        """The clients that exist among `client_ids`, in any order."""
+
+    async def delete(self, client_id: str) -> None: ...
+
+    async def update(self, client_id: str, changes: dict[str, Any]) -> Client | None:
+        """Set the given fields (keys in CLIENT_MUTABLE); returns the client after the update, None if missing."""
+
+    async def add_identity(self, client_id: str, identity: Identity) -> Client | None:
+        """Add the identity to the client's list (no duplicates) and refresh its search terms."""
+
+    async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:
+        """Clients whose search terms start with every word of `q` (see hub.identities.query_terms), most
+        recently updated first. An empty `q` lists clients. `partner_id` limits to clients shared with that partner.
+        """
+
+
+class IdentityRepo(Protocol):
+    async def owners(self, identities: Sequence[Identity]) -> dict[Identity, str]:
+        """Which client owns each of the identities that are known (one round trip)."""
+
+    async def claim(self, identity: Identity, client_id: str) -> str:
+        """Give the identity to `client_id` unless someone owns it already; returns the owner either way.
+        Race-safe: a unique index on (kind, value) decides."""
+
+    async def reassign(self, from_client_id: str, to_client_id: str) -> None:
+        """Move every identity of one client to another (merging clients)."""
+
+
+class ConversationRepo(Protocol):
+    async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
+        """The conversation for (client_id, channel, thread_key), created from `proposal` when there is none.
+        Returns (conversation, created). Race-safe: a unique index on the triple decides."""
+
+    async def get(self, conversation_id: str) -> Conversation | None: ...
+
+    async def update(self, conversation_id: str, changes: dict[str, Any]) -> Conversation | None:
+        """Set fields (keys in CONVERSATION_MUTABLE); returns the conversation after the update."""
+
+    async def touch(
+        self, conversation_id: str, *, at: datetime, preview: str, inbound: bool, reopen: bool
+    ) -> Conversation | None:
+        """Record a new message in one atomic update: last_message_at = max(old, at); the preview replaced
+        only when `at` >= the old last_message_at (a late, older message keeps the newer preview); updated_at >= at;
+        unread += 1 when `inbound`; status = open when `reopen` and the status was resolved or snoozed."""
+
+    async def query(self, query: ConversationQuery) -> list[Conversation]:
+        """Conversations matching the filters, newest last_message_at first (conversations with no message yet
+        sort by created_at); `query.before` continues after a previous page."""
+
+    async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
+        """Move every conversation of one client to another (merging clients). A conversation whose
+        (channel, thread_key) the target client has too moves with thread_key "<thread_key>#merged:<its id>"."""
+
+
+class TimelineRepo(Protocol):
+    async def insert(self, entry: TimelineEntry) -> bool:
+        """Store the entry; False (and nothing stored) when an entry with the same dedupe_key exists."""
+
+    async def get(self, entry_id: str) -> TimelineEntry | None: ...
+
+    async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None: ...
+
+    async def page(self, client_id: str, *, before: Cursor | None = None, limit: int = 50) -> list[TimelineEntry]:
+        """A client's entries, newest first by (occurred_at, id), strictly after `before` in that order."""
+
+    async def conversation_page(
+        self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]: ...
+
+    async def set_delivery(self, entry_id: str, delivery: Delivery, provider_id: str | None = None) -> TimelineEntry | None:
+        """Replace the delivery state (and set the provider id when given); returns the entry after."""
+
+    async def claim_delivery(self, entry_id: str, *, now: datetime, lease_until: datetime) -> TimelineEntry | None:
+        """Atomically take the right to send a queued entry: succeeds when delivery.status is queued and no other
+        lease is running (lease_until missing or <= now). Sets delivery.lease_until, returns the entry, else None."""
+
+    async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
+        """Queued entries whose next_attempt_at is missing or <= now and whose lease is not running."""
+
+    async def update_content(self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]) -> TimelineEntry | None:
+        """Edit an entry's text (an edited inbound message); `meta` replaces the meta dict."""
+
+    async def reassign_client(self, from_client_id: str, to_client_id: str) -> None: ...
+
+
+class UserRepo(Protocol):
+    async def create(self, user: User) -> None:
+        """Raises DuplicateError when the (lower-cased) email is taken."""
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None: ...
+
+    async def list(self) -> list[User]:
+        """All users, by name."""
+
+    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None: ...
+
+    async def count(self) -> int: ...
+
+
+class DepartmentRepo(Protocol):
+    async def create(self, department: Department) -> None:
+        """Raises DuplicateError when the name (case-insensitive) is taken."""
+
+    async def get(self, department_id: str) -> Department | None: ...
+
+    async def get_by_name(self, name: str) -> Department | None: ...
+
+    async def list(self) -> list[Department]: ...
+
+    async def rename(self, department_id: str, name: str) -> Department | None:
+        """Raises DuplicateError when another department has that name (case-insensitive)."""
+
+
+class MergeRepo(Protocol):
+    async def suggest(self, suggestion: MergeSuggestion) -> bool:
+        """Record the suggestion; False when an open or closed one for the same client pair exists (the pair is
+        stored sorted, so (a, b) and (b, a) are the same)."""
+
+    async def list(self, *, status: str | None = "open", limit: int = 100) -> list[MergeSuggestion]: ...
+
+    async def get(self, suggestion_id: str) -> MergeSuggestion | None: ...
+
+    async def set_status(self, suggestion_id: str, status: str) -> MergeSuggestion | None: ...
+
+
+@dataclass
+class Store:
+    """The whole store: what the core gets from an adapter."""
+
+    clients: ClientRepo
+    identities: IdentityRepo
+    conversations: ConversationRepo
+    timeline: TimelineRepo
+    users: UserRepo
+    departments: DepartmentRepo
+    merges: MergeRepo
+    stats: StoreStats = field(default_factory=StoreStats)
+    name: str = ""
+    _closers: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for close in self._closers:
+            await close()
