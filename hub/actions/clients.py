@@ -1,0 +1,102 @@
+"""Client actions: edit a client card, share with partners, merge two clients an agent confirmed are one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.context import Hub
+from hub.domain import Client, ClientKind, FieldValue, User
+from hub.errors import Invalid, NotFound
+from hub.events import ClientsMerged, ClientUpdated
+from hub.permissions import can_edit_client, can_merge_clients, can_share_client, can_view_client, require
+
+
+async def get_client(hub: Hub, actor: User, client_id: str) -> Client:
+    client = await hub.store.clients.get(client_id)
+    if client is None or not can_view_client(actor, client):
+        raise NotFound("no such client")
+    return client
+
+
+async def update_client(
+    hub: Hub,
+    actor: User,
+    client_id: str,
+    *,
+    name: str | None = None,
+    kind: ClientKind | None = None,
+    fields: dict[str, FieldValue] | None = None,
+    tags: list[str] | None = None,
+    partner_ids: list[str] | None = None,
+) -> Client:
+    """`fields` is merged into the client's fields (a None value removes that field); `tags` replaces the tags."""
+    client = await get_client(hub, actor, client_id)
+    require(can_edit_client(actor, client), "you cannot edit this client")
+    changes: dict[str, Any] = {}
+    if name is not None and name.strip() != client.name:
+        changes["name"] = name.strip()[:200]
+    if kind is not None and kind != client.kind:
+        changes["kind"] = kind
+    if fields is not None:
+        merged = {**client.fields, **fields}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        if merged != client.fields:
+            changes["fields"] = merged
+    if tags is not None:
+        clean = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        if clean != client.tags:
+            changes["tags"] = clean
+    if partner_ids is not None:
+        require(can_share_client(actor), "only admins and supervisors share clients with partners")
+        for partner_id in partner_ids:
+            partner = await hub.store.users.get(partner_id)
+            if partner is None or partner.role.value != "partner":
+                raise Invalid(f"{partner_id} is not a partner")
+        if sorted(set(partner_ids)) != sorted(client.partner_ids):
+            changes["partner_ids"] = sorted(set(partner_ids))
+    if not changes:
+        return client
+    updated = await hub.store.clients.update(client_id, {**changes, "updated_at": hub.clock()})
+    if updated is None:
+        raise NotFound("no such client")
+    await hub.bus.publish(ClientUpdated(updated, tuple(changes)))
+    return updated
+
+
+async def merge_clients(hub: Hub, actor: User, keep_id: str, remove_id: str) -> Client:
+    """Make `remove_id` part of `keep_id`: identities, conversations and timeline move; fields and tags join."""
+    require(can_merge_clients(actor), "you cannot merge clients")
+    if keep_id == remove_id:
+        raise Invalid("a client cannot be merged into itself")
+    store = hub.store
+    keep = await get_client(hub, actor, keep_id)
+    remove = await get_client(hub, actor, remove_id)
+    await store.identities.reassign(remove.id, keep.id)
+    await store.conversations.reassign_client(remove.id, keep.id)
+    await store.timeline.reassign_client(remove.id, keep.id)
+    for identity in remove.identities:
+        if identity not in keep.identities:
+            await store.clients.add_identity(keep.id, identity)
+    changes: dict[str, Any] = {
+        "fields": {**remove.fields, **keep.fields},
+        "tags": list(dict.fromkeys([*keep.tags, *remove.tags])),
+        "partner_ids": sorted(set(keep.partner_ids) | set(remove.partner_ids)),
+        "updated_at": hub.clock(),
+    }
+    if not keep.name and remove.name:
+        changes["name"] = remove.name
+    kept = await store.clients.update(keep.id, changes)
+    if kept is None:
+        raise NotFound("the client to keep is gone")
+    await store.clients.delete(remove.id)
+    for suggestion in await store.merges.list(status="open", limit=1000):
+        if set(suggestion.client_ids) == {keep.id, remove.id}:
+            await store.merges.set_status(suggestion.id, "merged")
+    await hub.bus.publish(ClientsMerged(kept, remove.id))
+    return kept
+
+
+async def dismiss_merge(hub: Hub, actor: User, suggestion_id: str) -> None:
+    require(can_merge_clients(actor), "you cannot manage merge suggestions")
+    if await hub.store.merges.set_status(suggestion_id, "dismissed") is None:
+        raise NotFound("no such merge suggestion")

@@ -1,0 +1,130 @@
+"""Users and departments: create, change, log in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.auth import hash_password, verify_dummy, verify_password
+from hub.context import Hub
+from hub.domain import Department, Role, User
+from hub.errors import Conflict, Invalid, NotFound
+from hub.identities import InvalidIdentity, normalize_email
+from hub.store.port import DuplicateError
+
+MIN_PASSWORD = 8
+
+
+async def create_user(
+    hub: Hub,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    department_ids: list[str] | None = None,
+) -> User:
+    try:
+        email = normalize_email(email)
+    except InvalidIdentity as exc:
+        raise Invalid(str(exc)) from exc
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"the password needs at least {MIN_PASSWORD} characters")
+    if not name.strip():
+        raise Invalid("name is empty")
+    department_ids = await _known_departments(hub, department_ids or [])
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        department_ids=department_ids,
+        password_hash=hash_password(password),
+        created_at=hub.clock(),
+    )
+    try:
+        await hub.store.users.create(user)
+    except DuplicateError as exc:
+        raise Conflict(f"a user with email {email} exists") from exc
+    return user
+
+
+async def update_user(hub: Hub, user_id: str, **changes: Any) -> User:
+    """Change name, role, department_ids, active or password. A new password or deactivation ends the
+    user's sessions (token_version bump)."""
+    user = await hub.store.users.get(user_id)
+    if user is None:
+        raise NotFound("no such user")
+    update: dict[str, Any] = {}
+    if changes.get("name") is not None:
+        update["name"] = changes["name"].strip()
+    if changes.get("role") is not None:
+        update["role"] = Role(changes["role"])
+    if changes.get("department_ids") is not None:
+        update["department_ids"] = await _known_departments(hub, changes["department_ids"])
+    if changes.get("password") is not None:
+        if len(changes["password"]) < MIN_PASSWORD:
+            raise Invalid(f"the password needs at least {MIN_PASSWORD} characters")
+        update["password_hash"] = hash_password(changes["password"])
+        update["token_version"] = user.token_version + 1
+    if changes.get("active") is not None and changes["active"] != user.active:
+        update["active"] = bool(changes["active"])
+        update["token_version"] = user.token_version + 1
+    updated = await hub.store.users.update(user_id, update)
+    if updated is None:
+        raise NotFound("no such user")
+    return updated
+
+
+async def _known_departments(hub: Hub, department_ids: list[str]) -> list[str]:
+    known = {d.id for d in await hub.store.departments.list()}
+    unknown = [d for d in department_ids if d not in known]
+    if unknown:
+        raise Invalid(f"unknown department ids: {', '.join(unknown)}")
+    return list(dict.fromkeys(department_ids))
+
+
+async def authenticate(hub: Hub, email: str, password: str) -> User | None:
+    user = await hub.store.users.get_by_email(email)
+    if user is None:
+        verify_dummy(password)
+        return None
+    if not user.active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+async def create_department(hub: Hub, name: str) -> Department:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid("a department name has 1 to 100 characters")
+    department = Department(name=name, created_at=hub.clock())
+    try:
+        await hub.store.departments.create(department)
+    except DuplicateError as exc:
+        raise Conflict(f"a department named {name!r} exists") from exc
+    return department
+
+
+async def rename_department(hub: Hub, department_id: str, name: str) -> Department:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid("a department name has 1 to 100 characters")
+    try:
+        department = await hub.store.departments.rename(department_id, name)
+    except DuplicateError as exc:
+        raise Conflict(f"a department named {name!r} exists") from exc
+    if department is None:
+        raise NotFound("no such department")
+    return department
+
+
+async def ensure_admin(hub: Hub) -> User | None:
+    """Create HUB_ADMIN_EMAIL as an admin when the hub has no user at all."""
+    settings = hub.settings
+    if not settings.admin_email or await hub.store.users.count() > 0:
+        return None
+    try:
+        return await create_user(
+            hub, email=settings.admin_email, name="Administrator", role=Role.admin, password=settings.admin_password
+        )
+    except Conflict:
+        return None

@@ -1,0 +1,81 @@
+"""The composition root: the one place that builds the store, the hub's services, the HTTP app, and plugs in the
+connectors, the realtime layer and the bots. Nothing else in `hub` imports those packages."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+import connectors.api
+from hub.actions.staff import ensure_admin
+from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
+from hub.api.openapi import openapi_document
+from hub.api.routes import api as core_routes
+from hub.auth import Tokens
+from hub.config import Settings
+from hub.context import Hub
+from hub.delivery import DeliveryWorker
+from hub.events import EventBus
+from hub.store.port import Store
+
+log = logging.getLogger(__name__)
+
+WORKER_KEY = web.AppKey("delivery_worker", DeliveryWorker)
+ROUTES_KEY = web.AppKey("routes", ApiRoutes)
+
+
+async def open_store(settings: Settings) -> Store:
+    if settings.store == "mongo":
+        from hub.store.mongo import open_mongo_store_url
+
+        return await open_mongo_store_url(settings.mongo_url, settings.mongo_db)
+    from hub.store.sqlite import open_sqlite_store
+
+    return await open_sqlite_store(settings.sqlite_path)
+
+
+async def create_app(settings: Settings, *, store: Store | None = None, poll_interval: float = 1.0) -> web.Application:
+    """A ready aiohttp application. The store is opened here unless given (tests pass their own)."""
+    owns_store = store is None
+    if store is None:
+        store = await open_store(settings)
+    hub = Hub(
+        settings=settings,
+        store=store,
+        bus=EventBus(),
+        tokens=Tokens(settings.resolved_secret(), settings.token_ttl_hours * 3600),
+    )
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app[HUB_KEY] = hub
+
+    routes = ApiRoutes()
+    routes.specs = list(core_routes.specs)
+    connectors.api.install(app, hub, routes)
+    routes.install(app)
+
+    document = openapi_document(routes)
+
+    async def openapi(_request: web.Request) -> web.Response:
+        return json_response(document)
+
+    app.router.add_get("/api/v1/openapi.json", openapi)
+    app[ROUTES_KEY] = routes
+
+    worker = DeliveryWorker(hub, poll_interval=poll_interval)
+    app[WORKER_KEY] = worker
+
+    async def startup(_app: web.Application) -> None:
+        admin = await ensure_admin(hub)
+        if admin is not None:
+            log.info("created admin %s", admin.email)
+        await worker.start()
+
+    async def cleanup(_app: web.Application) -> None:
+        await worker.stop()
+        if owns_store:
+            await store.close()
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    return app

@@ -1,0 +1,34 @@
+"""The JSON shapes of domain objects, shared by the REST API and realtime events (they must be identical)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.domain import Client, Conversation, Department, MergeSuggestion, TimelineEntry, User
+
+
+def client_json(client: Client) -> dict[str, Any]:
+    return client.model_dump(mode="json")
+
+
+def conversation_json(conversation: Conversation) -> dict[str, Any]:
+    return conversation.model_dump(mode="json")
+
+
+def entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    data = entry.model_dump(mode="json", exclude={"dedupe_key"})
+    if data.get("delivery"):
+        data["delivery"].pop("lease_until", None)
+    return data
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return user.public()
+
+
+def department_json(department: Department) -> dict[str, Any]:
+    return department.model_dump(mode="json")
+
+
+def merge_json(suggestion: MergeSuggestion) -> dict[str, Any]:
+    return suggestion.model_dump(mode="json")

@@ -1,0 +1,192 @@
+"""Shared fixtures. `store`: every store-backed test runs once per adapter (sqlite, mongo).
+
+Mongo runs against a real server when HUB_TEST_MONGO_URL is set (a fresh database per test, dropped after),
+else against mongomock-motor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import ClientSession, web
+
+from hub.auth import Tokens
+from hub.config import Settings
+from hub.context import Hub
+from hub.events import Event, EventBus, EventRecorder
+
+
+@pytest.fixture(params=["sqlite", "mongo"])
+async def store(request, tmp_path):
+    if request.param == "sqlite":
+        from hub.store.sqlite import open_sqlite_store
+
+        s = await open_sqlite_store(tmp_path / "hub.db")
+        try:
+            yield s
+        finally:
+            await s.close()
+        return
+
+    url = os.environ.get("HUB_TEST_MONGO_URL")
+    if url:
+        from hub.store.mongo import open_mongo_store_url
+
+        db_name = "hubtest_" + uuid.uuid4().hex
+        s = await open_mongo_store_url(url, db_name)
+        try:
+            yield s
+        finally:
+            await s.close()
+            from motor.motor_asyncio import AsyncIOMotorClient
+
+            admin = AsyncIOMotorClient(url)
+            try:
+                await admin.drop_database(db_name)
+            finally:
+                admin.close()
+        return
+
+    from mongomock_motor import AsyncMongoMockClient
+
+    from hub.store.mongo import open_mongo_store
+
+    s = await open_mongo_store(AsyncMongoMockClient(tz_aware=True)["hubtest"])
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+# --- a hub on a store, and a running HTTP server ------------------------------------------------------------------
+
+
+def make_settings(tmp_path, **overrides) -> Settings:
+    values = dict(
+        sqlite_path=tmp_path / "hub.db",
+        secret_key="test-secret-key-" + "x" * 32,
+        admin_email="admin@example.com",
+        admin_password="admin-password",
+        delivery_base_delay=0.05,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def hub(store, settings) -> Hub:
+    """A Hub on each store adapter, with every published event recorded in `hub.recorded`."""
+    h = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.secret_key, 3600))
+    recorder = EventRecorder()
+    h.bus.subscribe(Event, recorder)
+    h.recorded = recorder  # type: ignore[attr-defined]
+    return h
+
+
+@dataclass
+class RunningHub:
+    url: str
+    app: web.Application
+    http: ClientSession
+
+    @property
+    def hub(self) -> Hub:
+        from hub.api.http import HUB_KEY
+
+        return self.app[HUB_KEY]
+
+    async def login(
+        self, email: str = "admin@example.com", password: str = "admin-password"
+    ) -> dict[str, str]:
+        async with self.http.post(
+            f"{self.url}/api/v1/auth/login", json={"email": email, "password": password}
+        ) as r:
+            assert r.status == 200, await r.text()
+            token = (await r.json())["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+
+async def start_app(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def server(store, settings) -> AsyncIterator[RunningHub]:
+    """The whole hub served over real HTTP on a free port, on each store adapter."""
+    from hub.app import create_app
+
+    app = await create_app(settings, store=store, poll_interval=0.05)
+    runner, url = await start_app(app)
+    async with ClientSession() as http:
+        yield RunningHub(url, app, http)
+    await runner.cleanup()
+
+
+# --- a real redis-server ------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def redis_url(tmp_path) -> AsyncIterator[str]:
+    """A real redis-server on a free port, stopped after the test."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "redis-server is not installed: run `make test` (it installs it) or apt-get install redis-server"
+        )
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                await client.ping()
+                break
+            except Exception:
+                await asyncio.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield url
+    finally:
+        await client.aclose()
+        proc.terminate()
+        await proc.wait()
