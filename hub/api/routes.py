@@ -22,7 +22,17 @@ from hub.api.http import (
     parse_body,
     query_int,
 )
-from hub.domain import ClientKind, ConversationStatus, FieldValue, Handler, Role, TimelineEntry
+from hub.context import Hub
+from hub.domain import (
+    ClientKind,
+    Conversation,
+    ConversationStatus,
+    FieldValue,
+    Handler,
+    Role,
+    TimelineEntry,
+    User,
+)
 from hub.errors import NotFound
 from hub.permissions import (
     can_list_staff,
@@ -253,7 +263,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     })
 
 
-async def _visible_conversation(request: web.Request):  # noqa: ANN202
+async def _visible_conversation(request: web.Request) -> tuple[Hub, User, Conversation]:
     hub = hub_of(request)
     user = await current_user(request)
     conversation = await conv_actions.get_conversation(hub, request.match_info["conversation_id"])

@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Both install what they need on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the test suite talks to (real servers, no fakes)
+TEST_APT := redis-server
+
+.PHONY: run test lint system-deps deps bench clean
+
+run: $(STAMP)
+	$(BIN)/hub demo
+
+test: system-deps $(STAMP) lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+deps: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	@touch $(STAMP)
+
+system-deps:
+	@missing=""; \
+	for pkg in $(TEST_APT); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_http.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,209 @@
+"""The `hub` command: serve, demo, user add, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+
+from pydantic import ValidationError
+
+from hub.config import Settings, check, describe_errors
+
+
+def _settings(args: argparse.Namespace | None = None) -> Settings:
+    overrides = {}
+    if args is not None:
+        if getattr(args, "host", None):
+            overrides["host"] = args.host
+        if getattr(args, "port", None):
+            overrides["port"] = args.port
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        print("The configuration is not valid:", file=sys.stderr)
+        for line in describe_errors(exc):
+            print(f"  - {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _serve(settings: Settings, *, demo: bool) -> None:
+    from aiohttp import web
+
+    from hub.api.http import HUB_KEY
+    from hub.app import create_app
+
+    async def build() -> web.Application:
+        app = await create_app(settings)
+        if demo:
+            from hub.demo import seed_demo
+
+            async def seed(_app: web.Application) -> None:
+                if await seed_demo(app[HUB_KEY]):
+                    logging.getLogger("hub.demo").info("demo data seeded")
+
+            app.on_startup.append(seed)
+        return app
+
+    url = f"http://{settings.host}:{settings.port}"
+
+    def announce(_text: str) -> None:
+        print(f"\nThe hub is running at {url}  (store: {settings.store}; Ctrl+C stops it)", flush=True)
+        if demo:
+            from hub.demo import demo_logins
+
+            print("Demo logins (email / password / role):")
+            for email, password, role in demo_logins():
+                print(f"  {email:<24} {password:<16} {role}")
+            print(f"API: {url}/api/v1/openapi.json   health: {url}/healthz\n", flush=True)
+
+    web.run_app(build(), host=settings.host, port=settings.port, print=announce, access_log=None)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _logging(settings)
+    _serve(settings, demo=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _logging(settings)
+    _serve(settings, demo=True)
+    return 0
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    errors, warnings = check(settings)
+    if settings.store == "sqlite":
+        where = f"sqlite at {settings.sqlite_path}"
+    else:
+        where = f"mongo database {settings.mongo_db!r}"
+    print(f"store: {where}; listening on {settings.host}:{settings.port}"
+          f"{'; redis: ' + settings.redis_url if settings.redis_url else ''}")
+    for line in warnings:
+        print(f"warning: {line}")
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    if errors:
+        return 2
+    print("configuration OK")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from hub.actions.staff import create_user
+    from hub.app import open_store
+    from hub.auth import Tokens
+    from hub.context import Hub
+    from hub.domain import Role
+    from hub.errors import HubError
+    from hub.events import EventBus
+
+    settings = _settings()
+    password = args.password or os.environ.get("HUB_NEW_USER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("error: give --password (or HUB_NEW_USER_PASSWORD) when not run from a terminal", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password for the new user: ")
+
+    async def run() -> int:
+        store = await open_store(settings)
+        try:
+            hub = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60))
+            department_ids = []
+            for name in args.department or []:
+                department = await store.departments.get_by_name(name)
+                if department is None:
+                    print(f"error: no department named {name!r}", file=sys.stderr)
+                    return 2
+                department_ids.append(department.id)
+            try:
+                user = await create_user(hub, email=args.email, name=args.name, role=Role(args.role),
+                                         password=password, department_ids=department_ids)
+            except HubError as exc:
+                print(f"error: {exc.message}", file=sys.stderr)
+                return 2
+            print(f"added {user.role.value} {user.email} ({user.id})")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def cmd_department_add(args: argparse.Namespace) -> int:
+    from hub.actions.staff import create_department
+    from hub.app import open_store
+    from hub.auth import Tokens
+    from hub.context import Hub
+    from hub.errors import HubError
+    from hub.events import EventBus
+
+    settings = _settings()
+
+    async def run() -> int:
+        store = await open_store(settings)
+        try:
+            hub = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60))
+            try:
+                department = await create_department(hub, args.name)
+            except HubError as exc:
+                print(f"error: {exc.message}", file=sys.stderr)
+                return 2
+            print(f"added department {department.name} ({department.id})")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hub", description="Omnichannel communication hub and collaborative CRM")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, func, help_text in (
+        ("serve", cmd_serve, "serve the hub"),
+        ("demo", cmd_demo, "serve the hub with demo data (seeded once)"),
+    ):
+        s = sub.add_parser(name, help=help_text)
+        s.add_argument("--host")
+        s.add_argument("--port", type=int)
+        s.set_defaults(func=func)
+    s = sub.add_parser("check", help="validate the configuration and say what is wrong")
+    s.set_defaults(func=cmd_check)
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    s = user.add_parser("add", help="add a user")
+    s.add_argument("--email", required=True)
+    s.add_argument("--name", required=True)
+    s.add_argument("--role", required=True, choices=["admin", "supervisor", "agent", "partner"])
+    s.add_argument("--department", action="append", help="department name (repeatable)")
+    s.add_argument("--password", help="the password (else HUB_NEW_USER_PASSWORD, else asked)")
+    s.set_defaults(func=cmd_user_add)
+    dep = sub.add_parser("department", help="manage departments").add_subparsers(dest="dep_command", required=True)
+    s = dep.add_parser("add", help="add a department")
+    s.add_argument("--name", required=True)
+    s.set_defaults(func=cmd_department_add)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
