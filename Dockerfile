@@ -1,0 +1,20 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    HUB_HOST=0.0.0.0 HUB_PORT=8080
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY hub ./hub
+COPY connectors ./connectors
+COPY bots ./bots
+COPY realtime ./realtime
+COPY templates ./templates
+COPY config ./config
+RUN pip install . && useradd --system --home /app hub && mkdir -p /app/data && chown hub /app/data
+
+USER hub
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz').status == 200 else 1)"
+CMD ["hub", "serve"]

@@ -1,0 +1,302 @@
+"""Action tests for hub.actions.ingest: store state and the exact events each inbound message publishes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core_helpers import at, email, inbound, phone, receive, tg
+
+from hub.actions.conversations import update_conversation
+from hub.actions.ingest import ingest
+from hub.domain import AuthorType, ConversationStatus, Direction, EntryKind
+from hub.events import (
+    ClientCreated,
+    ClientUpdated,
+    ConversationCreated,
+    ConversationUpdated,
+    EntryAdded,
+    MergeSuggested,
+)
+
+
+def kinds(hub) -> list[str]:
+    return [type(e).__name__ for e in hub.recorded.events]
+
+
+# --- idempotency --------------------------------------------------------------------------------------------------
+
+
+async def test_first_message_from_new_sender_stores_and_publishes(hub):
+    msg = inbound(tg(100), email("Ivan@Example.com"), pid="u1", display_name="Иван", text="Привет")
+    result = await ingest(hub, msg)
+
+    assert result.duplicate is False
+    assert result.client_created is True
+    entry = result.entry
+    assert entry.kind is EntryKind.message
+    assert entry.direction is Direction.inbound
+    assert entry.author.type is AuthorType.client
+    assert entry.provider_id == "u1"
+    assert entry.dedupe_key == "telegram:u1"
+    assert entry.text == "Привет"
+    assert await hub.store.timeline.get(entry.id) == entry
+
+    client = await hub.store.clients.get(entry.client_id)
+    assert client is not None
+    assert client.name == "Иван"
+    assert client.identities == [tg(100), email("ivan@example.com")]
+    assert await hub.store.identities.owners([tg(100), email("ivan@example.com")]) == {
+        tg(100): client.id,
+        email("ivan@example.com"): client.id,
+    }
+    conv = await hub.store.conversations.get(entry.conversation_id)
+    assert conv == result.conversation
+    assert (conv.client_id, conv.channel, conv.thread_key) == (client.id, "telegram", "chat-1")
+    assert conv.unread == 1
+    assert conv.last_message_preview == "Привет"
+    assert conv.last_message_at == entry.occurred_at
+
+    assert hub.recorded.events == [ClientCreated(client), ConversationCreated(conv), EntryAdded(entry, conv)]
+
+
+async def test_same_message_twice_is_stored_once(hub):
+    first = await ingest(hub, inbound(pid="dup-1", text="one"))
+    hub.recorded.clear()
+    again = await ingest(hub, inbound(pid="dup-1", text="one, redelivered"))
+
+    assert again.duplicate is True
+    assert again.entry.id == first.entry.id
+    assert again.entry.text == "one"
+    assert hub.recorded.events == []
+    entries = await hub.store.timeline.page(first.entry.client_id)
+    assert [e.id for e in entries] == [first.entry.id]
+    conv = await hub.store.conversations.get(first.entry.conversation_id)
+    assert conv.unread == 1
+
+
+async def test_same_provider_id_on_another_channel_is_another_message(hub):
+    a = await ingest(hub, inbound(tg(100), pid="42", channel="telegram"))
+    b = await ingest(hub, inbound(tg(100), pid="42", channel="webchat"))
+
+    assert b.duplicate is False
+    assert b.entry.id != a.entry.id
+    assert b.entry.dedupe_key == "webchat:42"
+    assert b.entry.client_id == a.entry.client_id
+    assert b.entry.conversation_id != a.entry.conversation_id
+    entries = await hub.store.timeline.page(a.entry.client_id)
+    assert {e.id for e in entries} == {a.entry.id, b.entry.id}
+
+
+# --- identity resolution ------------------------------------------------------------------------------------------
+
+
+async def test_known_phone_finds_the_client_and_timeline_is_newest_first(hub):
+    first = await receive(hub, email("a@example.com"), phone("+79161234567"), occurred_at=at(0), text="first")
+    hub.recorded.clear()
+    second = await receive(hub, phone("+7 916 123-45-67"), occurred_at=at(5), text="second")
+
+    assert second.client_created is False
+    assert second.entry.client_id == first.entry.client_id
+    assert second.entry.conversation_id == first.entry.conversation_id
+    timeline = await hub.store.timeline.page(first.entry.client_id)
+    assert [e.text for e in timeline] == ["second", "first"]
+    conv = await hub.store.conversations.get(first.entry.conversation_id)
+    assert conv.unread == 2
+    assert conv.last_message_preview == "second"
+    # a known sender with nothing new about them: only the entry
+    assert hub.recorded.events == [EntryAdded(second.entry, conv)]
+
+
+async def test_new_identity_of_known_client_is_attached(hub):
+    first = await receive(hub, tg(100))
+    client_id = first.entry.client_id
+    hub.recorded.clear()
+
+    second = await receive(hub, tg(100), phone("+79161234567"))
+
+    assert second.entry.client_id == client_id
+    client = await hub.store.clients.get(client_id)
+    assert client.identities == [tg(100), phone("+79161234567")]
+    assert await hub.store.identities.owners([phone("+79161234567")]) == {phone("+79161234567"): client_id}
+    conv = await hub.store.conversations.get(second.entry.conversation_id)
+    assert hub.recorded.events == [ClientUpdated(client, ("identities",)), EntryAdded(second.entry, conv)]
+    assert await hub.store.merges.list(status=None) == []
+
+
+async def test_conflicting_identities_suggest_a_merge_and_never_merge(hub):
+    a = (await receive(hub, email("a@example.com"), channel="email", thread_key="e1")).entry.client_id
+    b = (await receive(hub, phone("+79161234567"), channel="telegram", thread_key="t1")).entry.client_id
+    assert a != b
+    hub.recorded.clear()
+
+    # email of A first, phone of B second: the first known identity (A's email) decides
+    result = await receive(hub, email("a@example.com"), phone("+79161234567"), channel="email", thread_key="e1")
+
+    assert result.entry.client_id == a
+    assert {c.id for c in await hub.store.clients.get_many([a, b])} == {a, b}
+    assert await hub.store.identities.owners([email("a@example.com"), phone("+79161234567")]) == {
+        email("a@example.com"): a,
+        phone("+79161234567"): b,
+    }
+    assert (await hub.store.clients.get(a)).identities == [email("a@example.com")]
+    [suggestion] = await hub.store.merges.list()
+    assert suggestion.client_ids == tuple(sorted((a, b)))
+    assert suggestion.identity == phone("+79161234567")
+    assert suggestion.status == "open"
+    conv = await hub.store.conversations.get(result.entry.conversation_id)
+    assert hub.recorded.events == [MergeSuggested(suggestion), EntryAdded(result.entry, conv)]
+
+    # the same conflict again, in the other order: goes to B's client, no second suggestion
+    hub.recorded.clear()
+    again = await receive(hub, phone("+79161234567"), email("a@example.com"), channel="telegram", thread_key="t1")
+    assert again.entry.client_id == b
+    assert await hub.store.merges.list(status=None) == [suggestion]
+    assert hub.recorded.of(MergeSuggested) == []
+    assert kinds(hub) == ["EntryAdded"]
+
+
+# --- concurrency --------------------------------------------------------------------------------------------------
+
+
+async def test_fifty_concurrent_messages_from_one_new_sender(hub):
+    ids = (tg(777), phone("+79160000777"))
+    messages = [inbound(*ids, pid=f"burst-{i}", text=f"#{i}", display_name="Burst") for i in range(50)]
+
+    results = await asyncio.gather(*(ingest(hub, m) for m in messages))
+
+    assert not any(r.duplicate for r in results)
+    assert sum(r.client_created for r in results) == 1
+    assert len({r.entry.client_id for r in results}) == 1
+    assert len({r.entry.conversation_id for r in results}) == 1
+    client_id = results[0].entry.client_id
+    assert await hub.store.identities.owners(ids) == dict.fromkeys(ids, client_id)
+    client = await hub.store.clients.get(client_id)
+    assert client.identities == list(ids)
+    # the losers of the race dropped the clients they had created
+    assert [c.id for c in await hub.store.clients.search("")] == [client_id]
+    assert len(await hub.store.timeline.page(client_id, limit=100)) == 50
+    conv = await hub.store.conversations.get(results[0].entry.conversation_id)
+    assert conv.unread == 50
+
+    assert [e.client.id for e in hub.recorded.of(ClientCreated)] == [client_id]
+    assert [e.conversation.id for e in hub.recorded.of(ConversationCreated)] == [conv.id]
+    assert len(hub.recorded.of(EntryAdded)) == 50
+    assert await hub.store.merges.list(status=None) == []
+    assert hub.recorded.of(MergeSuggested) == []
+    # the client's identities never changed after its creation
+    assert hub.recorded.of(ClientUpdated) == []
+
+
+async def test_fifty_concurrent_deliveries_of_the_same_message(hub):
+    msg = inbound(tg(888), phone("+79160000888"), pid="same")
+
+    results = await asyncio.gather(*(ingest(hub, msg) for _ in range(50)))
+
+    assert sum(not r.duplicate for r in results) == 1
+    assert len({r.entry.id for r in results}) == 1
+    entry = results[0].entry
+    assert len(await hub.store.timeline.page(entry.client_id)) == 1
+    assert [c.id for c in await hub.store.clients.search("")] == [entry.client_id]
+    assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [entry.id]
+    # whoever created the client and the conversation, they are announced exactly once
+    assert [e.client.id for e in hub.recorded.of(ClientCreated)] == [entry.client_id]
+    assert [e.conversation.id for e in hub.recorded.of(ConversationCreated)] == [entry.conversation_id]
+
+
+# --- threading ----------------------------------------------------------------------------------------------------
+
+
+async def test_threads_group_messages_into_conversations(hub):
+    a1 = await receive(hub, tg(100), thread_key="chat-1")
+    a2 = await receive(hub, tg(100), thread_key="chat-1")
+    b1 = await receive(hub, tg(100), thread_key="chat-2")
+
+    assert a1.entry.conversation_id == a2.entry.conversation_id
+    assert b1.entry.conversation_id != a1.entry.conversation_id
+    assert len(hub.recorded.of(ConversationCreated)) == 2
+    conv_a = await hub.store.conversations.get(a1.entry.conversation_id)
+    conv_b = await hub.store.conversations.get(b1.entry.conversation_id)
+    assert (conv_a.unread, conv_b.unread) == (2, 1)
+    assert conv_b.thread_key == "chat-2"
+    assert [e.id for e in await hub.store.timeline.conversation_page(conv_a.id)] == [a2.entry.id, a1.entry.id]
+
+
+async def test_new_inbound_reopens_a_resolved_conversation(hub):
+    first = await receive(hub, tg(100))
+    conv = await update_conversation(hub, None, first.entry.conversation_id, status=ConversationStatus.resolved)
+    assert conv.status is ConversationStatus.resolved
+    hub.recorded.clear()
+
+    second = await receive(hub, tg(100))
+
+    after = await hub.store.conversations.get(conv.id)
+    assert after.status is ConversationStatus.open
+    assert after.unread == 2
+    assert second.conversation == after
+    assert hub.recorded.events == [
+        ConversationUpdated(after, {"status": (ConversationStatus.resolved, ConversationStatus.open)}),
+        EntryAdded(second.entry, after),
+    ]
+
+
+async def test_inbound_to_open_conversation_publishes_no_status_change(hub):
+    await receive(hub, tg(100))
+    await receive(hub, tg(100))
+    assert hub.recorded.of(ConversationUpdated) == []
+
+
+# --- content ------------------------------------------------------------------------------------------------------
+
+
+async def test_html_is_sanitized_and_text_kept_as_given(hub):
+    html = '<p onclick="steal()">Hi <b>there</b></p><script>alert(1)</script><img src="x" onerror="alert(2)">'
+    text = "Hi there <script>alert(1)</script>"
+    result = await receive(hub, email("a@example.com"), channel="email", html=html, text=text)
+
+    stored = await hub.store.timeline.get(result.entry.id)
+    for entry in (result.entry, stored, hub.recorded.of(EntryAdded)[0].entry):
+        assert "<script" not in entry.html
+        assert "alert(1)" not in entry.html
+        assert "onerror" not in entry.html
+        assert "onclick" not in entry.html
+        assert "<b>there</b>" in entry.html
+        assert entry.text == text
+
+
+async def test_html_that_is_only_a_script_is_dropped(hub):
+    result = await receive(hub, email("a@example.com"), channel="email", html="<script>x()</script>", text="t")
+    assert result.entry.html is None
+    assert (await hub.store.timeline.get(result.entry.id)).html is None
+
+
+async def test_attachment_only_message_previews_the_attachment(hub):
+    from hub.domain import Attachment
+
+    result = await receive(hub, tg(100), text="", attachments=(Attachment(name="photo.jpg", content_type="image/jpeg"),))
+    conv = await hub.store.conversations.get(result.entry.conversation_id)
+    assert conv.last_message_preview == "📎 photo.jpg"
+
+
+# --- round trips --------------------------------------------------------------------------------------------------
+
+
+async def test_round_trips_per_inbound_message(hub):
+    stats = hub.store.stats
+
+    async def cost(msg):
+        before = stats.round_trips
+        result = await ingest(hub, msg)
+        return stats.round_trips - before, result
+
+    new_sender, r1 = await cost(inbound(tg(100), phone("+79161234567"), pid="rt-1"))
+    known_sender, r2 = await cost(inbound(tg(100), phone("+79161234567"), pid="rt-2"))
+    duplicate, r3 = await cost(inbound(tg(100), phone("+79161234567"), pid="rt-2"))
+    print(
+        f"\n[round trips per inbound, {hub.store.name}] new sender with 2 identities: {new_sender}, "
+        f"known sender: {known_sender}, duplicate: {duplicate}"
+    )
+
+    assert (r1.client_created, r2.duplicate, r3.duplicate) == (True, False, True)
+    assert new_sender <= 9
+    assert known_sender <= 5
+    assert duplicate == 1
