@@ -17,6 +17,7 @@ from hub.config import Settings
 from hub.context import Hub
 from hub.delivery import DeliveryWorker
 from hub.events import EventBus
+from hub.files import FileStore
 from hub.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
         store=store,
         bus=EventBus(),
         tokens=Tokens(settings.resolved_secret(), settings.token_ttl_hours * 3600),
+        files=FileStore(settings.files_dir, settings.max_file_bytes),
     )
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[HUB_KEY] = hub

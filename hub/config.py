@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,6 +16,15 @@ from pydantic_settings import (
 )
 
 DEFAULT_TOML = Path("config/hub.toml")
+
+
+class TelegramBotConfig(BaseModel):
+    """One Telegram bot: `name` appears in its webhook URL /webhooks/telegram/{name}."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    token: str = Field(pattern=r"^\d+:[A-Za-z0-9_-]{20,}$")
+    webhook_secret: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    groups: bool = False  # also take messages from group chats
 
 
 class Settings(BaseSettings):
@@ -40,6 +49,15 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(6, ge=1)
     delivery_base_delay: float = Field(2.0, gt=0)
     log_level: str = "INFO"
+    files_dir: Path = Path("./data/files")
+    max_file_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # channels
+    telegram_bots: list[TelegramBotConfig] = Field(default_factory=list)
+    telegram_api_base: str = ""
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    widget_origins: list[str] = Field(default_factory=list)
+    # bots
+    bots_dir: Path = Path("./config/bots")
 
     @classmethod
     def settings_customise_sources(
@@ -82,6 +100,11 @@ class Settings(BaseSettings):
             raise ValueError("HUB_STORE is mongo but HUB_MONGO_URL is empty")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("HUB_REDIS_URL must start with redis://, rediss:// or unix://")
+        names = [b.name for b in self.telegram_bots]
+        if len(names) != len(set(names)):
+            raise ValueError("HUB_TELEGRAM_BOTS: two bots have the same name")
+        if self.telegram_mode == "webhook" and any(not b.webhook_secret for b in self.telegram_bots):
+            raise ValueError("HUB_TELEGRAM_BOTS: every bot needs a webhook_secret in webhook mode")
         if bool(self.admin_email) != bool(self.admin_password):
             raise ValueError("set both HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD, or neither")
         return self

@@ -10,6 +10,7 @@ from hub.auth import Tokens
 from hub.config import Settings
 from hub.domain import Handler, utcnow
 from hub.events import EventBus
+from hub.files import FileStore
 from hub.outbound import ChannelRegistry
 from hub.store.port import Store
 
@@ -21,6 +22,7 @@ class Hub:
     bus: EventBus
     tokens: Tokens
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    files: FileStore | None = None
     clock: Callable[[], datetime] = utcnow
     # who answers a new conversation on a channel first: the bots issue makes this `bot` where a flow is set
     initial_handler: Callable[[str], Handler] = lambda channel: Handler.human

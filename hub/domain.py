@@ -127,6 +127,8 @@ class Conversation(Model):
     assignee_id: str | None = None
     department_id: str | None = None
     handler: Handler = Handler.human
+    # the bot engine's place in its flow and what it captured (only the bots package reads it)
+    bot_state: dict[str, Any] = Field(default_factory=dict)
     subject: str = ""
     unread: int = 0
     last_message_at: datetime | None = None

@@ -32,6 +32,8 @@ class InboundMessage:
     kind: EntryKind = EntryKind.message
     occurred_at: datetime = field(default_factory=utcnow)
     subject: str = ""
+    # the id of a bot button the customer pressed (a Telegram callback query, a web chat button), else None
+    button_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

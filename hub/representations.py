@@ -12,7 +12,7 @@ def client_json(client: Client) -> dict[str, Any]:
 
 
 def conversation_json(conversation: Conversation) -> dict[str, Any]:
-    return conversation.model_dump(mode="json")
+    return conversation.model_dump(mode="json", exclude={"bot_state"})
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:

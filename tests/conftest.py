@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from aiohttp import ClientSession, web
+from support import free_port
 
 from hub.auth import Tokens
 from hub.config import Settings
@@ -140,12 +140,6 @@ async def server(store, settings) -> AsyncIterator[RunningHub]:
 
 
 # --- a real redis-server ------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

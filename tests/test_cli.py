@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import free_port
+from support import free_port
 
 HUB = str(Path(sys.executable).with_name("hub"))
 

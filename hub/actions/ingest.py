@@ -83,12 +83,17 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         dedupe_key=key,
         occurred_at=truncate_ms(message.occurred_at),
         created_at=hub.clock(),
-        meta=dict(message.raw),
+        meta={**message.raw, "button_id": message.button_id} if message.button_id else dict(message.raw),
     )
     if not await store.timeline.insert(entry):
-        # a concurrent delivery of the same message won the unique key
+        # a concurrent delivery of the same message won the unique key. The client, identities, merge
+        # suggestion or conversation this call created are stored all the same: announce them, nobody else will.
         winner = await store.timeline.get_by_dedupe_key(key)
         if winner is not None:
+            for event in resolution.events:
+                await hub.bus.publish(event)
+            if conv_created:
+                await hub.bus.publish(ConversationCreated(conversation))
             return IngestResult(entry=winner, duplicate=True)
         raise RuntimeError(f"timeline refused {key} but has no entry for it")
 

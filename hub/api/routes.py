@@ -442,6 +442,17 @@ async def rename_department(request: web.Request) -> web.Response:
     return json_response(department_json(department))
 
 
+@api.route("GET", "/api/v1/files/{key}", summary="An attachment a customer sent", tag="clients")
+async def get_file(request: web.Request) -> web.StreamResponse:
+    user = await current_user(request)
+    require(can_list_staff(user) or user.role is Role.partner)
+    files = hub_of(request).files
+    path = files.path(request.match_info["key"]) if files else None
+    if path is None:
+        raise NotFound("no such file")
+    return web.FileResponse(path, headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})
+
+
 # --- service ------------------------------------------------------------------------------------------------------
 
 

@@ -95,7 +95,7 @@ class StoreStats:
 
 # Conversation fields that `ConversationRepo.update` may set.
 CONVERSATION_MUTABLE = frozenset(
-    {"status", "assignee_id", "department_id", "handler", "subject", "unread", "updated_at"}
+    {"status", "assignee_id", "department_id", "handler", "bot_state", "subject", "unread", "updated_at"}
 )
 # Client fields that `ClientRepo.update` may set (search terms follow name and identities).
 CLIENT_MUTABLE = frozenset({"name", "kind", "fields", "tags", "partner_ids", "updated_at"})

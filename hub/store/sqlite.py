@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     assignee_id TEXT,
     department_id TEXT,
     handler TEXT NOT NULL,
+    bot_state TEXT NOT NULL DEFAULT '{}',
     subject TEXT NOT NULL DEFAULT '',
     unread INTEGER NOT NULL DEFAULT 0,
     last_message_at TEXT,
@@ -313,17 +314,20 @@ class SqliteIdentities(_Base):
 # --- conversations ------------------------------------------------------------------------------------------------
 
 _CONV_COLUMNS = (
-    "id, client_id, channel, thread_key, status, assignee_id, department_id, handler, subject, unread, "
+    "id, client_id, channel, thread_key, status, assignee_id, department_id, handler, bot_state, subject, unread, "
     "last_message_at, last_message_preview, created_at, updated_at"
 )
 _CONV_NAMES = [c.strip() for c in _CONV_COLUMNS.split(",")]
 _CONV_TIMES = {"last_message_at", "created_at", "updated_at"}
+_CONV_JSON = {"bot_state"}
 
 
 def _conv_from_row(row: Sequence[Any]) -> Conversation:
     data = dict(zip(_CONV_NAMES, row, strict=True))
     for key in _CONV_TIMES:
         data[key] = from_ts(data[key])
+    for key in _CONV_JSON:
+        data[key] = json.loads(data[key])
     return Conversation.model_validate(data)
 
 
@@ -334,6 +338,8 @@ def _conv_params(conv: Conversation) -> list[Any]:
         value = data[name]
         if name in _CONV_TIMES:
             value = ts(value)
+        elif name in _CONV_JSON:
+            value = _json(value)
         elif hasattr(value, "value"):
             value = value.value
         out.append(value)
@@ -371,7 +377,11 @@ class SqliteConversations(_Base):
         sets, params = [], []
         for key, value in changes.items():
             sets.append(f"{key} = ?")
-            params.append(ts(value) if key in _CONV_TIMES else getattr(value, "value", value))
+            if key in _CONV_TIMES:
+                value = ts(value)
+            elif key in _CONV_JSON:
+                value = _json(value)
+            params.append(getattr(value, "value", value))
         rows = await self.fetch(
             f"UPDATE conversations SET {', '.join(sets)} WHERE id = ? RETURNING {_CONV_COLUMNS}",
             (*params, conversation_id),

@@ -412,3 +412,11 @@ async def test_reassign_client_with_colliding_thread_leaves_nothing_behind(store
     assert sorted(ids(await query(store, client_id="cb"))) == sorted([kept.id, moved.id, other.id])
     got, created = await store.conversations.get_or_create(conversation("cb", "telegram", "shared"))
     assert (got.id, created) == (kept.id, False)
+
+
+async def test_bot_state_round_trips_and_is_replaced_by_update(store):
+    conv = await make(store, bot_state={"flow": "default", "state": "greeting", "vars": {"name": "Иван"}})
+    assert (await store.conversations.get(conv.id)).bot_state["vars"] == {"name": "Иван"}
+    updated = await store.conversations.update(conv.id, {"bot_state": {"state": "ask_email", "retries": 2}})
+    assert updated.bot_state == {"state": "ask_email", "retries": 2}
+    assert (await store.conversations.get(conv.id)).bot_state == {"state": "ask_email", "retries": 2}
