@@ -7,7 +7,9 @@ import logging
 
 from aiohttp import web
 
+import bots
 import connectors.api
+import connectors.telegram
 from hub.actions.staff import ensure_admin
 from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
@@ -54,6 +56,8 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
     routes = ApiRoutes()
     routes.specs = list(core_routes.specs)
     connectors.api.install(app, hub, routes)
+    connectors.telegram.install(app, hub, routes)
+    bots.install(app, hub, routes)
     routes.install(app)
 
     document = openapi_document(routes)
@@ -81,3 +85,8 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     return app
+
+
+def check_extensions(settings: Settings) -> list[str]:
+    """Configuration problems found by the plugged-in packages (bot flows, ...), for `hub check`."""
+    return bots.check(settings)

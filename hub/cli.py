@@ -87,6 +87,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(_args: argparse.Namespace) -> int:
     settings = _settings()
     errors, warnings = check(settings)
+    from hub.app import check_extensions
+
+    errors += check_extensions(settings)
     if settings.store == "sqlite":
         where = f"sqlite at {settings.sqlite_path}"
     else:

@@ -56,6 +56,13 @@ class EntryAdded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class EntryEdited(Event):
+    """The customer edited a message: the entry's text changed; the previous text is in entry.meta['edits']."""
+
+    entry: TimelineEntry
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryChanged(Event):
     """An outgoing entry moved between queued / sent / failed."""
 

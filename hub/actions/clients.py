@@ -20,7 +20,7 @@ async def get_client(hub: Hub, actor: User, client_id: str) -> Client:
 
 async def update_client(
     hub: Hub,
-    actor: User,
+    actor: User | None,
     client_id: str,
     *,
     name: str | None = None,
@@ -29,9 +29,16 @@ async def update_client(
     tags: list[str] | None = None,
     partner_ids: list[str] | None = None,
 ) -> Client:
-    """`fields` is merged into the client's fields (a None value removes that field); `tags` replaces the tags."""
-    client = await get_client(hub, actor, client_id)
-    require(can_edit_client(actor, client), "you cannot edit this client")
+    """`fields` is merged into the client's fields (a None value removes that field); `tags` replaces the tags.
+    `actor` None is the system (bots capturing a lead, automations)."""
+    if actor is None:
+        found = await hub.store.clients.get(client_id)
+        if found is None:
+            raise NotFound("no such client")
+        client = found
+    else:
+        client = await get_client(hub, actor, client_id)
+        require(can_edit_client(actor, client), "you cannot edit this client")
     changes: dict[str, Any] = {}
     if name is not None and name.strip() != client.name:
         changes["name"] = name.strip()[:200]
@@ -47,7 +54,7 @@ async def update_client(
         if clean != client.tags:
             changes["tags"] = clean
     if partner_ids is not None:
-        require(can_share_client(actor), "only admins and supervisors share clients with partners")
+        require(actor is None or can_share_client(actor), "only admins and supervisors share clients with partners")
         for partner_id in partner_ids:
             partner = await hub.store.users.get(partner_id)
             if partner is None or partner.role.value != "partner":

@@ -68,3 +68,8 @@ async def mark_read(hub: Hub, actor: User, conversation_id: str) -> Conversation
     assert updated is not None
     await hub.bus.publish(ConversationUpdated(updated, {"unread": (conversation.unread, 0)}, actor.id))
     return updated
+
+
+async def set_bot_state(hub: Hub, conversation_id: str, state: dict[str, Any]) -> Conversation | None:
+    """The bot engine's memory for a conversation (no event: nobody but the bots reads it)."""
+    return await hub.store.conversations.update(conversation_id, {"bot_state": state})

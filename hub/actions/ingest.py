@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from hub.context import Hub
 from hub.domain import (
@@ -28,6 +29,7 @@ from hub.events import (
     ConversationCreated,
     ConversationUpdated,
     EntryAdded,
+    EntryEdited,
     Event,
     MergeSuggested,
 )
@@ -183,3 +185,50 @@ async def _suggest_merge(hub: Hub, client_id: str, other_id: str, identity: Iden
         return MergeSuggested(suggestion)
     return None
 
+
+
+async def edit_inbound(
+    hub: Hub,
+    channel: str,
+    provider_message_id: str,
+    *,
+    text: str,
+    html: str | None = None,
+    edited_at: datetime | None = None,
+) -> TimelineEntry | None:
+    """The customer edited a message they sent: update the entry's text, keep the previous ones in meta['edits'].
+    Returns None when the original message is not in the timeline."""
+    entry = await hub.store.timeline.get_by_dedupe_key(dedupe_key(channel, provider_message_id))
+    if entry is None:
+        return None
+    clean_html = sanitize_html(html)
+    if entry.text == text and entry.html == clean_html:
+        return entry
+    edits = list(entry.meta.get("edits", []))
+    edits.append({"text": entry.text, "replaced_at": (edited_at or hub.clock()).isoformat()})
+    updated = await hub.store.timeline.update_content(
+        entry.id, text=text, html=clean_html, meta={**entry.meta, "edits": edits[-20:]}
+    )
+    if updated is not None:
+        await hub.bus.publish(EntryEdited(updated))
+    return updated
+
+
+async def link_identity(hub: Hub, client_id: str, identity: Identity) -> str:
+    """Attach an identity to a known client (e.g. a Telegram user who came through a signed deep link).
+    Returns the client that owns the identity afterwards: `client_id`, or the previous owner (then a merge is
+    suggested, never done silently)."""
+    client = await hub.store.clients.get(client_id)
+    if client is None:
+        raise ValueError("no such client")
+    owner = await hub.store.identities.claim(identity, client_id)
+    if owner == client_id:
+        if identity not in client.identities:
+            updated = await hub.store.clients.add_identity(client_id, identity)
+            if updated is not None:
+                await hub.bus.publish(ClientUpdated(updated, ("identities",)))
+        return client_id
+    suggestion = await _suggest_merge(hub, client_id, owner, identity)
+    if suggestion is not None:
+        await hub.bus.publish(suggestion)
+    return owner

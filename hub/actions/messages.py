@@ -19,7 +19,7 @@ from hub.domain import (
 )
 from hub.errors import Invalid, NotFound
 from hub.events import ConversationUpdated, EntryAdded, UserMentioned
-from hub.permissions import can_view_client, can_work_conversation, is_staff, require
+from hub.permissions import can_view_client, can_view_entry, can_work_conversation, is_staff, require
 from hub.text import handle_of_email, handle_of_name, mention_handles, preview
 
 MAX_TEXT = 10_000
@@ -93,6 +93,7 @@ async def add_note(
     """An internal note on a conversation (or on a client's timeline): never sent to the customer.
     `@handle` mentions (a user's email local part or name, a department's name) notify those users."""
     conversation: Conversation | None = None
+    client: Client | None = None
     if conversation_id is not None:
         conversation = await get_conversation(hub, conversation_id)
         require(can_work_conversation(actor, conversation), "you cannot write notes in this conversation")
@@ -125,8 +126,17 @@ async def add_note(
     await hub.store.timeline.insert(entry)
     await hub.bus.publish(EntryAdded(entry, conversation))
     for user in mentioned:
-        if conversation is None or can_work_conversation(user, conversation) or user.role is not Role.partner:
-            await hub.bus.publish(UserMentioned(user, entry, conversation))
+        if user.role is Role.partner:
+            # a partner hears only of notes they may read (never of a note on a client not shared with them,
+            # nor of an unshared note)
+            visible = (
+                can_work_conversation(user, conversation)
+                if conversation is not None
+                else client is not None and can_view_entry(user, entry, client)
+            )
+            if not visible:
+                continue
+        await hub.bus.publish(UserMentioned(user, entry, conversation))
     return entry
 
 
