@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain import Client, Conversation, TimelineEntry
+
+
+class Button(BaseModel):
+    """A bot button. Connectors render it (Telegram inline keyboard, web chat button); pressing it comes back as an
+    InboundMessage with `button_id` = id and text = the button's text."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=100)
+
+
+BUTTONS_META_KEY = "buttons"
+
+
+def buttons_meta(rows: list[list[Button]]) -> dict[str, Any]:
+    """The entry meta that carries button rows (what the bot engine sets on its replies)."""
+    return {BUTTONS_META_KEY: [[b.model_dump() for b in row] for row in rows]}
+
+
+def buttons_of(entry: TimelineEntry) -> list[list[Button]]:
+    """Rows of buttons attached to an outgoing entry (empty when none)."""
+    rows = entry.meta.get(BUTTONS_META_KEY) or []
+    return [[Button.model_validate(b) for b in row] for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

