@@ -10,6 +10,7 @@ from aiohttp import web
 import bots
 import connectors.api
 import connectors.telegram
+import realtime
 from hub.actions.staff import ensure_admin
 from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
@@ -55,6 +56,7 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
 
     routes = ApiRoutes()
     routes.specs = list(core_routes.specs)
+    realtime.create_server(app, hub)
     connectors.api.install(app, hub, routes)
     connectors.telegram.install(app, hub, routes)
     bots.install(app, hub, routes)

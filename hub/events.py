@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from hub.domain import Client, Conversation, MergeSuggestion, TimelineEntry, User
+from hub.domain import Author, Client, Conversation, MergeSuggestion, TimelineEntry, User
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,23 @@ class UserMentioned(Event):
     user: User
     entry: TimelineEntry
     conversation: Conversation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Typing(Event):
+    """Someone is typing in a conversation (ephemeral: never stored). `author.type` client = the customer."""
+
+    conversation_id: str
+    author: Author
+    on: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Presence(Event):
+    """A staff member came online or went offline (ephemeral)."""
+
+    user_id: str
+    online: bool
 
 
 E = TypeVar("E", bound=Event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hub.domain import Client, Conversation, Direction, EntryKind, Role, TimelineEntry, User
 from hub.store.port import Scope
 
@@ -47,6 +49,25 @@ def can_view_conversation(user: User, conversation: Conversation, client: Client
 def can_work_conversation(user: User, conversation: Conversation) -> bool:
     """Reply, write notes, assign, route, change status."""
     return is_staff(user) and can_view_conversation(user, conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who may see a conversation's events, by the same rules as can_view_conversation: everyone who sees
+    everything; the conversation's department (or, unrouted, every agent); its assignee; and the partners its
+    client is shared with (they get customer-visible entries and shared notes only)."""
+
+    department_id: str | None
+    assignee_id: str | None
+    partner_ids: tuple[str, ...] = ()
+
+
+def conversation_audience(conversation: Conversation, client: Client | None = None) -> Audience:
+    return Audience(
+        department_id=conversation.department_id,
+        assignee_id=conversation.assignee_id,
+        partner_ids=tuple(client.partner_ids) if client is not None else (),
+    )
 
 
 def can_view_client(user: User, client: Client) -> bool:

@@ -1,0 +1,51 @@
+"""Realtime: python-socketio on the hub's aiohttp app. Hub events become emits to rooms; with HUB_REDIS_URL the
+Redis manager carries emits between hub processes (scale-out behind one manager seam)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import socketio
+from aiohttp import web
+
+from hub.context import Hub
+from realtime.agent import AgentNamespace
+from realtime.listeners import AgentListeners
+
+SIO_KEY = web.AppKey("socketio", socketio.AsyncServer)
+
+
+def _origin_check(hub: Hub):
+    allowed = {o.rstrip("/") for o in hub.settings.widget_origins}
+    if hub.settings.public_url:
+        parts = urlsplit(hub.settings.public_url)
+        allowed.add(f"{parts.scheme}://{parts.netloc}")
+
+    def check(origin: str, environ: dict[str, Any]) -> bool:
+        if "*" in allowed or origin.rstrip("/") in allowed:
+            return True
+        host = environ.get("HTTP_HOST", "")
+        return urlsplit(origin).netloc == host  # same origin
+
+    return check
+
+
+def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
+    manager = None
+    if hub.settings.redis_url:
+        manager = socketio.AsyncRedisManager(hub.settings.redis_url, channel="hub-socketio")
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=_origin_check(hub),
+        max_http_buffer_size=64 * 1024,
+        ping_interval=20,
+        logger=False,
+        engineio_logger=False,
+    )
+    sio.attach(app, socketio_path="socket.io")
+    sio.register_namespace(AgentNamespace(hub))
+    AgentListeners(hub, sio).subscribe()
+    app[SIO_KEY] = sio
+    return sio

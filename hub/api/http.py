@@ -23,6 +23,7 @@ from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
 log = logging.getLogger(__name__)
 
 HUB_KEY = web.AppKey("hub", Hub)
+USER_KEY = web.RequestKey("user", User)
 SESSION_COOKIE = "hub_session"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=BaseModel)
@@ -147,13 +148,13 @@ async def user_from_token(hub: Hub, token: str | None) -> User | None:
 
 
 async def current_user(request: web.Request) -> User:
-    user = request.get("user")
+    user = request.get(USER_KEY)
     if user is not None:
         return user
     user = await user_from_token(hub_of(request), bearer_token(request))
     if user is None:
         raise ApiError(401, "unauthorized", "log in first: send 'Authorization: Bearer <token>'")
-    request["user"] = user
+    request[USER_KEY] = user
     return user
 
 

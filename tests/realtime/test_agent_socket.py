@@ -1,0 +1,163 @@
+"""The /agent namespace with real Socket.IO clients against a running hub."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import pytest
+import socketio
+
+from hub.actions import staff
+from hub.domain import Role
+
+
+class Agent:
+    """A Socket.IO client that records every event it receives on /agent."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: dict[str, list] = defaultdict(list)
+        self._arrived = asyncio.Event()
+
+        @self.client.on("*", namespace="/agent")
+        async def _any(event, data):  # noqa: ANN001
+            self.events[event].append(data)
+            self._arrived.set()
+
+    async def connect(self, url: str, token: str | None) -> None:
+        await self.client.connect(url, namespaces=["/agent"], auth={"token": token} if token else None,
+                                  transports=["websocket"], wait_timeout=5)
+
+    async def wait_for(self, event: str, predicate=lambda _d: True, timeout: float = 5.0):  # noqa: ANN001
+        async def poll():
+            while True:
+                for data in self.events[event]:
+                    if predicate(data):
+                        return data
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(poll(), timeout)
+
+    def got(self, event: str, predicate=lambda _d: True) -> bool:  # noqa: ANN001
+        return any(predicate(d) for d in self.events[event])
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+@pytest.fixture
+async def team(server):
+    """Departments Sales and Support, agents in each, tokens for all."""
+    hub = server.hub
+    sales = await staff.create_department(hub, "Sales")
+    support = await staff.create_department(hub, "Support")
+    for email, deps in (("agent1@example.com", [sales.id]), ("agent2@example.com", [sales.id]),
+                        ("support1@example.com", [support.id])):
+        await staff.create_user(hub, email=email, name=email.split("@")[0].title(), role=Role.agent,
+                                password="agent-password", department_ids=deps)
+    tokens = {"admin": (await server.login())["Authorization"][7:]}
+    for who in ("agent1", "agent2", "support1"):
+        tokens[who] = (await server.login(f"{who}@example.com", "agent-password"))["Authorization"][7:]
+    return {"sales": sales, "support": support, "tokens": tokens}
+
+
+@pytest.fixture
+async def connect(server):
+    agents: list[Agent] = []
+
+    async def _connect(token: str | None) -> Agent:
+        agent = Agent()
+        await agent.connect(server.url, token)
+        agents.append(agent)
+        return agent
+
+    yield _connect
+    for agent in agents:
+        await agent.close()
+
+
+async def push(server, headers, external_id: str, email: str, text: str = "hello") -> dict:
+    async with server.http.post(f"{server.url}/api/v1/inbound", headers=headers, json={
+        "external_id": external_id, "sender": {"email": email, "name": "Visitor"}, "text": text}) as r:
+        assert r.status == 201, await r.text()
+        return await r.json()
+
+
+@pytest.mark.parametrize("auth", [None, "garbage", "x.y.z"])
+async def test_connect_without_a_valid_token_is_refused(server, auth):
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(server.url, namespaces=["/agent"], auth={"token": auth} if auth else None,
+                             transports=["websocket"], wait_timeout=5)
+    await client.disconnect()
+
+
+async def test_new_unrouted_message_reaches_every_agent_then_only_its_department(server, team, connect):
+    admin_headers = {"Authorization": f"Bearer {team['tokens']['admin']}"}
+    agent1 = await connect(team["tokens"]["agent1"])
+    support1 = await connect(team["tokens"]["support1"])
+    admin = await connect(team["tokens"]["admin"])
+
+    first = await push(server, admin_headers, "m1", "new@example.com")
+    for sock in (agent1, support1, admin):
+        data = await sock.wait_for("timeline:new", lambda d: d["entry"]["id"] == first["entry_id"])
+        assert data["entry"]["text"] == "hello"
+        assert data["conversation"]["id"] == first["conversation_id"]
+
+    # routed to Sales: the next message reaches Sales and admins, not Support
+    async with server.http.patch(f"{server.url}/api/v1/conversations/{first['conversation_id']}",
+                                 headers=admin_headers, json={"department_id": team["sales"].id}) as r:
+        assert r.status == 200
+    # Support hears that it left their view
+    await support1.wait_for("conversation:updated", lambda d: "department_id" in d["changes"])
+    second = await push(server, admin_headers, "m2", "new@example.com", "second")
+    await agent1.wait_for("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
+    await admin.wait_for("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
+    await asyncio.sleep(0.2)
+    assert not support1.got("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
+
+
+async def test_note_mention_reaches_the_mentioned_agent(server, team, connect):
+    admin_headers = {"Authorization": f"Bearer {team['tokens']['admin']}"}
+    agent2 = await connect(team["tokens"]["agent2"])
+    support1 = await connect(team["tokens"]["support1"])
+    msg = await push(server, admin_headers, "m1", "client@example.com")
+    agent1_headers = {"Authorization": f"Bearer {team['tokens']['agent1']}"}
+    async with server.http.post(f"{server.url}/api/v1/conversations/{msg['conversation_id']}/notes",
+                                headers=agent1_headers, json={"text": "@agent2 can you take this?"}) as r:
+        assert r.status == 201
+        note = await r.json()
+    mention = await agent2.wait_for("mention")
+    assert mention["entry"]["id"] == note["id"]
+    notification = await agent2.wait_for("notification", lambda d: d["kind"] == "mention")
+    assert notification["from"] == "Agent1"
+    await asyncio.sleep(0.2)
+    assert not support1.got("mention")
+
+
+async def test_reconnecting_agent_gets_what_it_missed_once(server, team, connect):
+    admin_headers = {"Authorization": f"Bearer {team['tokens']['admin']}"}
+    first = await push(server, admin_headers, "m1", "c@example.com", "one")
+    agent = await connect(team["tokens"]["agent1"])
+    await agent.close()
+    await push(server, admin_headers, "m2", "c@example.com", "two")
+    await push(server, admin_headers, "m3", "c@example.com", "three")
+    again = await connect(team["tokens"]["agent1"])
+    answer = await again.client.call("sync", {"conversation_id": first["conversation_id"],
+                                             "after": first["entry_id"]}, namespace="/agent", timeout=5)
+    assert [e["text"] for e in answer["items"]] == ["two", "three"]
+
+
+async def test_joining_a_conversation_of_another_department_is_refused(server, team, connect):
+    admin_headers = {"Authorization": f"Bearer {team['tokens']['admin']}"}
+    msg = await push(server, admin_headers, "m1", "c@example.com")
+    async with server.http.patch(f"{server.url}/api/v1/conversations/{msg['conversation_id']}",
+                                 headers=admin_headers, json={"department_id": team["sales"].id}) as r:
+        assert r.status == 200
+    support1 = await connect(team["tokens"]["support1"])
+    agent1 = await connect(team["tokens"]["agent1"])
+    refused = await support1.client.call("join", {"conversation_id": msg["conversation_id"]}, namespace="/agent")
+    allowed = await agent1.client.call("join", {"conversation_id": msg["conversation_id"]}, namespace="/agent")
+    assert refused["ok"] is False and allowed["ok"] is True
