@@ -6,14 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the test suite talks to (real servers, no fakes)
-TEST_APT := redis-server
+TEST_APT := redis-server chromium
 
 .PHONY: run test lint system-deps deps bench clean
 
-run: $(STAMP)
+run: $(STAMP) node_modules/.installed
 	$(BIN)/hub demo
 
-test: system-deps $(STAMP) lint
+test: system-deps $(STAMP) node_modules/.installed lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
@@ -27,6 +27,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
 	@touch $(STAMP)
+
+# socket.io-client for the browser (served by the hub itself: no CDN)
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 system-deps:
 	@missing=""; \

@@ -10,7 +10,9 @@ from aiohttp import web
 import bots
 import connectors.api
 import connectors.telegram
+import connectors.webchat
 import realtime
+from hub import web as web_pages
 from hub.actions.staff import ensure_admin
 from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
@@ -56,8 +58,9 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
 
     routes = ApiRoutes()
     routes.specs = list(core_routes.specs)
-    realtime.create_server(app, hub)
+    sio = realtime.create_server(app, hub)
     connectors.api.install(app, hub, routes)
+    connectors.webchat.install(app, hub, routes, sio)
     connectors.telegram.install(app, hub, routes)
     bots.install(app, hub, routes)
     routes.install(app)
@@ -68,6 +71,7 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
         return json_response(document)
 
     app.router.add_get("/api/v1/openapi.json", openapi)
+    web_pages.install(app)
     app[ROUTES_KEY] = routes
 
     worker = DeliveryWorker(hub, poll_interval=poll_interval)
