@@ -225,7 +225,8 @@ class MongoClientRepo(_Repo):
                 "terms": {"$each": terms},
             }
         }
-        doc = await self._update({"_id": client_id}, update)
+        # matches only while the client lacks the identity: None tells the caller nothing changed
+        doc = await self._update({"_id": client_id, "identities": {"$ne": _identity_doc(identity)}}, update)
         return _model(Client, doc)
 
     async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:

@@ -117,7 +117,8 @@ class ClientRepo(Protocol):
         """Set the given fields (keys in CLIENT_MUTABLE); returns the client after the update, None if missing."""
 
     async def add_identity(self, client_id: str, identity: Identity) -> Client | None:
-        """Add the identity to the client's list (no duplicates) and refresh its search terms."""
+        """Add the identity to the client's list and refresh its search terms; returns the client after the
+        update, or None when nothing changed (the client has the identity already, or does not exist)."""
 
     async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:
         """Clients whose search terms start with every word of `q` (see hub.identities.query_terms), most

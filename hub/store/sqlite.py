@@ -266,9 +266,7 @@ class SqliteClients(_Base):
                 "value": identity.value,
             },
         )
-        if rows:
-            return Client.model_validate_json(rows[0][0])
-        return await self.get(client_id)
+        return Client.model_validate_json(rows[0][0]) if rows else None
 
     async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:
         where, params = [], []

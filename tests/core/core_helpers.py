@@ -85,7 +85,9 @@ class FakeSender:
     """Stands in for a connector: records what it is asked to send; `script` decides each call's outcome
     (an exception instance to raise, or a provider id to return); after the script it returns ids."""
 
-    def __init__(self, channel: str = "telegram", script: list[Any] | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self, channel: str = "telegram", script: list[Any] | None = None, delay: float = 0.0
+    ) -> None:
         self.channel = channel
         self.script = list(script or [])
         self.delay = delay
@@ -115,10 +117,10 @@ class Clock:
         return self.now
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 5.0, interval: float = 0.01) -> Any:
-    """Await `check()` (sync or async) until it returns something truthy; fail after `timeout` seconds."""
+async def eventually(check: Callable[[], Any], *, within: float = 5.0, interval: float = 0.01) -> Any:
+    """Await `check()` (sync or async) until it returns something truthy; fail after `within` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         result = check()
         if asyncio.iscoroutine(result):
@@ -126,5 +128,5 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 5.0, interval
         if result:
             return result
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(interval)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from core_helpers import at, email, inbound, phone, receive, tg
 
 from hub.actions.conversations import update_conversation
 from hub.actions.ingest import ingest
-from hub.domain import AuthorType, ConversationStatus, Direction, EntryKind
+from hub.domain import Attachment, AuthorType, ConversationStatus, Direction, EntryKind
 from hub.events import (
     ClientCreated,
     ClientUpdated,
@@ -131,7 +130,9 @@ async def test_conflicting_identities_suggest_a_merge_and_never_merge(hub):
     hub.recorded.clear()
 
     # email of A first, phone of B second: the first known identity (A's email) decides
-    result = await receive(hub, email("a@example.com"), phone("+79161234567"), channel="email", thread_key="e1")
+    result = await receive(
+        hub, email("a@example.com"), phone("+79161234567"), channel="email", thread_key="e1"
+    )
 
     assert result.entry.client_id == a
     assert {c.id for c in await hub.store.clients.get_many([a, b])} == {a, b}
@@ -149,7 +150,9 @@ async def test_conflicting_identities_suggest_a_merge_and_never_merge(hub):
 
     # the same conflict again, in the other order: goes to B's client, no second suggestion
     hub.recorded.clear()
-    again = await receive(hub, phone("+79161234567"), email("a@example.com"), channel="telegram", thread_key="t1")
+    again = await receive(
+        hub, phone("+79161234567"), email("a@example.com"), channel="telegram", thread_key="t1"
+    )
     assert again.entry.client_id == b
     assert await hub.store.merges.list(status=None) == [suggestion]
     assert hub.recorded.of(MergeSuggested) == []
@@ -244,15 +247,12 @@ async def test_race_lost_at_the_timeline_still_announces_what_it_created(hub):
     assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [entry.id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: an identity claimed concurrently for the same client is announced as a change "
-    "(IdentityRepo.claim cannot tell the caller whether it inserted the identity)",
-)
 async def test_identity_claimed_concurrently_for_the_same_client_is_no_change(hub):
     # the creator of a new client is held before claiming its second identity; a second message from the same
     # sender finds the client by its first identity and claims the second one for it meanwhile
-    HoldFirstCall(hub.store.identities, "claim", when=lambda identity, client_id: identity == phone("+79160000556"))
+    HoldFirstCall(
+        hub.store.identities, "claim", when=lambda identity, client_id: identity == phone("+79160000556")
+    )
     ids = (tg(556), phone("+79160000556"))
 
     a, b = await asyncio.gather(ingest(hub, inbound(*ids, pid="x1")), ingest(hub, inbound(*ids, pid="x2")))
@@ -284,7 +284,9 @@ async def test_threads_group_messages_into_conversations(hub):
 
 async def test_new_inbound_reopens_a_resolved_conversation(hub):
     first = await receive(hub, tg(100))
-    conv = await update_conversation(hub, None, first.entry.conversation_id, status=ConversationStatus.resolved)
+    conv = await update_conversation(
+        hub, None, first.entry.conversation_id, status=ConversationStatus.resolved
+    )
     assert conv.status is ConversationStatus.resolved
     hub.recorded.clear()
 
@@ -325,15 +327,17 @@ async def test_html_is_sanitized_and_text_kept_as_given(hub):
 
 
 async def test_html_that_is_only_a_script_is_dropped(hub):
-    result = await receive(hub, email("a@example.com"), channel="email", html="<script>x()</script>", text="t")
+    result = await receive(
+        hub, email("a@example.com"), channel="email", html="<script>x()</script>", text="t"
+    )
     assert result.entry.html is None
     assert (await hub.store.timeline.get(result.entry.id)).html is None
 
 
 async def test_attachment_only_message_previews_the_attachment(hub):
-    from hub.domain import Attachment
-
-    result = await receive(hub, tg(100), text="", attachments=(Attachment(name="photo.jpg", content_type="image/jpeg"),))
+    result = await receive(
+        hub, tg(100), text="", attachments=(Attachment(name="photo.jpg", content_type="image/jpeg"),)
+    )
     conv = await hub.store.conversations.get(result.entry.conversation_id)
     assert conv.last_message_preview == "📎 photo.jpg"
 
