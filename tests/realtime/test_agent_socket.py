@@ -21,7 +21,7 @@ class Agent:
         self._arrived = asyncio.Event()
 
         @self.client.on("*", namespace="/agent")
-        async def _any(event, data):  # noqa: ANN001
+        async def _any(event, data):
             self.events[event].append(data)
             self._arrived.set()
 
@@ -29,7 +29,7 @@ class Agent:
         await self.client.connect(url, namespaces=["/agent"], auth={"token": token} if token else None,
                                   transports=["websocket"], wait_timeout=5)
 
-    async def wait_for(self, event: str, predicate=lambda _d: True, timeout: float = 5.0):  # noqa: ANN001
+    async def wait_for(self, event: str, predicate=lambda _d: True, within: float = 5.0):
         async def poll():
             while True:
                 for data in self.events[event]:
@@ -38,9 +38,9 @@ class Agent:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-        return await asyncio.wait_for(poll(), timeout)
+        return await asyncio.wait_for(poll(), within)
 
-    def got(self, event: str, predicate=lambda _d: True) -> bool:  # noqa: ANN001
+    def got(self, event: str, predicate=lambda _d: True) -> bool:
         return any(predicate(d) for d in self.events[event])
 
     async def close(self) -> None:
