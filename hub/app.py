@@ -18,7 +18,7 @@ from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
 from hub.api.routes import api as core_routes
 from hub.auth import Tokens
-from hub.config import Settings
+from hub.config import ConfigurationError, Settings
 from hub.context import Hub
 from hub.delivery import DeliveryWorker
 from hub.events import EventBus
@@ -62,7 +62,12 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
     connectors.api.install(app, hub, routes)
     connectors.webchat.install(app, hub, routes, sio)
     connectors.telegram.install(app, hub, routes)
-    bots.install(app, hub, routes)
+    try:
+        bots.install(app, hub, routes)
+    except bots.FlowConfigError as exc:
+        if owns_store:
+            await store.close()
+        raise ConfigurationError(exc.problems) from exc
     routes.install(app)
 
     document = openapi_document(routes)

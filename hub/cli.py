@@ -11,7 +11,7 @@ import sys
 
 from pydantic import ValidationError
 
-from hub.config import Settings, check, describe_errors
+from hub.config import ConfigurationError, Settings, check, describe_errors
 
 
 def _settings(args: argparse.Namespace | None = None) -> Settings:
@@ -67,7 +67,13 @@ def _serve(settings: Settings, *, demo: bool) -> None:
                 print(f"  {email:<24} {password:<16} {role}")
             print(f"API: {url}/api/v1/openapi.json   health: {url}/healthz\n", flush=True)
 
-    web.run_app(build(), host=settings.host, port=settings.port, print=announce, access_log=None)
+    try:
+        web.run_app(build(), host=settings.host, port=settings.port, print=announce, access_log=None)
+    except ConfigurationError as exc:
+        print("The hub cannot start:", file=sys.stderr)
+        for line in exc.problems:
+            print(f"  - {line}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

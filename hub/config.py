@@ -123,6 +123,14 @@ class Settings(BaseSettings):
         return key
 
 
+class ConfigurationError(Exception):
+    """Configuration the hub cannot start with (e.g. a broken bot flow file); `problems` says what and where."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
 def describe_errors(exc: ValidationError) -> list[str]:
     lines = []
     for err in exc.errors():

@@ -9,7 +9,7 @@ from hub.actions import conversations as conv_actions
 from hub.actions import messages, staff
 from hub.actions.ingest import ingest
 from hub.context import Hub
-from hub.domain import ClientKind, ConversationStatus, EntryKind, Role, User
+from hub.domain import ClientKind, ConversationStatus, EntryKind, Handler, Role, User
 from hub.errors import Conflict
 from hub.identities import make_identity
 from hub.inbound import InboundMessage
@@ -44,6 +44,17 @@ async def seed_demo(hub: Hub) -> bool:
             hub, email=email, name=name, role=role, password=DEMO_PASSWORD,
             department_ids=[departments[d].id for d in deps],
         )
+    # the demo's messages happened in the past: people answered them, not the bot
+    bot_first = hub.initial_handler
+    hub.initial_handler = lambda _channel: Handler.human
+    try:
+        await _seed_timelines(hub, departments, users)
+    finally:
+        hub.initial_handler = bot_first
+    return True
+
+
+async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -> None:
     admin, anna, boris = users["admin@example.com"], users["anna@example.com"], users["boris@example.com"]
     now = hub.clock()
 
@@ -101,7 +112,6 @@ async def seed_demo(hub: Hub) -> bool:
                             text="Answered by phone: Settings → Export gives a CSV of everything.")
     await conv_actions.update_conversation(hub, admin, john.entry.conversation_id,
                                            status=ConversationStatus.resolved)
-    return True
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

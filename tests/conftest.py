@@ -75,6 +75,7 @@ def make_settings(tmp_path, **overrides) -> Settings:
         admin_email="admin@example.com",
         admin_password="admin-password",
         delivery_base_delay=0.05,
+        bots_dir=tmp_path / "no-bots",  # tests that want the bot engine point this at a flow directory
     )
     values.update(overrides)
     return Settings(**values)

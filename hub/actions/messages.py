@@ -19,7 +19,7 @@ from hub.domain import (
 )
 from hub.errors import Invalid, NotFound
 from hub.events import ConversationUpdated, EntryAdded, UserMentioned
-from hub.permissions import can_view_client, can_view_entry, can_work_conversation, require
+from hub.permissions import can_view_client, can_view_entry, can_work_conversation, is_staff, require
 from hub.text import handle_of_email, handle_of_name, mention_handles, preview
 
 MAX_TEXT = 10_000
@@ -136,6 +136,34 @@ async def add_note(
             )
             if not visible:
                 continue
+        await hub.bus.publish(UserMentioned(user, entry, conversation))
+    return entry
+
+
+async def add_system_note(
+    hub: Hub, conversation_id: str, text: str, *, author: Author | None = None
+) -> TimelineEntry:
+    """An internal note written by the system or a bot (no staff actor): a handoff summary, a callback request.
+    Never sent to the customer, never shared with partners. `@handle` mentions notify staff as in add_note."""
+    conversation = await get_conversation(hub, conversation_id)
+    text = _check_text(text)
+    mentioned = [u for u in await _resolve_mentions(hub, text, exclude="") if is_staff(u)]
+    now = hub.clock()
+    entry = TimelineEntry(
+        client_id=conversation.client_id,
+        conversation_id=conversation.id,
+        kind=EntryKind.note,
+        direction=Direction.internal,
+        channel=conversation.channel,
+        author=author or Author(type=AuthorType.system, name="system"),
+        text=text,
+        mentions=[u.id for u in mentioned],
+        occurred_at=now,
+        created_at=now,
+    )
+    await hub.store.timeline.insert(entry)
+    await hub.bus.publish(EntryAdded(entry, conversation))
+    for user in mentioned:
         await hub.bus.publish(UserMentioned(user, entry, conversation))
     return entry
 

@@ -1,0 +1,193 @@
+"""Reading flow files: YAML with the line of every key kept, validation, and problems as "file:line: reason"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bots.flow import Flow, flow_problems
+
+
+class FlowConfigError(Exception):
+    """Bot flow files with problems: the hub refuses to start with them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("bot flow files are not valid:\n  " + "\n  ".join(self.problems))
+
+
+# YAML 1.1 reads yes/no/on/off as booleans and 9:30 as a number: a button `id: no` or hours `9:30` would
+# surprise. This loader keeps only true/false as booleans and plain digits as integers.
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _TIMESTAMP)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class _Lines:
+    """The line (1-based) of each key and list item, by its path from the document root."""
+
+    of: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    duplicates: list[tuple[tuple[Any, ...], int]] = field(default_factory=list)
+
+    def walk(self, node: yaml.Node, path: tuple[Any, ...] = (), depth: int = 0) -> None:
+        if depth > 64:
+            return
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = key_node.value
+                here = (*path, key)
+                if key in seen:
+                    self.duplicates.append((here, key_node.start_mark.line + 1))
+                seen.add(key)
+                self.of[here] = key_node.start_mark.line + 1
+                self.walk(value_node, here, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                here = (*path, i)
+                self.of[here] = item.start_mark.line + 1
+                self.walk(item, here, depth + 1)
+
+    def line(self, loc: tuple[Any, ...]) -> int:
+        """The line of the deepest known key along `loc` (parts that are not keys, like a union branch, are
+        skipped)."""
+        path: tuple[Any, ...] = ()
+        line = 1
+        for part in loc:
+            for candidate in (part, str(part)):
+                if (*path, candidate) in self.of:
+                    path = (*path, candidate)
+                    line = self.of[path]
+                    break
+        return line
+
+
+def _reason(error: dict[str, Any]) -> str:
+    loc = error["loc"]
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key {loc[-1]!r}"
+    if kind == "missing":
+        return f"{loc[-1]!r} is required"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def load_flow_file(path: Path) -> tuple[Flow | None, list[str]]:
+    """The flow in one file, or None and its problems ("<file>:<line>: <reason>")."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [f"{name}:1: not UTF-8 text ({exc.reason})"]
+    except OSError as exc:
+        return None, [f"{name}:1: cannot read the file ({exc.strerror or exc})"]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = exc.problem or exc.context or "not valid YAML"
+        if exc.context and exc.problem:
+            started = (
+                f" that starts on line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
+            )
+            reason += f" ({exc.context}{started})"
+        return None, [f"{name}:{line}: YAML syntax error: {reason}"]
+    except yaml.YAMLError as exc:
+        return None, [f"{name}:1: YAML error: {exc}"]
+    finally:
+        loader.dispose()
+    if node is None or data is None:
+        return None, [f"{name}:1: the file is empty (a flow needs channels, start and states)"]
+    if not isinstance(data, dict):
+        return None, [f"{name}:1: a flow file is a mapping (channels:, start:, states: ...)"]
+    lines = _Lines()
+    lines.walk(node)
+    problems = [
+        f"{name}:{line}: duplicate key {here[-1]!r} ({_where(here)})" for here, line in lines.duplicates
+    ]
+    data.setdefault("name", path.stem)
+    try:
+        flow = Flow.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            problems.append(f"{name}:{lines.line(loc)}: {_reason(error)} ({_where(loc) or 'top level'})")
+        return None, problems
+    for loc, reason in flow_problems(flow):
+        problems.append(f"{name}:{lines.line(loc)}: {reason} ({_where(loc)})")
+    if problems:
+        return None, problems
+    return flow, []
+
+
+def flow_files(bots_dir: Path) -> list[Path]:
+    if not bots_dir.is_dir():
+        return []
+    return sorted(p for p in bots_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_flows(bots_dir: Path) -> tuple[list[Flow], list[str]]:
+    """Every flow in `bots_dir` (none when it does not exist), and every problem found in them."""
+    flows: list[Flow] = []
+    problems: list[str] = []
+    owner: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for path in flow_files(bots_dir):
+        flow, found = load_flow_file(path)
+        problems += found
+        if flow is None:
+            continue
+        clash = False
+        if flow.name in names:
+            problems.append(f"{path}:1: flow name {flow.name!r} is used by {names[flow.name]} too")
+            clash = True
+        for channel in flow.channels:
+            if channel in owner:
+                line = _channels_line(path)
+                problems.append(f"{path}:{line}: channel {channel!r} is covered by {owner[channel]} already")
+                clash = True
+        if clash:
+            continue
+        names[flow.name] = str(path)
+        owner.update({channel: str(path) for channel in flow.channels})
+        flows.append(flow)
+    return flows, problems
+
+
+def _channels_line(path: Path) -> int:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, yaml.YAMLError):
+        return 1
+    lines = _Lines()
+    if node is not None:
+        lines.walk(node)
+    return lines.line(("channels",))

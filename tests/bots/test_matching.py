@@ -1,0 +1,112 @@
+"""Text matching: keywords with word endings, fuzzy FAQ lookup, Cyrillic detection; validators of answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.answers import InvalidAnswer, check_answer
+from bots.matching import best_match, has_cyrillic, matches_any, tokens
+
+HANDOFF = ["operator", "human", "agent", "live person", "оператор", "человек"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "operator",
+        "Operator!",
+        "I need an OPERATOR.",
+        "humans please",
+        "an agent's help",
+        "a live person",
+        "Позовите оператора",
+        "хочу поговорить с человеком",
+        "Оператор?",
+    ],
+)
+def test_handoff_words_are_found_with_their_endings(text):
+    assert matches_any(text, HANDOFF)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["agent@example.com", "cooperation", "humanity", "agenda", "a person", "операция", "", "   "],
+)
+def test_other_words_are_not_handoff_words(text):
+    assert not matches_any(text, HANDOFF)
+
+
+def test_tokens_keep_emails_and_commands_whole():
+    assert tokens("«Привет», /start a@b.ru!") == ["привет", "/start", "a@b.ru"]
+    assert tokens("Ёжик") == ["ежик"]
+
+
+FAQ = [
+    ("price", ["price", "cost", "цена", "сколько стоит"], ["how much does it cost"]),
+    ("delivery", ["delivery", "shipping", "доставка"], ["how long does delivery take"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what's the price", "price"),
+        ("Цены?", "price"),
+        ("А сколько стоит?", "price"),  # a phrase
+        ("Доставкой в Казань", "delivery"),  # another ending
+        ("price of shipping and delivery", "delivery"),  # two keywords beat one
+        ("prise list", "price"),  # typo
+        ("delivry", "delivery"),  # typo
+        ("how much would it cost me", "price"),
+        ("how long will the delivery take", "delivery"),
+        ("hello there", None),
+        ("", None),
+    ],
+)
+def test_faq_lookup(text, expected):
+    assert best_match(text, FAQ) == expected
+
+
+def test_exact_keywords_beat_fuzzy_ones():
+    candidates = [("fuzzy", ["pricing"], []), ("exact", ["prices"], [])]
+    assert best_match("prices", candidates) == "exact"
+
+
+def test_cyrillic_detection():
+    assert has_cyrillic("hello мир")
+    assert not has_cyrillic("hello world 123")
+
+
+@pytest.mark.parametrize(
+    ("validator", "text", "expected"),
+    [
+        ("name", "  Anna   Maria ", ("name", "Anna Maria")),
+        ("name", "Иван", ("name", "Иван")),
+        ("email", " Anna@Example.COM", ("email", "anna@example.com")),
+        ("phone", "8 (916) 123-45-67", ("phone", "+79161234567")),
+        ("contact", "anna@example.com", ("email", "anna@example.com")),
+        ("contact", "+7 916 123 45 67", ("phone", "+79161234567")),
+        ("text", " a  question ", ("text", "a question")),
+    ],
+)
+def test_valid_answers_are_cleaned(validator, text, expected):
+    assert check_answer(validator, text, "RU") == expected
+
+
+@pytest.mark.parametrize(
+    ("validator", "text"),
+    [
+        ("name", "A"),
+        ("name", "12345"),
+        ("name", "anna@example.com"),
+        ("name", "my name is not really that long but it goes on"),
+        ("email", "anna@"),
+        ("phone", "12"),
+        ("phone", "call me"),
+        ("contact", "tomorrow"),
+        ("text", "   "),
+    ],
+)
+def test_invalid_answers_are_refused(validator, text):
+    with pytest.raises(InvalidAnswer):
+        check_answer(validator, text, "RU")
