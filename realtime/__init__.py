@@ -22,7 +22,10 @@ def _origin_check(hub: Hub):
         parts = urlsplit(hub.settings.public_url)
         allowed.add(f"{parts.scheme}://{parts.netloc}")
 
-    def check(origin: str, environ: dict[str, Any]) -> bool:
+    def check(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:
+            # no Origin header (a same-origin GET, e.g. long-polling): not a cross-origin request, no CORS header
+            return False
         if "*" in allowed or origin.rstrip("/") in allowed:
             return True
         host = environ.get("HTTP_HOST", "")

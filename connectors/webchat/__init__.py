@@ -1,13 +1,99 @@
-"""Web chat channel. Work in progress: install() is wired by hub.app."""
+"""The web chat channel: a chat bubble any site gets with one tag, `<script src="https://hub.example/widget.js">`.
+
+HTTP: GET /widget.js (the widget), GET /demo/site (a demo shop page with the widget embedded).
+
+Socket.IO namespace /widget (auth: {"visitor_token"} of a returning visitor, or nothing for a new one; a forged or
+foreign token, or an Origin outside HUB_WIDGET_ORIGINS, is refused):
+  server → page   session  {"visitor_token", "visitor_id"}   on every connect and when the token changes: keep it
+                  message  {"id", "text", "author": {"type", "name"}, "occurred_at", "buttons": [[{"id","text"}]],
+                            "client_msg_id"}   a reply (agent, bot), or the visitor's own message from another tab
+                  typing   {"on", "author": {"type", "name"}}   an agent (or bot) types
+  page → server   message  {"text", "client_msg_id", "button_id"?, "page"?} → ack {"ok": true, "entry_id",
+                            "duplicate"} | {"ok": false, "code", "error"} (codes: invalid, empty, too_long,
+                            rate_limited, unavailable — the last two: send again later); the same client_msg_id
+                            is stored once
+                  history  {"limit"?} → ack {"ok": true, "items": [message shapes, oldest first]}
+                  prechat  {"name"?, "email"?} → ack {"ok": true} | {"ok": false, "code", "error"} (codes:
+                            invalid, invalid_email, rate_limited)
+                  typing   {"on"}   (no ack)
+
+Identifiers: identity webchat:<visitor id>; thread key = visitor id; provider message id =
+"<visitor id>:<client_msg_id>". Replies go out through WebchatSender (channel "webchat") to the room
+"visitor:<visitor id>".
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import jinja2
 import socketio
 from aiohttp import web
 
 from hub.api.http import ApiRoutes
 from hub.context import Hub
 
+from .limits import RateLimiter
+from .namespace import WidgetNamespace, origin_allowed
+from .outbound import StaffTyping, WebchatSender
+from .visitors import CHANNEL, WIDGET_NS, Visitor, VisitorTokens, visitor_entry_json, visitor_room
 
-def install(app: web.Application, hub: Hub, routes: ApiRoutes, sio: socketio.AsyncServer) -> None:
-    return None
+__all__ = [
+    "CHANNEL",
+    "WIDGET_NS",
+    "RateLimiter",
+    "Visitor",
+    "VisitorTokens",
+    "WebchatSender",
+    "WidgetNamespace",
+    "install",
+    "origin_allowed",
+    "visitor_entry_json",
+    "visitor_room",
+]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+WIDGET_JS = STATIC_DIR / "widget.js"
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=jinja2.select_autoescape(["html"]),
+)
+
+
+async def widget_js(_request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(
+        WIDGET_JS,
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _hub_origin(request: web.Request, public_url: str) -> str:
+    if public_url:
+        return public_url.rstrip("/")
+    return f"{request.scheme}://{request.host}"
+
+
+def install(app: web.Application, hub: Hub, routes: ApiRoutes, sio: socketio.AsyncServer) -> WidgetNamespace:
+    """Register the /widget namespace, the reply sender, staff typing forwarding and the widget's pages."""
+    tokens = VisitorTokens(hub.settings.resolved_secret())
+    namespace = WidgetNamespace(hub, tokens)
+    sio.register_namespace(namespace)
+    hub.channels.register(WebchatSender(sio))
+    StaffTyping(hub, sio).subscribe()
+
+    async def demo_site(request: web.Request) -> web.Response:
+        html = _templates.get_template("demo_site.html").render(
+            widget_src=_hub_origin(request, hub.settings.public_url) + "/widget.js"
+        )
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+    app.router.add_get("/widget.js", widget_js)
+    app.router.add_get("/demo/site", demo_site)
+    return namespace

@@ -1,0 +1,265 @@
+"""The /widget namespace: the visitors' sockets. See connectors/webchat/__init__.py for the event contract."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import socketio
+
+from hub.actions.clients import update_client
+from hub.actions.ingest import ingest, link_identity
+from hub.context import Hub
+from hub.domain import Author, AuthorType, Identity, IdentityKind
+from hub.errors import NotFound
+from hub.events import Typing
+from hub.identities import InvalidIdentity, make_identity
+from hub.inbound import InboundMessage
+from hub.permissions import visible_to_customer
+
+from .limits import RateLimiter
+from .visitors import (
+    CHANNEL,
+    WIDGET_NS,
+    Visitor,
+    VisitorTokens,
+    client_of_visitor,
+    conversations_of_visitor,
+    new_visitor,
+    visitor_entry_json,
+    visitor_room,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+MAX_NAME = 200
+MAX_PAGE_URL = 500
+HISTORY_DEFAULT = 100
+HISTORY_MAX = 200
+# a visitor's "typing on" reaches the agents at most this often (the page repeats it while typing goes on)
+TYPING_INTERVAL = 1.5
+_CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def allowed_origins(hub: Hub) -> set[str]:
+    return {o.rstrip("/") for o in hub.settings.widget_origins}
+
+
+def origin_allowed(allowed: set[str], public_url: str, origin: str | None, host: str) -> bool:
+    """Whether a socket from a page on `origin` may connect: any origin when the list is empty (or has "*"),
+    else the listed ones, the hub's own public URL and same-origin pages (the demo site)."""
+    if not origin or not allowed or "*" in allowed:
+        return True
+    origin = origin.rstrip("/")
+    if origin in allowed:
+        return True
+    if public_url:
+        parts = urlsplit(public_url)
+        if origin == f"{parts.scheme}://{parts.netloc}":
+            return True
+    return bool(host) and urlsplit(origin).netloc == host
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "code": code, "error": message}
+
+
+class WidgetNamespace(socketio.AsyncNamespace):
+    def __init__(
+        self,
+        hub: Hub,
+        tokens: VisitorTokens,
+        *,
+        messages: RateLimiter | None = None,
+        reads: RateLimiter | None = None,
+    ) -> None:
+        super().__init__(WIDGET_NS)
+        self.hub = hub
+        self.tokens = tokens
+        self.messages = messages or RateLimiter(10, 10.0)
+        self.reads = reads or RateLimiter(10, 10.0)
+        self._origins = allowed_origins(hub)
+
+    # --- connection ---------------------------------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        if not origin_allowed(
+            self._origins,
+            self.hub.settings.public_url,
+            environ.get("HTTP_ORIGIN"),
+            environ.get("HTTP_HOST", ""),
+        ):
+            raise socketio.exceptions.ConnectionRefusedError("origin not allowed")
+        token = auth.get("visitor_token") if isinstance(auth, dict) else None
+        if token:
+            visitor = self.tokens.verify(token)
+            if visitor is None:
+                raise socketio.exceptions.ConnectionRefusedError("invalid visitor token")
+        else:
+            visitor = new_visitor()
+        await self.save_session(sid, {"visitor": visitor, "conversation_id": None, "typing_at": 0.0})
+        await self.enter_room(sid, visitor_room(visitor.id))
+        # emitted before the CONNECT packet: socket.io clients (JS and Python) deliver it once connected
+        await self._send_session(sid, visitor)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        if session.get("typing_at"):
+            await self._publish_typing(session, False)
+
+    async def _send_session(self, sid: str, visitor: Visitor) -> None:
+        await self.emit(
+            "session", {"visitor_token": self.tokens.issue(visitor), "visitor_id": visitor.id}, to=sid
+        )
+
+    # --- events ---------------------------------------------------------------------------------------------------
+
+    async def on_history(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """{"limit"?} → {"ok", "items": the visitor's customer-visible entries, oldest first}."""
+        session = await self.get_session(sid)
+        visitor: Visitor = session["visitor"]
+        if not self.reads.allow(visitor.id):
+            return _error("rate_limited", "slow down")
+        limit = data.get("limit") if isinstance(data, dict) else None
+        limit = limit if isinstance(limit, int) and 1 <= limit <= HISTORY_MAX else HISTORY_DEFAULT
+        entries = []
+        for conversation in await conversations_of_visitor(self.hub, visitor):
+            entries += await self.hub.store.timeline.conversation_page(conversation.id, limit=limit)
+        visible = sorted((e for e in entries if visible_to_customer(e)), key=lambda e: (e.occurred_at, e.id))
+        return {"ok": True, "items": [visitor_entry_json(e) for e in visible[-limit:]]}
+
+    async def on_prechat(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """{"name"?, "email"?} → {"ok"}: who the visitor says they are (an email joins them to that client)."""
+        if not isinstance(data, dict):
+            return _error("invalid", "send {name, email}")
+        name, email = data.get("name") or "", data.get("email") or ""
+        if not isinstance(name, str) or not isinstance(email, str):
+            return _error("invalid", "name and email must be text")
+        name = " ".join(name.split())
+        if len(name) > MAX_NAME:
+            return _error("invalid", f"the name is longer than {MAX_NAME} characters")
+        identity: Identity | None = None
+        if email.strip():
+            try:
+                identity = make_identity(IdentityKind.email, email)
+            except InvalidIdentity:
+                return _error("invalid_email", "this does not look like an email address")
+        if not name and identity is None:
+            return _error("invalid", "give a name or an email")
+        session = await self.get_session(sid)
+        visitor: Visitor = session["visitor"]
+        if not self.messages.allow(visitor.id):
+            return _error("rate_limited", "slow down")
+        client_id = await client_of_visitor(self.hub, visitor)
+        if client_id is None:
+            # no client yet: the first message brings the email along (kept in the token across reconnects)
+            updated = Visitor(visitor.id, name or visitor.name, identity.value if identity else visitor.email)
+        else:
+            updated = Visitor(visitor.id, name or visitor.name)
+            if identity is not None:
+                await link_identity(self.hub, client_id, identity)
+            client = await self.hub.store.clients.get(client_id) if name else None
+            if client is not None and not client.name:
+                try:
+                    await update_client(self.hub, None, client_id, name=name)
+                except NotFound:
+                    pass
+        if updated != visitor:
+            async with self.session(sid) as s:
+                s["visitor"] = updated
+            await self._send_session(sid, updated)
+        return {"ok": True}
+
+    async def on_message(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """{"text", "client_msg_id", "button_id"?, "page"?} → {"ok", "entry_id", "duplicate"} or an error."""
+        if not isinstance(data, dict):
+            return _error("invalid", "send {text, client_msg_id}")
+        text, client_msg_id = data.get("text"), data.get("client_msg_id")
+        button_id, page = data.get("button_id"), data.get("page")
+        if not isinstance(client_msg_id, str) or not _CLIENT_MSG_ID.match(client_msg_id):
+            return _error("invalid", "client_msg_id: 1 to 64 letters, digits, - or _")
+        if not isinstance(text, str) or not text.strip():
+            return _error("empty", "the message is empty")
+        text = text.strip()
+        if len(text) > MAX_TEXT:
+            return _error("too_long", f"the message is longer than {MAX_TEXT} characters")
+        if button_id is not None and (not isinstance(button_id, str) or not 1 <= len(button_id) <= 64):
+            return _error("invalid", "button_id: 1 to 64 characters")
+        session = await self.get_session(sid)
+        visitor: Visitor = session["visitor"]
+        if not self.messages.allow(visitor.id):
+            return _error("rate_limited", "slow down")
+        identities: list[Identity] = [visitor.identity]
+        if visitor.email:
+            identities.append(Identity(kind=IdentityKind.email, value=visitor.email))
+        raw = {"page": page[:MAX_PAGE_URL]} if isinstance(page, str) and page else {}
+        message = InboundMessage(
+            channel=CHANNEL,
+            provider_message_id=f"{visitor.id}:{client_msg_id}",
+            thread_key=visitor.id,
+            identities=tuple(identities),
+            display_name=visitor.name,
+            text=text,
+            button_id=button_id,
+            raw=raw,
+        )
+        try:
+            result = await ingest(self.hub, message)
+        except Exception:
+            # the store is unreachable or similar: the page keeps the message queued and tries again
+            log.exception("web chat message %s could not be stored", message.provider_message_id)
+            return _error("unavailable", "not stored, try again later")
+        entry = result.entry
+        was_typing = bool(session["typing_at"])
+        session["conversation_id"] = entry.conversation_id
+        session["typing_at"] = 0.0
+        if visitor.email:
+            # attached to the client now: later messages and tokens need not carry it
+            session["visitor"] = visitor.without_email()
+        await self.save_session(sid, session)
+        if was_typing:
+            await self._publish_typing(session, False)
+        if visitor.email:
+            await self._send_session(sid, session["visitor"])
+        if not result.duplicate:
+            # the visitor's other tabs show it too
+            await self.emit("message", visitor_entry_json(entry), room=visitor_room(visitor.id), skip_sid=sid)
+        return {"ok": True, "entry_id": entry.id, "duplicate": result.duplicate}
+
+    async def on_typing(self, sid: str, data: Any = None) -> None:
+        """{"on": bool}: the visitor types (no ack). Repeated "on" is throttled."""
+        on = bool(data.get("on", True)) if isinstance(data, dict) else True
+        session = await self.get_session(sid)
+        now = time.monotonic()
+        if on:
+            if now - session["typing_at"] < TYPING_INTERVAL:
+                return
+            session["typing_at"] = now
+        else:
+            if not session["typing_at"]:
+                return
+            session["typing_at"] = 0.0
+        if session["conversation_id"] is None:
+            # looked up at most once per TYPING_INTERVAL, however fast the page repeats itself
+            found = await conversations_of_visitor(self.hub, session["visitor"])
+            current = [c for c in found if c.thread_key == session["visitor"].id]
+            if not current:
+                return  # no conversation yet: nobody to tell
+            session["conversation_id"] = current[0].id
+        await self.save_session(sid, session)
+        await self._publish_typing(session, on)
+
+    async def _publish_typing(self, session: dict[str, Any], on: bool) -> None:
+        conversation_id = session.get("conversation_id")
+        if not conversation_id:
+            return
+        visitor: Visitor = session["visitor"]
+        conversation = await self.hub.store.conversations.get(conversation_id)
+        if conversation is None:
+            return
+        author = Author(type=AuthorType.client, id=conversation.client_id, name=visitor.name)
+        await self.hub.bus.publish(Typing(conversation.id, author, on))
