@@ -65,6 +65,7 @@ def _serve(settings: Settings, *, demo: bool) -> None:
             print("Demo logins (email / password / role):")
             for email, password, role in demo_logins():
                 print(f"  {email:<24} {password:<16} {role}")
+            print(f"Inbox: {url}/inbox   web chat demo page: {url}/demo/site")
             print(f"API: {url}/api/v1/openapi.json   health: {url}/healthz\n", flush=True)
 
     try:
