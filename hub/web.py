@@ -1,22 +1,148 @@
-"""Pages and static files of the agent interface. Work in progress."""
+"""Pages and static files of the agent interface: /login, /inbox (and / redirecting to one of them).
+
+The pages are server-rendered shells (Jinja2, autoescaped); everything else happens in static/*.js, which talk to
+the REST API and the /agent Socket.IO namespace with the HttpOnly session cookie. Every page carries a strict
+Content-Security-Policy: scripts only from this origin, no inline script (the page's configuration travels in
+`<script type="application/json">` blocks, which are never executed), no plugins, no framing.
+
+Customer data is always put into the page as text (static/dom.js builds nodes; there is no innerHTML in static/).
+The one exception is an e-mail's HTML (entry.html, already cleaned by nh3 when it was ingested): the inbox shows it,
+on request, inside `<iframe sandbox="" srcdoc=...>` (no scripts, opaque origin, and this page's policy inherited).
+Interface texts: static/i18n.json (en, ru), embedded in every page; static/i18n.js picks the language (the header
+switch, kept in localStorage; else Russian for a browser language starting with "ru"; else HUB_LANGUAGE).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
+import jinja2
+import markupsafe
 from aiohttp import web
+
+from hub.api.http import SESSION_COOKIE, hub_of, user_from_token
+from hub.domain import User
+from hub.permissions import is_staff, sees_everything
+from hub.representations import user_json
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
 TEMPLATES_DIR = ROOT / "templates"
+I18N_FILE = STATIC_DIR / "i18n.json"
 SOCKET_IO_JS = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+def content_security_policy(host: str | None) -> str:
+    """The pages' policy. `connect-src` names the page's own ws:/wss: origin too (older browsers do not let
+    'self' cover WebSockets); a Host header that does not look like a host is left out."""
+    connect = ["'self'"]
+    if host and _HOST.match(host):
+        connect += [f"ws://{host}", f"wss://{host}"]
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            f"connect-src {' '.join(connect)}",
+            # e-mail HTML is shown in <iframe sandbox="" srcdoc=...>; srcdoc frames inherit this policy
+            "frame-src 'self'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def security_headers(request: web.Request) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": content_security_policy(request.host),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def json_block(data: Any) -> markupsafe.Markup:
+    """JSON for a <script type="application/json"> block: readable UTF-8, with the characters that could end the
+    block or start markup escaped (the same rule as Jinja's tojson, without escaping every non-ASCII letter)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
+        text = text.replace(char, escaped)
+    return markupsafe.Markup(text)
+
+
+def load_i18n() -> dict[str, dict[str, str]]:
+    return json.loads(I18N_FILE.read_text(encoding="utf-8"))
+
+
+async def page_user(request: web.Request) -> User | None:
+    """The user of the session cookie (pages never take a bearer header)."""
+    return await user_from_token(hub_of(request), request.cookies.get(SESSION_COOKIE))
 
 
 def install(app: web.Application) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["json_block"] = json_block
+    i18n = load_i18n()
+
     async def socket_io_js(_request: web.Request) -> web.StreamResponse:
         if not SOCKET_IO_JS.is_file():
-            raise web.HTTPNotFound(text="socket.io-client is not installed: run `npm install` (make run does)")
+            raise web.HTTPNotFound(
+                text="socket.io-client is not installed: run `npm install` (make run does)"
+            )
         return web.FileResponse(SOCKET_IO_JS, headers={"Cache-Control": "public, max-age=86400"})
 
     app.router.add_get("/static/vendor/socket.io.min.js", socket_io_js)
-    app.router.add_static("/static/", STATIC_DIR, append_version=True)
+    static = app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
+
+    def static_url(filename: str) -> str:
+        return str(static.url_for(filename=filename))
+
+    def render(request: web.Request, template: str, **context: Any) -> web.Response:
+        html = env.get_template(template).render(
+            static=static_url,
+            language=hub_of(request).settings.language,
+            i18n=i18n,
+            **context,
+        )
+        return web.Response(
+            text=html, content_type="text/html", charset="utf-8", headers=security_headers(request)
+        )
+
+    def redirect(request: web.Request, location: str) -> web.HTTPFound:
+        return web.HTTPFound(location, headers=security_headers(request))
+
+    async def index(request: web.Request) -> web.StreamResponse:
+        user = await page_user(request)
+        raise redirect(request, "/inbox" if user is not None and is_staff(user) else "/login")
+
+    async def login_page(request: web.Request) -> web.StreamResponse:
+        user = await page_user(request)
+        if user is not None and is_staff(user):
+            raise redirect(request, "/inbox")
+        notice = "staff_only" if user is not None else ""
+        return render(request, "login.html", notice=notice)
+
+    async def inbox_page(request: web.Request) -> web.StreamResponse:
+        user = await page_user(request)
+        if user is None or not is_staff(user):
+            raise redirect(request, "/login")
+        config = {"user": user_json(user), "sees_everything": sees_everything(user)}
+        return render(request, "inbox.html", config=config)
+
+    app.router.add_get("/", index)
+    app.router.add_get("/login", login_page)
+    app.router.add_get("/inbox", inbox_page)

@@ -1,0 +1,200 @@
+"""Browser tests: Debian's Chromium driven by Python Playwright against the whole hub on real HTTP (SQLite store).
+
+One Chromium per test module (fixture `browser`, module-scoped; every test of a module runs on the module's event
+loop: `pytestmark = pytest.mark.asyncio(loop_scope="module")`); a fresh hub per test (fixture `web_hub`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp import ClientSession, web
+
+from hub.actions import staff
+from hub.api.http import HUB_KEY
+from hub.config import Settings
+from hub.context import Hub
+from hub.domain import Role
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+ADMIN = ("admin@example.com", "admin-password")
+AGENT_PASSWORD = "agent-password"
+_ids = itertools.count(1)
+
+
+def require_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run make test (installs chromium)")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser():
+    require_chromium()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@dataclass
+class WebHub:
+    """A running hub and helpers to act on it from outside the browser."""
+
+    url: str
+    app: web.Application
+    http: ClientSession
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hub(self) -> Hub:
+        return self.app[HUB_KEY]
+
+    async def token(self, email: str, password: str) -> str:
+        if email not in self.tokens:
+            async with self.http.post(
+                f"{self.url}/api/v1/auth/login", json={"email": email, "password": password}
+            ) as r:
+                assert r.status == 200, await r.text()
+                self.tokens[email] = (await r.json())["token"]
+        return self.tokens[email]
+
+    async def api(self, method: str, path: str, body: Any = None, *, as_user: tuple[str, str] = ADMIN) -> Any:
+        headers = {"Authorization": f"Bearer {await self.token(*as_user)}"}
+        async with self.http.request(method, f"{self.url}{path}", json=body, headers=headers) as r:
+            assert r.status < 300, f"{method} {path} -> {r.status}: {await r.text()}"
+            return await r.json()
+
+    async def push(
+        self,
+        text: str,
+        *,
+        name: str = "Olga Customer",
+        email: str = "olga@example.com",
+        thread_key: str = "web-form",
+    ) -> dict[str, Any]:
+        """A customer's message through the generic API channel (POST /api/v1/inbound)."""
+        body = {
+            "external_id": f"ext-{next(_ids)}",
+            "sender": {"name": name, "email": email},
+            "text": text,
+            "thread_key": thread_key,
+        }
+        return await self.api("POST", "/api/v1/inbound", body)
+
+
+async def start_web_hub(tmp_path: Path) -> tuple[web.AppRunner, WebHub]:
+    from hub.app import create_app
+    from hub.store.sqlite import open_sqlite_store
+
+    settings = Settings(
+        sqlite_path=tmp_path / "hub.db",
+        files_dir=tmp_path / "files",
+        bots_dir=tmp_path / "no-bots",  # no bot flows: the agents answer
+        secret_key="browser-test-secret-" + "x" * 32,
+        admin_email=ADMIN[0],
+        admin_password=ADMIN[1],
+        delivery_base_delay=0.05,
+        language="en",
+    )
+    store = await open_sqlite_store(settings.sqlite_path)
+    app = await create_app(settings, store=store, poll_interval=0.05)
+    app.on_cleanup.append(lambda _app: store.close())
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, WebHub(f"http://127.0.0.1:{port}", app, ClientSession())
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def web_hub(tmp_path) -> AsyncIterator[WebHub]:
+    """The whole hub on SQLite over real HTTP, with department Sales and two agents in it."""
+    runner, running = await start_web_hub(tmp_path)
+    hub = running.hub
+    sales = await staff.create_department(hub, "Sales")
+    for email, name in (("agent1@example.com", "Agent One"), ("agent2@example.com", "Agent Two")):
+        await staff.create_user(
+            hub, email=email, name=name, role=Role.agent, password=AGENT_PASSWORD, department_ids=[sales.id]
+        )
+    try:
+        yield running
+    finally:
+        await running.http.close()
+        await runner.cleanup()
+
+
+class PageWatch:
+    """Collects what a page complains about: uncaught errors and console errors (CSP violations among them)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def attach(self, page) -> None:
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("console", self._console)
+        page.on(
+            "response", lambda r: self.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None
+        )
+
+    def _console(self, msg) -> None:
+        # failed requests are reported with their URL by the response handler
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {msg.text}")
+
+    def assert_clean(self, allow: str | None = None) -> None:
+        errors = [e for e in self.errors if allow is None or allow not in e]
+        assert not errors, "the page reported errors:\n" + "\n".join(errors)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def new_page(browser, web_hub):
+    """new_page(locale=...) -> (page, watch): a fresh browser context (own cookies and storage) at 1280x800."""
+    contexts = []
+
+    async def _new(locale: str = "en-US"):
+        context = await browser.new_context(viewport=VIEWPORT, locale=locale)
+        contexts.append(context)
+        page = await context.new_page()
+        page.set_default_timeout(10_000)
+        watch = PageWatch()
+        watch.attach(page)
+        return page, watch
+
+    yield _new
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+def login(web_hub):
+    """login(page, email, password=...): through the login page into the inbox, with the live socket up."""
+
+    async def _login(page, email: str, password: str = AGENT_PASSWORD) -> None:
+        await page.goto(f"{web_hub.url}/login")
+        await page.fill("#login-email", email)
+        await page.fill("#login-password", password)
+        await page.click("#login-submit")
+        await page.wait_for_url(f"{web_hub.url}/inbox")
+        await page.wait_for_selector("#conn-status[data-state=live]")
+
+    return _login
