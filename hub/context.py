@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,23 @@ from hub.outbound import ChannelRegistry
 from hub.store.port import Store
 
 
+class RecentIds:
+    """A bounded set of ids (least recently added fall out): cheap memory for "already checked" facts."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def __contains__(self, item: str) -> bool:
+        return item in self._ids
+
+    def add(self, item: str) -> None:
+        self._ids[item] = None
+        self._ids.move_to_end(item)
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+
+
 @dataclass
 class Hub:
     settings: Settings
@@ -23,6 +41,8 @@ class Hub:
     tokens: Tokens
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     files: FileStore | None = None
+    # clients known to have a name: ingest skips the "fill an empty name" update for them
+    named_clients: RecentIds = field(default_factory=RecentIds)
     clock: Callable[[], datetime] = utcnow
     # who answers a new conversation on a channel first: the bots issue makes this `bot` where a flow is set
     initial_handler: Callable[[str], Handler] = lambda channel: Handler.human

@@ -134,7 +134,7 @@ async def resolve_client(hub: Hub, identities: tuple[Identity, ...], display_nam
     for _attempt in range(3):
         owners = await store.identities.owners(identities)
         if owners:
-            return await _attach_to_known(hub, identities, owners)
+            return await _attach_to_known(hub, identities, owners, display_name)
         client = Client(name=display_name.strip()[:200], identities=list(identities))
         await store.clients.create(client)
         primary = identities[0]
@@ -143,6 +143,8 @@ async def resolve_client(hub: Hub, identities: tuple[Identity, ...], display_nam
             # another inbound from the same new sender won the race: drop ours, adopt theirs
             await store.clients.delete(client.id)
             continue
+        if client.name:
+            hub.named_clients.add(client.id)
         events: list[Event] = [ClientCreated(client)]
         for identity in identities[1:]:
             other = await store.identities.claim(identity, client.id)
@@ -154,10 +156,19 @@ async def resolve_client(hub: Hub, identities: tuple[Identity, ...], display_nam
     raise RuntimeError("could not resolve the sender after 3 attempts")
 
 
-async def _attach_to_known(hub: Hub, identities: tuple[Identity, ...], owners: dict[Identity, str]) -> Resolution:
+async def _attach_to_known(
+    hub: Hub, identities: tuple[Identity, ...], owners: dict[Identity, str], display_name: str
+) -> Resolution:
     store = hub.store
     client_id = next(owners[i] for i in identities if i in owners)
     events: list[Event] = []
+    name = display_name.strip()[:200]
+    if name and client_id not in hub.named_clients:
+        # a client first known by a number without a name (a call) takes the name they give later
+        named = await store.clients.fill_name(client_id, name, at=hub.clock())
+        if named is not None:
+            events.append(ClientUpdated(named, ("name",)))
+        hub.named_clients.add(client_id)
     for identity in identities:
         owner = owners.get(identity)
         if owner is None:

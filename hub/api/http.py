@@ -98,6 +98,8 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # '[[[[...' nested deeper than the parser's recursion limit
+        raise ApiError(400, "malformed_json", "the body is nested too deeply") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "invalid", "the body must be a JSON object")
     try:

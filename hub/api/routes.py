@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC
 from typing import Annotated, Any
 
 from aiohttp import web
@@ -34,6 +36,7 @@ from hub.domain import (
     User,
 )
 from hub.errors import NotFound
+from hub.identities import InvalidIdentity, normalize_phone
 from hub.permissions import (
     can_list_staff,
     can_manage_staff,
@@ -112,8 +115,23 @@ async def list_clients(request: web.Request) -> web.Response:
     user = await current_user(request)
     limit = query_int(request, "limit", 20, hi=100)
     partner_id = None if user.role is not Role.partner else user.id
-    found = await hub.store.clients.search(request.query.get("q", "")[:200], limit=limit, partner_id=partner_id)
+    q = _phone_as_e164(request.query.get("q", "")[:200], hub.settings.default_region)
+    found = await hub.store.clients.search(q, limit=limit, partner_id=partner_id)
     return json_response({"items": [client_json(c) for c in found if can_view_client(user, c)]})
+
+
+_PHONEISH = re.compile(r"[\d\s+\-().]+")
+
+
+def _phone_as_e164(q: str, default_region: str) -> str:
+    """The stores read a query without the hub's region: a phone written the local way ('8 916 123-45-67') is
+    searched as its E.164 number, the form phones are stored in."""
+    if _PHONEISH.fullmatch(q.strip()):
+        try:
+            return normalize_phone(q, default_region)
+        except InvalidIdentity:
+            pass
+    return q
 
 
 @api.route("GET", "/api/v1/clients/{client_id}", summary="A client card", tag="clients")
@@ -147,9 +165,11 @@ def _cursor(request: web.Request) -> Cursor | None:
     if not raw:
         return None
     try:
-        return Cursor.decode(raw)
-    except ValueError as exc:
+        cursor = Cursor.decode(raw)
+        cursor.at.astimezone(UTC)  # a forged '0001-01-01T00:00+14:00' cannot be turned into UTC by the stores
+    except (ValueError, OverflowError) as exc:
         raise ApiError(400, "invalid", "cursor is not one this API gave out") from exc
+    return cursor
 
 
 def _page(items: list[Any], limit: int, key: Any) -> str | None:

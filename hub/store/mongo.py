@@ -205,13 +205,19 @@ class MongoClientRepo(_Repo):
         # A new name changes the terms: one pipeline update sets the name terms and recomputes `terms` from them and
         # the stored identity terms, so a concurrent add_identity cannot be lost. Values are $literal: a pipeline
         # would read strings starting with "$" as field paths.
+        return await self._rename({"_id": client_id}, values)
+
+    async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
+        return await self._rename({"_id": client_id, "name": ""}, {"name": name, "updated_at": truncate_ms(at)})
+
+    async def _rename(self, filter_: dict[str, Any], values: dict[str, Any]) -> Client | None:
         first = {k: {"$literal": v} for k, v in values.items()}
         first["name_terms"] = {"$literal": _name_terms(values["name"] or "")}
         pipeline = [
             {"$set": first},
             {"$set": {"terms": {"$setUnion": ["$name_terms", {"$ifNull": ["$identity_terms", []]}]}}},
         ]
-        doc = await self._update({"_id": client_id}, pipeline)
+        doc = await self._update(filter_, pipeline)
         return _model(Client, doc)
 
     async def add_identity(self, client_id: str, identity: Identity) -> Client | None:

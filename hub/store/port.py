@@ -116,6 +116,10 @@ class ClientRepo(Protocol):
     async def update(self, client_id: str, changes: dict[str, Any]) -> Client | None:
         """Set the given fields (keys in CLIENT_MUTABLE); returns the client after the update, None if missing."""
 
+    async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
+        """Set the name (and updated_at = at) only while the client has none, in one conditional update; returns
+        the client when it changed, else None (it had a name already, or does not exist)."""
+
     async def add_identity(self, client_id: str, identity: Identity) -> Client | None:
         """Add the identity to the client's list and refresh its search terms; returns the client after the
         update, or None when nothing changed (the client has the identity already, or does not exist)."""

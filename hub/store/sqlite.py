@@ -246,6 +246,14 @@ class SqliteClients(_Base):
         )
         return Client.model_validate_json(rows[0][0]) if rows else None
 
+    async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
+        rows = await self.fetch(
+            "UPDATE clients SET doc = json_set(doc, '$.name', ?, '$.updated_at', ?), name_terms = ?, updated_at = ? "
+            "WHERE id = ? AND json_extract(doc, '$.name') = '' RETURNING doc",
+            (name, ts(at), _json(search_terms(name, [])), ts(at), client_id),
+        )
+        return Client.model_validate_json(rows[0][0]) if rows else None
+
     async def add_identity(self, client_id: str, identity: Identity) -> Client | None:
         rows = await self.fetch(
             """

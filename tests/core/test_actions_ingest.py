@@ -365,3 +365,15 @@ async def test_round_trips_per_inbound_message(hub):
     assert new_sender <= 9
     assert known_sender <= 5
     assert duplicate == 1
+
+
+async def test_a_client_first_known_without_a_name_takes_the_name_given_later(hub):
+    call = await receive(hub, phone("+79161234567"), pid="call-1", channel="phone", kind=EntryKind.call)
+    client_id = call.entry.client_id
+    assert (await hub.store.clients.get(client_id)).name == ""
+    hub.recorded.clear()
+    await receive(hub, phone("+79161234567"), display_name="Иван Петров")
+    assert (await hub.store.clients.get(client_id)).name == "Иван Петров"
+    assert [e.changed for e in hub.recorded.of(ClientUpdated)] == [("name",)]
+    await receive(hub, phone("+79161234567"), display_name="Ваня")
+    assert (await hub.store.clients.get(client_id)).name == "Иван Петров"

@@ -267,3 +267,16 @@ async def test_search_returns_full_clients(store):
     [got] = await store.clients.search("иван")
     assert got == c
     assert got.created_at.tzinfo is not None and got.created_at.utcoffset() == UTC.utcoffset(None)
+
+
+async def test_fill_name_sets_a_missing_name_once_and_makes_it_searchable(store):
+    c = client("", phone("+79161234567"))
+    await store.clients.create(c)
+    named = await store.clients.fill_name(c.id, "Иван Петров", at=at(60))
+    assert named is not None and named.name == "Иван Петров" and named.updated_at == at(60)
+    assert [x.id for x in await store.clients.search("петров")] == [c.id]
+    assert [x.id for x in await store.clients.search("7916")] == [c.id]
+    # a name is never overwritten by what a later message says
+    assert await store.clients.fill_name(c.id, "Someone Else", at=at(120)) is None
+    assert (await store.clients.get(c.id)).name == "Иван Петров"
+    assert await store.clients.fill_name("000000000000000000000000", "X", at=at(1)) is None
