@@ -24,8 +24,9 @@ async def main(url: str, token: str, count: int) -> None:
             nonlocal received
             received += 1
 
-        await client.connect(url, namespaces=["/agent"], auth={"token": token}, transports=["websocket"],
-                             wait_timeout=30)
+        await client.connect(
+            url, namespaces=["/agent"], auth={"token": token}, transports=["websocket"], wait_timeout=30
+        )
         clients.append(client)
 
     for start in range(0, count, 20):

@@ -38,14 +38,21 @@ def free_port() -> int:
 
 async def start_hub(workdir: Path, port: int) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({
-        "HUB_PORT": str(port), "HUB_SQLITE_PATH": str(workdir / "hub.db"), "HUB_LOG_LEVEL": "WARNING",
-        "HUB_SECRET_KEY": "bench-secret-" + uuid.uuid4().hex * 2, "HUB_ADMIN_EMAIL": "admin@example.com",
-        "HUB_ADMIN_PASSWORD": "admin-password", "HUB_FILES_DIR": str(workdir / "files"),
-        "HUB_BOTS_DIR": str(workdir / "no-bots"),  # measure the hub, not a bot answering
-    })
-    return await asyncio.create_subprocess_exec(HUB, "serve", cwd=workdir, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    env.update(
+        {
+            "HUB_PORT": str(port),
+            "HUB_SQLITE_PATH": str(workdir / "hub.db"),
+            "HUB_LOG_LEVEL": "WARNING",
+            "HUB_SECRET_KEY": "bench-secret-" + uuid.uuid4().hex * 2,
+            "HUB_ADMIN_EMAIL": "admin@example.com",
+            "HUB_ADMIN_PASSWORD": "admin-password",
+            "HUB_FILES_DIR": str(workdir / "files"),
+            "HUB_BOTS_DIR": str(workdir / "no-bots"),  # measure the hub, not a bot answering
+        }
+    )
+    return await asyncio.create_subprocess_exec(
+        HUB, "serve", cwd=workdir, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
 
 
 async def wait_healthy(http: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process) -> None:
@@ -89,7 +96,9 @@ async def measure(url: str, token: str, messages: int) -> list[float]:
             text = f"bench message {i} {uuid.uuid4().hex[:8]}"
             waiters[text] = asyncio.get_running_loop().create_future()
             sent = time.perf_counter()
-            await visitor.emit("message", {"text": text, "client_msg_id": uuid.uuid4().hex}, namespace="/widget")
+            await visitor.emit(
+                "message", {"text": text, "client_msg_id": uuid.uuid4().hex}, namespace="/widget"
+            )
             await asyncio.wait_for(waiters[text], 10)
             samples.append((arrivals[text] - sent) * 1000)
     finally:
@@ -102,8 +111,10 @@ async def measure(url: str, token: str, messages: int) -> list[float]:
 def report(label: str, samples: list[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (f"{label:<28} n={len(samples):<4} median {statistics.median(samples):6.2f} ms   "
-            f"p99 {p99:6.2f} ms   max {ordered[-1]:6.2f} ms")
+    return (
+        f"{label:<28} n={len(samples):<4} median {statistics.median(samples):6.2f} ms   "
+        f"p99 {p99:6.2f} ms   max {ordered[-1]:6.2f} ms"
+    )
 
 
 async def main() -> None:
@@ -120,15 +131,21 @@ async def main() -> None:
     try:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, url, hub)
-            async with http.post(f"{url}/api/v1/auth/login",
-                                 json={"email": "admin@example.com", "password": "admin-password"}) as r:
+            async with http.post(
+                f"{url}/api/v1/auth/login", json={"email": "admin@example.com", "password": "admin-password"}
+            ) as r:
                 token = (await r.json())["token"]
         print(f"hub at {url} (SQLite), {os.cpu_count()} cores; {args.messages} messages, one at a time")
         await measure(url, token, 20)  # warm-up
         results = [report("1 agent socket", await measure(url, token, args.messages))]
         idle = await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "bench" / "idle_agents.py"), url, token, str(args.idle),
-            stdout=asyncio.subprocess.PIPE)
+            sys.executable,
+            str(ROOT / "bench" / "idle_agents.py"),
+            url,
+            token,
+            str(args.idle),
+            stdout=asyncio.subprocess.PIPE,
+        )
         line = await asyncio.wait_for(idle.stdout.readline(), 120)  # type: ignore[union-attr]
         if not line.startswith(b"ready"):
             raise SystemExit(f"idle agents did not connect: {line!r}")

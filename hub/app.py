@@ -42,10 +42,20 @@ async def open_store(settings: Settings) -> Store:
 
 
 async def create_app(settings: Settings, *, store: Store | None = None, poll_interval: float = 1.0) -> web.Application:
-    """A ready aiohttp application. The store is opened here unless given (tests pass their own)."""
+    """A ready aiohttp application. The store is opened here unless given (tests pass their own); when building
+    the app fails, a store opened here is closed again (its thread would keep the process alive)."""
     owns_store = store is None
     if store is None:
         store = await open_store(settings)
+    try:
+        return _build(settings, store, owns_store, poll_interval)
+    except BaseException:
+        if owns_store:
+            await store.close()
+        raise
+
+
+def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: float) -> web.Application:
     hub = Hub(
         settings=settings,
         store=store,
@@ -65,8 +75,6 @@ async def create_app(settings: Settings, *, store: Store | None = None, poll_int
     try:
         bots.install(app, hub, routes)
     except bots.FlowConfigError as exc:
-        if owns_store:
-            await store.close()
         raise ConfigurationError(exc.problems) from exc
     routes.install(app)
 

@@ -212,3 +212,14 @@ async def test_demo_serves_seeded_data_and_keeps_it_across_restarts(tmp_path):
             assert len(again) == len(first) + 1  # nothing seeded twice
         finally:
             await _stop(proc)
+
+
+async def test_serve_with_a_broken_flow_file_says_where_and_exits(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "broken.yaml").write_text("name: broken\nchannels: [webchat]\nstart: greet\nstates:\n  greet:\n    say: hi\n    next: nowhere\n")
+    code, _out, err = await run(tmp_path, "serve", HUB_BOTS_DIR=str(flows), HUB_PORT=str(free_port()))
+    assert code == 2
+    assert "broken.yaml:7" in err and "nowhere" in err
+    code, _out, err = await run(tmp_path, "check", HUB_BOTS_DIR=str(flows))
+    assert code == 2 and "broken.yaml:7" in err

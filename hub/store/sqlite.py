@@ -297,11 +297,10 @@ class SqliteIdentities(_Base):
         wanted = list(dict.fromkeys(identities))
         if not wanted:
             return {}
-        values = ",".join("(?,?)" for _ in wanted)
+        # an OR of primary-key look-ups: `(kind, value) IN (VALUES ...)` would scan the table
+        anyof = " OR ".join("(kind = ? AND value = ?)" for _ in wanted)
         params = [p for ident in wanted for p in (ident.kind.value, ident.value)]
-        rows = await self.fetch(
-            f"SELECT kind, value, client_id FROM identities WHERE (kind, value) IN (VALUES {values})", params
-        )
+        rows = await self.fetch(f"SELECT kind, value, client_id FROM identities WHERE {anyof}", params)
         found = {(k, v): c for k, v, c in rows}
         return {i: found[(i.kind.value, i.value)] for i in wanted if (i.kind.value, i.value) in found}
 
