@@ -11,11 +11,10 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from aiohttp import ClientSession, web
-from support import free_port
+from aiohttp import ClientSession
+from support import RunningHub, free_port, make_settings, start_app
 
 from hub.auth import Tokens
 from hub.config import Settings
@@ -68,19 +67,6 @@ async def store(request, tmp_path):
 # --- a hub on a store, and a running HTTP server ------------------------------------------------------------------
 
 
-def make_settings(tmp_path, **overrides) -> Settings:
-    values = dict(
-        sqlite_path=tmp_path / "hub.db",
-        secret_key="test-secret-key-" + "x" * 32,
-        admin_email="admin@example.com",
-        admin_password="admin-password",
-        delivery_base_delay=0.05,
-        bots_dir=tmp_path / "no-bots",  # tests that want the bot engine point this at a flow directory
-    )
-    values.update(overrides)
-    return Settings(**values)
-
-
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return make_settings(tmp_path)
@@ -94,38 +80,6 @@ async def hub(store, settings) -> Hub:
     h.bus.subscribe(Event, recorder)
     h.recorded = recorder  # type: ignore[attr-defined]
     return h
-
-
-@dataclass
-class RunningHub:
-    url: str
-    app: web.Application
-    http: ClientSession
-
-    @property
-    def hub(self) -> Hub:
-        from hub.api.http import HUB_KEY
-
-        return self.app[HUB_KEY]
-
-    async def login(
-        self, email: str = "admin@example.com", password: str = "admin-password"
-    ) -> dict[str, str]:
-        async with self.http.post(
-            f"{self.url}/api/v1/auth/login", json={"email": email, "password": password}
-        ) as r:
-            assert r.status == 200, await r.text()
-            token = (await r.json())["token"]
-        return {"Authorization": f"Bearer {token}"}
-
-
-async def start_app(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

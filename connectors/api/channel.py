@@ -3,12 +3,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import aiohttp
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
 from hub.actions.ingest import ingest
 from hub.api.http import ApiError, ApiRoutes, current_user, hub_of, json_response, parse_body
@@ -44,6 +44,20 @@ class InboundIn(BaseModel):
     text: Annotated[str, StringConstraints(max_length=10_000)] = ""
     thread_key: Short | None = None
     occurred_at: AwareDatetime | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _storable_time(cls, value: datetime | None) -> datetime | None:
+        # '0001-01-01T00:00+14:00' has no UTC form, and the stores keep 4-digit years: refuse, do not crash later
+        if value is None:
+            return None
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("out of range") from exc
+        if value.year < 1970:
+            raise ValueError("must be in 1970 or later")
+        return value
 
 
 def to_inbound(body: InboundIn, default_region: str) -> InboundMessage:

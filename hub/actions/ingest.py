@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from hub.context import Hub
 from hub.domain import (
@@ -83,7 +83,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         attachments=list(message.attachments),
         provider_id=message.provider_message_id,
         dedupe_key=key,
-        occurred_at=truncate_ms(message.occurred_at),
+        occurred_at=_plausible_time(message.occurred_at, hub.clock()),
         created_at=hub.clock(),
         meta={**message.raw, "button_id": message.button_id} if message.button_id else dict(message.raw),
     )
@@ -116,6 +116,20 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         await hub.bus.publish(ConversationUpdated(after, {"status": (conversation.status, after.status)}))
     await hub.bus.publish(EntryAdded(entry, after))
     return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)
+
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _plausible_time(occurred_at: datetime, now: datetime) -> datetime:
+    """The provider's time of a message, unless it is from the future (beyond clock skew) or before 1970: then
+    the time it arrived. One bad clock must not pin a conversation to the top of every inbox."""
+    try:
+        value = truncate_ms(occurred_at)
+    except OverflowError:
+        return now
+    return value if _EARLIEST <= value <= now + _CLOCK_SKEW else now
 
 
 def _attachment_preview(entry: TimelineEntry) -> str:

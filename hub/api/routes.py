@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC
 from typing import Annotated, Any
 
@@ -36,7 +35,6 @@ from hub.domain import (
     User,
 )
 from hub.errors import NotFound
-from hub.identities import InvalidIdentity, normalize_phone
 from hub.permissions import (
     can_list_staff,
     can_manage_staff,
@@ -115,23 +113,10 @@ async def list_clients(request: web.Request) -> web.Response:
     user = await current_user(request)
     limit = query_int(request, "limit", 20, hi=100)
     partner_id = None if user.role is not Role.partner else user.id
-    q = _phone_as_e164(request.query.get("q", "")[:200], hub.settings.default_region)
-    found = await hub.store.clients.search(q, limit=limit, partner_id=partner_id)
+    found = await hub.store.clients.search(
+        request.query.get("q", "")[:200], limit=limit, partner_id=partner_id, region=hub.settings.default_region
+    )
     return json_response({"items": [client_json(c) for c in found if can_view_client(user, c)]})
-
-
-_PHONEISH = re.compile(r"[\d\s+\-().]+")
-
-
-def _phone_as_e164(q: str, default_region: str) -> str:
-    """The stores read a query without the hub's region: a phone written the local way ('8 916 123-45-67') is
-    searched as its E.164 number, the form phones are stored in."""
-    if _PHONEISH.fullmatch(q.strip()):
-        try:
-            return normalize_phone(q, default_region)
-        except InvalidIdentity:
-            pass
-    return q
 
 
 @api.route("GET", "/api/v1/clients/{client_id}", summary="A client card", tag="clients")
@@ -239,6 +224,8 @@ async def merge_suggestions(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_merge_clients(user))
     status = request.query.get("status", "open")
+    if status not in ("open", "merged", "dismissed", "all"):
+        raise ApiError(400, "invalid", "status must be open, merged, dismissed or all")
     found = await hub_of(request).store.merges.list(status=None if status == "all" else status)
     return json_response({"items": [merge_json(s) for s in found]})
 

@@ -235,11 +235,13 @@ class MongoClientRepo(_Repo):
         doc = await self._update({"_id": client_id, "identities": {"$ne": _identity_doc(identity)}}, update)
         return _model(Client, doc)
 
-    async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:
+    async def search(
+        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+    ) -> list[Client]:
         if limit <= 0:
             return []
         # An anchored, escaped prefix regex can use the multikey index on `terms` on a real server.
-        conditions: list[dict[str, Any]] = [{"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q)]
+        conditions: list[dict[str, Any]] = [{"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q, region)]
         if partner_id is not None:
             conditions.append({"partner_ids": partner_id})
         docs = await self._find(

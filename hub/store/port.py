@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hub.domain import (
@@ -58,6 +58,10 @@ class Cursor:
             raise ValueError("invalid cursor") from exc
         if parsed.tzinfo is None or not id_:
             raise ValueError("invalid cursor")
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError as exc:  # '0001-01-01T00:00+14:00' has no UTC form
+            raise ValueError("invalid cursor") from exc
         return cls(parsed, id_)
 
 
@@ -124,9 +128,12 @@ class ClientRepo(Protocol):
         """Add the identity to the client's list and refresh its search terms; returns the client after the
         update, or None when nothing changed (the client has the identity already, or does not exist)."""
 
-    async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:
+    async def search(
+        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+    ) -> list[Client]:
         """Clients whose search terms start with every word of `q` (see hub.identities.query_terms), most
-        recently updated first. An empty `q` lists clients. `partner_id` limits to clients shared with that partner.
+        recently updated first. An empty `q` lists clients. `region` reads a phone-like query written the local
+        way ('8 916 123-45-67' with region RU) as the E.164 number phones are stored as. `partner_id` limits to clients shared with that partner.
         """
 
 

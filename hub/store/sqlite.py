@@ -139,7 +139,7 @@ def ts(value: datetime | None) -> str | None:
     if value is None:
         return None
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def from_ts(value: str | None) -> datetime | None:
@@ -276,9 +276,11 @@ class SqliteClients(_Base):
         )
         return Client.model_validate_json(rows[0][0]) if rows else None
 
-    async def search(self, q: str, *, limit: int = 20, partner_id: str | None = None) -> list[Client]:
+    async def search(
+        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+    ) -> list[Client]:
         where, params = [], []
-        for term in query_terms(q):
+        for term in query_terms(q, region):
             where.append("id IN (SELECT client_id FROM client_terms WHERE term >= ? AND term < ?)")
             params += [term, term + _TOP]
         if partner_id is not None:

@@ -1,0 +1,148 @@
+"""The inbox over HTTP: list filters, PATCH, replies and their delivery, notes, read. Each store."""
+
+from __future__ import annotations
+
+from api_helpers import new_department, new_user, push, timeline, unique_phone, wait_for_delivery
+
+
+async def ids(api, **params) -> set[str]:
+    body = await api.ok("GET", "/api/v1/conversations", params={"limit": "200", **params})
+    return {c["id"] for c in body["items"]}
+
+
+async def test_list_filters(admin):
+    sales = await new_department(admin, "Sales")
+    support = await new_department(admin, "Support")
+    agent = await new_user(admin, "agent", [sales["id"]])
+    a = (await push(admin))["conversation_id"]
+    b = (await push(admin))["conversation_id"]
+    c = (await push(admin))["conversation_id"]
+    d = (await push(admin))["conversation_id"]
+
+    await admin.ok("PATCH", f"/api/v1/conversations/{a}", {"status": "pending"})
+    await admin.ok(
+        "PATCH", f"/api/v1/conversations/{b}", {"assignee_id": agent.user["id"], "department_id": sales["id"]}
+    )
+    await admin.ok(
+        "PATCH",
+        f"/api/v1/conversations/{c}",
+        {"assignee_id": admin.user["id"], "department_id": support["id"]},
+    )
+    await admin.ok(
+        "PATCH", f"/api/v1/conversations/{d}", {"status": "resolved", "department_id": support["id"]}
+    )
+
+    assert await ids(admin) == {a, b, c, d}
+    assert await ids(admin, status="pending") == {a}
+    assert await ids(admin, status="open") == {b, c}
+    assert await ids(admin, status="resolved") == {d}
+    assert await ids(admin, status="snoozed") == set()
+    assert await ids(admin, assignee="none") == {a, d}
+    assert await ids(admin, assignee="me") == {c}
+    assert await ids(admin, assignee=agent.user["id"]) == {b}
+    assert await ids(agent, assignee="me") == {b}
+    assert await ids(admin, department=sales["id"]) == {b}
+    assert await ids(admin, department=support["id"]) == {c, d}
+    assert await ids(admin, department=support["id"], status="open") == {c}
+    assert await ids(admin, department=support["id"], assignee="none") == {d}
+    assert await ids(admin, assignee="0" * 24) == set()
+
+    # newest first, and paged with next_cursor
+    first = await admin.ok("GET", "/api/v1/conversations", params={"limit": "3"})
+    assert [x["id"] for x in first["items"]] == [d, c, b]
+    rest = await admin.ok(
+        "GET", "/api/v1/conversations", params={"limit": "3", "cursor": first["next_cursor"]}
+    )
+    assert [x["id"] for x in rest["items"]] == [a] and rest["next_cursor"] is None
+
+
+async def test_patch_status_assignee_and_department(admin):
+    sales = await new_department(admin)
+    agent = await new_user(admin, "agent", [sales["id"]])
+    partner = await new_user(admin, "partner")
+    conversation = (await push(admin))["conversation_id"]
+    path = f"/api/v1/conversations/{conversation}"
+
+    changed = await admin.ok(
+        "PATCH",
+        path,
+        {
+            "status": "snoozed",
+            "assignee_id": agent.user["id"],
+            "department_id": sales["id"],
+            "handler": "bot",
+        },
+    )
+    assert (changed["status"], changed["assignee_id"], changed["department_id"], changed["handler"]) == (
+        "snoozed",
+        agent.user["id"],
+        sales["id"],
+        "bot",
+    )
+    assert (await admin.ok("GET", path)) == changed
+
+    # only what is given changes
+    assert (await admin.ok("PATCH", path, {"status": "open"}))["assignee_id"] == agent.user["id"]
+    for bad in ({"assignee_id": "0" * 24}, {"assignee_id": partner.user["id"]}, {"department_id": "0" * 24}):
+        (await admin.patch(path, bad)).error(400, "invalid")
+    unchanged = await admin.ok("GET", path)
+    assert (unchanged["assignee_id"], unchanged["department_id"]) == (agent.user["id"], sales["id"])
+
+    # null unassigns and unroutes
+    cleared = await admin.ok("PATCH", path, {"assignee_id": None, "department_id": None})
+    assert cleared["assignee_id"] is None and cleared["department_id"] is None
+    assert (await admin.ok("GET", path))["assignee_id"] is None
+
+    # an agent can take the conversation themselves
+    taken = await agent.ok("PATCH", path, {"assignee_id": agent.user["id"], "status": "pending"})
+    assert taken["assignee_id"] == agent.user["id"] and taken["status"] == "pending"
+
+    # a deactivated user cannot be assigned
+    await admin.ok("PATCH", f"/api/v1/users/{agent.user['id']}", {"active": False})
+    await admin.ok("PATCH", path, {"assignee_id": None})
+    (await admin.patch(path, {"assignee_id": agent.user["id"]})).error(400, "invalid")
+
+
+async def test_a_reply_is_queued_then_sent_and_a_note_is_never_delivered(admin):
+    pushed = await push(admin, text="where is my order?")
+    conversation = f"/api/v1/conversations/{pushed['conversation_id']}"
+
+    reply = await admin.ok("POST", f"{conversation}/replies", {"text": "  on its way  "}, status=201)
+    assert reply["direction"] == "out" and reply["kind"] == "message" and reply["channel"] == "api"
+    assert reply["text"] == "on its way"
+    assert reply["delivery"]["status"] == "queued"
+    assert reply["author"] == {"type": "user", "id": admin.user["id"], "name": admin.user["name"]}
+
+    note = await admin.ok("POST", f"{conversation}/notes", {"text": "VIP, be quick"}, status=201)
+    assert note["kind"] == "note" and note["direction"] == "internal" and note["delivery"] is None
+
+    sent = await wait_for_delivery(admin, pushed["conversation_id"], reply["id"], "sent")
+    assert sent["delivery"]["attempts"] == 1 and sent["delivery"]["error"] is None
+
+    entries = await timeline(admin, conversation)
+    assert [e["id"] for e in entries] == [note["id"], reply["id"], pushed["entry_id"]]
+    assert next(e for e in entries if e["id"] == note["id"])["delivery"] is None
+    assert (await timeline(admin, f"/api/v1/clients/{pushed['client_id']}")) == entries
+    after = await admin.ok("GET", conversation)
+    assert after["last_message_preview"] == "on its way"
+
+
+async def test_read_resets_unread(admin):
+    phone = unique_phone()
+    pushed = [await push(admin, phone=phone) for _ in range(3)]
+    path = f"/api/v1/conversations/{pushed[0]['conversation_id']}"
+    assert (await admin.ok("GET", path))["unread"] == 3
+
+    assert (await admin.ok("POST", f"{path}/read"))["unread"] == 0
+    assert (await admin.ok("GET", path))["unread"] == 0
+    assert (await admin.ok("POST", f"{path}/read"))["unread"] == 0  # idempotent
+
+    await push(admin, phone=phone)
+    assert (await admin.ok("GET", path))["unread"] == 1
+    # answering counts as reading; a resolved conversation reopens on a new message
+    await admin.ok("POST", f"{path}/replies", {"text": "hello"}, status=201)
+    assert (await admin.ok("GET", path))["unread"] == 0
+    await admin.ok("PATCH", path, {"status": "resolved"})
+    await push(admin, phone=phone)
+    again = await admin.ok("GET", path)
+    assert again["status"] == "open" and again["unread"] == 1

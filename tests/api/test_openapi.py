@@ -1,0 +1,125 @@
+"""GET /api/v1/openapi.json describes exactly the HTTP API the app serves. Sqlite only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hub.app import ROUTES_KEY
+
+OPENAPI = "/api/v1/openapi.json"
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def is_api_path(path: str) -> bool:
+    """The machine-facing HTTP API; the rest of the router is pages, static files, the widget and socket.io."""
+    return path.startswith(("/api/", "/webhooks/")) or path == "/healthz"
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for value in node.values() for r in refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in refs(value)]
+    return []
+
+
+def resolve(document: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = document
+    for part in ref[2:].split("/"):
+        assert isinstance(node, dict) and part in node, f"unresolved $ref {ref}"
+        node = node[part]
+    return node
+
+
+async def test_the_document_is_openapi_3_1_and_public(sqlite_admin):
+    reply = await sqlite_admin.get(OPENAPI, auth=False)
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/json")
+    document = reply.body
+    assert re.fullmatch(r"3\.1\.\d+", document["openapi"])
+    assert document["info"]["title"] and document["info"]["version"]
+    assert document["paths"] and all(path.startswith("/") for path in document["paths"])
+    assert set(document["components"]["securitySchemes"]) >= {"bearer"}
+
+    operation_ids = []
+    for path, item in document["paths"].items():
+        assert item and set(item) <= METHODS, (path, set(item))
+        in_path = set(re.findall(r"{(\w+)}", path))
+        for method, operation in item.items():
+            operation_ids.append(operation["operationId"])
+            assert operation["summary"], (method, path)
+            assert any(code.startswith("2") for code in operation["responses"]), (method, path)
+            for code, response in operation["responses"].items():
+                assert re.fullmatch(r"[1-5]\d\d", code) and response["description"], (method, path, code)
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == in_path, (method, path)
+            for param in operation.get("parameters", []):
+                assert param["in"] in ("path", "query") and "schema" in param, param
+                assert param["required"] is True or param["in"] != "path"
+            for scheme in operation.get("security", []):
+                assert set(scheme) <= set(document["components"]["securitySchemes"])
+    assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"
+
+    for ref in refs(document):
+        resolve(document, ref)
+
+    login = document["paths"]["/api/v1/auth/login"]["post"]
+    assert "security" not in login and "401" in login["responses"]
+    assert document["paths"]["/api/v1/me"]["get"]["security"]
+
+
+async def test_the_documented_operations_are_exactly_the_registered_api_routes(sqlite_server, sqlite_admin):
+    document = (await sqlite_admin.get(OPENAPI)).body
+    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+
+    registered = set()
+    for route in sqlite_server.app.router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        if route.method == "HEAD" or path == OPENAPI:
+            continue
+        if is_api_path(path):
+            registered.add((route.method, path))
+    assert documented == registered, {
+        "documented, not served": documented - registered,
+        "served, not documented": registered - documented,
+    }
+    assert ("POST", "/api/v1/inbound") in documented and ("GET", "/healthz") in documented
+
+    # and the documented operations answer (401/400/404/405, never "no such route")
+    for method, path in sorted(documented):
+        concrete = re.sub(r"{\w+}", "0" * 24, path)
+        reply = await sqlite_admin.call(method, concrete, auth=False)
+        assert reply.status != 405, (method, path, reply.text)
+        assert reply.status < 500, (method, path, reply.text)
+
+
+async def test_every_body_is_documented_with_a_schema(sqlite_server, sqlite_admin):
+    document = (await sqlite_admin.get(OPENAPI)).body
+    specs = sqlite_server.app[ROUTES_KEY].specs
+    with_body = {(s.method, s.path) for s in specs if s.body is not None}
+    assert ("POST", "/api/v1/inbound") in with_body and (
+        "PATCH",
+        "/api/v1/conversations/{conversation_id}",
+    ) in with_body
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if (method.upper(), path) not in with_body:
+                assert "requestBody" not in operation, (method, path)
+                continue
+            body = operation["requestBody"]
+            schema = resolve(document, body["content"]["application/json"]["schema"]["$ref"])
+            assert schema["type"] == "object" and schema["properties"], (method, path)
+            assert "400" in operation["responses"], (method, path)
+    for method, path in with_body:
+        assert method in ("POST", "PATCH", "PUT"), (method, path)
+        assert "requestBody" in document["paths"][path][method.lower()], (method, path)
+
+    inbound = resolve(document, "#/components/schemas/InboundIn")
+    assert set(inbound["required"]) == {"external_id", "sender"}
+    assert (
+        inbound.get("additionalProperties") is False
+    )  # unknown fields are refused, and the document says so
+    assert {"external_id", "sender", "text", "thread_key", "occurred_at"} == set(inbound["properties"])
