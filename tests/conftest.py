@@ -67,6 +67,21 @@ async def store(request, tmp_path):
 # --- a hub on a store, and a running HTTP server ------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def cheap_argon2(request, monkeypatch):
+    """Real argon2 through the real code, at the lowest cost: production parameters take ~0.2 s a hash here, and
+    tests create and log in many users. Tests marked `production_argon2` keep the production parameters."""
+    if request.node.get_closest_marker("production_argon2"):
+        return
+    from argon2 import PasswordHasher
+
+    import hub.auth
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(hub.auth, "_hasher", cheap)
+    monkeypatch.setattr(hub.auth, "_DUMMY_HASH", cheap.hash("not a password of anyone"))
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return make_settings(tmp_path)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
+import aiohttp
+import pytest
 from aiohttp import ClientSession, web
 
 from hub.config import Settings
@@ -60,3 +69,44 @@ async def start_app(app: web.Application) -> tuple[web.AppRunner, str]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{port}"
+
+
+T = TypeVar("T")
+HUB_COMMAND = str(Path(sys.executable).with_name("hub"))
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 5.0, what: str = "") -> T:
+    """Poll `probe` until it returns something truthy (for work that goes on in the background)."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or probe}")
+        await asyncio.sleep(0.02)
+
+
+def hub_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment for a `hub` process: no HUB_* of the caller, the store under tmp_path, quiet logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update({"HUB_SQLITE_PATH": str(tmp_path / "data" / "hub.db"), "HUB_LOG_LEVEL": "WARNING"})
+    env.update(extra)
+    return env
+
+
+async def wait_healthy(http: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process) -> None:
+    """Until the hub process answers /healthz; fails the test with its output when it exits instead."""
+    for _ in range(300):
+        if proc.returncode is not None:
+            stream = proc.stderr or proc.stdout
+            out = await stream.read() if stream else b""
+            pytest.fail(f"the hub exited with {proc.returncode}: {out.decode()[-2000:]}")
+        try:
+            async with http.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    pytest.fail(f"{url} did not become healthy")

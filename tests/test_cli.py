@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
-from support import free_port
-
-HUB = str(Path(sys.executable).with_name("hub"))
-
-
-def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({"HUB_SQLITE_PATH": str(tmp_path / "data" / "hub.db"), "HUB_LOG_LEVEL": "WARNING"})
-    env.update(extra)
-    return env
+from support import HUB_COMMAND, free_port, hub_env, wait_healthy
 
 
 async def run(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        HUB,
+        HUB_COMMAND,
         *args,
         cwd=tmp_path,
-        env=env_for(tmp_path, **env),
+        env=hub_env(tmp_path, **env),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -135,29 +124,14 @@ async def test_user_add_creates_a_user_who_can_log_in(tmp_path):
 
 async def _start_demo(tmp_path: Path, port: int) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        HUB,
+        HUB_COMMAND,
         "demo",
         cwd=tmp_path,
-        env=env_for(tmp_path, HUB_PORT=str(port)),
+        env=hub_env(tmp_path, HUB_PORT=str(port)),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-
-
-async def _wait_healthy(http: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if proc.returncode is not None:
-            out = await proc.stdout.read() if proc.stdout else b""
-            pytest.fail(f"hub demo exited with {proc.returncode}: {out.decode()[-2000:]}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    pytest.fail("hub demo did not become healthy")
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> str:
@@ -172,7 +146,7 @@ async def test_demo_serves_seeded_data_and_keeps_it_across_restarts(tmp_path):
     async with aiohttp.ClientSession() as http:
         proc = await _start_demo(tmp_path, port)
         try:
-            await _wait_healthy(http, url, proc)
+            await wait_healthy(http, url, proc)
             async with http.post(
                 f"{url}/api/v1/auth/login", json={"email": "admin@example.com", "password": "demo-password"}
             ) as r:
@@ -199,7 +173,7 @@ async def test_demo_serves_seeded_data_and_keeps_it_across_restarts(tmp_path):
 
         proc = await _start_demo(tmp_path, port)
         try:
-            await _wait_healthy(http, url, proc)
+            await wait_healthy(http, url, proc)
             async with http.post(
                 f"{url}/api/v1/auth/login", json={"email": "admin@example.com", "password": "demo-password"}
             ) as r:
@@ -217,7 +191,9 @@ async def test_demo_serves_seeded_data_and_keeps_it_across_restarts(tmp_path):
 async def test_serve_with_a_broken_flow_file_says_where_and_exits(tmp_path):
     flows = tmp_path / "flows"
     flows.mkdir()
-    (flows / "broken.yaml").write_text("name: broken\nchannels: [webchat]\nstart: greet\nstates:\n  greet:\n    say: hi\n    next: nowhere\n")
+    (flows / "broken.yaml").write_text(
+        "name: broken\nchannels: [webchat]\nstart: greet\nstates:\n  greet:\n    say: hi\n    next: nowhere\n"
+    )
     code, _out, err = await run(tmp_path, "serve", HUB_BOTS_DIR=str(flows), HUB_PORT=str(free_port()))
     assert code == 2
     assert "broken.yaml:7" in err and "nowhere" in err

@@ -3,17 +3,16 @@ few requests most tests start with (push an inbound, add a user or a department,
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from aiohttp import ClientSession
-from support import RunningHub, make_settings, start_app
+from support import RunningHub, eventually, make_settings, start_app
 
 from hub.config import Settings
 
@@ -178,18 +177,6 @@ async def timeline(api: Api, path: str, limit: int = 200) -> list[dict[str, Any]
     return body["items"]
 
 
-async def wait_for(probe: Callable[[], Awaitable[T | None]], *, within: float = 5.0, what: str = "") -> T:
-    """Poll `probe` until it returns something truthy (the delivery worker runs on its own)."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or probe}")
-        await asyncio.sleep(0.02)
-
-
 async def wait_for_delivery(api: Api, conversation_id: str, entry_id: str, status: str) -> dict[str, Any]:
     """The entry, once its delivery status is `status`, as GET .../conversations/{id}/timeline shows it."""
 
@@ -199,7 +186,7 @@ async def wait_for_delivery(api: Api, conversation_id: str, entry_id: str, statu
                 return entry
         return None
 
-    return await wait_for(probe, what=f"entry {entry_id} to be {status}")
+    return await eventually(probe, what=f"entry {entry_id} to be {status}")
 
 
 def api_settings(tmp_path, **overrides: Any) -> Settings:

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from api_helpers import Api, admin_api, api_settings, push, run_hub, timeline, wait_for, wait_for_delivery
+from api_helpers import Api, admin_api, api_settings, push, run_hub, timeline, wait_for_delivery
 from support import RunningHub, free_port, start_app
+from support import eventually as wait_for
 
 from hub.config import Settings
 

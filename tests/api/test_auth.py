@@ -1,5 +1,5 @@
 """Logging in, bearer tokens and the session cookie, over HTTP. The tests of passwords themselves use real argon2
-(`real_passwords`); the others the fast hashing of tests/api/conftest.py."""
+(`production_argon2`); the others cheap argon2 parameters of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def session_cookie(reply) -> SimpleCookie:
     return cookies
 
 
-@pytest.mark.real_passwords
+@pytest.mark.production_argon2
 async def test_login_gives_a_token_the_user_and_an_http_only_session_cookie(sqlite_server):
     anonymous = Api(sqlite_server.url, sqlite_server.http)
     reply = await anonymous.post(LOGIN, {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
@@ -49,7 +49,7 @@ async def test_the_email_is_matched_case_insensitively(sqlite_server):
     assert reply.status == 200, reply.text
 
 
-@pytest.mark.real_passwords
+@pytest.mark.production_argon2
 async def test_wrong_password_and_unknown_email_are_401_json_errors(sqlite_server):
     anonymous = Api(sqlite_server.url, sqlite_server.http)
     wrong = await anonymous.post(LOGIN, {"email": ADMIN_EMAIL, "password": "not-the-password"})
@@ -114,7 +114,7 @@ async def test_a_deactivated_users_token_stops_working_and_they_cannot_log_in(sq
     assert (await again.get("/api/v1/me")).status == 200
 
 
-@pytest.mark.real_passwords
+@pytest.mark.production_argon2
 async def test_a_password_change_ends_the_old_sessions(sqlite_admin):
     email = f"{unique('agent')}@example.com"
     created = await sqlite_admin.ok(

@@ -7,15 +7,8 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from bot_helpers import FLOW, Chat, Clock, engine_for
 
-import hub.actions.staff
 from bots.engine import BotEngine
 from hub.context import Hub
-
-
-@pytest.fixture
-def fast_password_hashing(monkeypatch):
-    """argon2 takes ~0.15 s per hash; tests that create users and never log in with them use this."""
-    monkeypatch.setattr(hub.actions.staff, "hash_password", lambda password: "test-hash:" + password)
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ class Served:
 
 
 @pytest.fixture
-async def server(hub: Hub, tmp_path, fast_password_hashing) -> AsyncIterator[Served]:
+async def server(hub: Hub, tmp_path) -> AsyncIterator[Served]:
     write_flow(tmp_path / "bots", FLOW)
     hub.settings = bot_settings(tmp_path)
     app = web.Application(middlewares=[error_middleware])

@@ -15,8 +15,6 @@ from hub.actions.staff import create_department, create_user
 from hub.domain import AuthorType, ConversationStatus, Direction, EntryKind, Handler, Role
 from hub.events import ConversationUpdated, UserMentioned
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 
 async def departments(hub, *names):
     return {name: await create_department(hub, name) for name in names}

@@ -26,8 +26,13 @@ class Agent:
             self._arrived.set()
 
     async def connect(self, url: str, token: str | None) -> None:
-        await self.client.connect(url, namespaces=["/agent"], auth={"token": token} if token else None,
-                                  transports=["websocket"], wait_timeout=5)
+        await self.client.connect(
+            url,
+            namespaces=["/agent"],
+            auth={"token": token} if token else None,
+            transports=["websocket"],
+            wait_timeout=5,
+        )
 
     async def wait_for(self, event: str, predicate=lambda _d: True, within: float = 5.0):
         async def poll():
@@ -53,10 +58,19 @@ async def team(server):
     hub = server.hub
     sales = await staff.create_department(hub, "Sales")
     support = await staff.create_department(hub, "Support")
-    for email, deps in (("agent1@example.com", [sales.id]), ("agent2@example.com", [sales.id]),
-                        ("support1@example.com", [support.id])):
-        await staff.create_user(hub, email=email, name=email.split("@")[0].title(), role=Role.agent,
-                                password="agent-password", department_ids=deps)
+    for email, deps in (
+        ("agent1@example.com", [sales.id]),
+        ("agent2@example.com", [sales.id]),
+        ("support1@example.com", [support.id]),
+    ):
+        await staff.create_user(
+            hub,
+            email=email,
+            name=email.split("@")[0].title(),
+            role=Role.agent,
+            password="agent-password",
+            department_ids=deps,
+        )
     tokens = {"admin": (await server.login())["Authorization"][7:]}
     for who in ("agent1", "agent2", "support1"):
         tokens[who] = (await server.login(f"{who}@example.com", "agent-password"))["Authorization"][7:]
@@ -79,8 +93,11 @@ async def connect(server):
 
 
 async def push(server, headers, external_id: str, email: str, text: str = "hello") -> dict:
-    async with server.http.post(f"{server.url}/api/v1/inbound", headers=headers, json={
-        "external_id": external_id, "sender": {"email": email, "name": "Visitor"}, "text": text}) as r:
+    async with server.http.post(
+        f"{server.url}/api/v1/inbound",
+        headers=headers,
+        json={"external_id": external_id, "sender": {"email": email, "name": "Visitor"}, "text": text},
+    ) as r:
         assert r.status == 201, await r.text()
         return await r.json()
 
@@ -89,8 +106,13 @@ async def push(server, headers, external_id: str, email: str, text: str = "hello
 async def test_connect_without_a_valid_token_is_refused(server, auth):
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await client.connect(server.url, namespaces=["/agent"], auth={"token": auth} if auth else None,
-                             transports=["websocket"], wait_timeout=5)
+        await client.connect(
+            server.url,
+            namespaces=["/agent"],
+            auth={"token": auth} if auth else None,
+            transports=["websocket"],
+            wait_timeout=5,
+        )
     await client.disconnect()
 
 
@@ -107,8 +129,11 @@ async def test_new_unrouted_message_reaches_every_agent_then_only_its_department
         assert data["conversation"]["id"] == first["conversation_id"]
 
     # routed to Sales: the next message reaches Sales and admins, not Support
-    async with server.http.patch(f"{server.url}/api/v1/conversations/{first['conversation_id']}",
-                                 headers=admin_headers, json={"department_id": team["sales"].id}) as r:
+    async with server.http.patch(
+        f"{server.url}/api/v1/conversations/{first['conversation_id']}",
+        headers=admin_headers,
+        json={"department_id": team["sales"].id},
+    ) as r:
         assert r.status == 200
     # Support hears that it left their view
     await support1.wait_for("conversation:updated", lambda d: "department_id" in d["changes"])
@@ -125,8 +150,11 @@ async def test_note_mention_reaches_the_mentioned_agent(server, team, connect):
     support1 = await connect(team["tokens"]["support1"])
     msg = await push(server, admin_headers, "m1", "client@example.com")
     agent1_headers = {"Authorization": f"Bearer {team['tokens']['agent1']}"}
-    async with server.http.post(f"{server.url}/api/v1/conversations/{msg['conversation_id']}/notes",
-                                headers=agent1_headers, json={"text": "@agent2 can you take this?"}) as r:
+    async with server.http.post(
+        f"{server.url}/api/v1/conversations/{msg['conversation_id']}/notes",
+        headers=agent1_headers,
+        json={"text": "@agent2 can you take this?"},
+    ) as r:
         assert r.status == 201
         note = await r.json()
     mention = await agent2.wait_for("mention")
@@ -145,19 +173,30 @@ async def test_reconnecting_agent_gets_what_it_missed_once(server, team, connect
     await push(server, admin_headers, "m2", "c@example.com", "two")
     await push(server, admin_headers, "m3", "c@example.com", "three")
     again = await connect(team["tokens"]["agent1"])
-    answer = await again.client.call("sync", {"conversation_id": first["conversation_id"],
-                                             "after": first["entry_id"]}, namespace="/agent", timeout=5)
+    answer = await again.client.call(
+        "sync",
+        {"conversation_id": first["conversation_id"], "after": first["entry_id"]},
+        namespace="/agent",
+        timeout=5,
+    )
     assert [e["text"] for e in answer["items"]] == ["two", "three"]
 
 
 async def test_joining_a_conversation_of_another_department_is_refused(server, team, connect):
     admin_headers = {"Authorization": f"Bearer {team['tokens']['admin']}"}
     msg = await push(server, admin_headers, "m1", "c@example.com")
-    async with server.http.patch(f"{server.url}/api/v1/conversations/{msg['conversation_id']}",
-                                 headers=admin_headers, json={"department_id": team["sales"].id}) as r:
+    async with server.http.patch(
+        f"{server.url}/api/v1/conversations/{msg['conversation_id']}",
+        headers=admin_headers,
+        json={"department_id": team["sales"].id},
+    ) as r:
         assert r.status == 200
     support1 = await connect(team["tokens"]["support1"])
     agent1 = await connect(team["tokens"]["agent1"])
-    refused = await support1.client.call("join", {"conversation_id": msg["conversation_id"]}, namespace="/agent")
-    allowed = await agent1.client.call("join", {"conversation_id": msg["conversation_id"]}, namespace="/agent")
+    refused = await support1.client.call(
+        "join", {"conversation_id": msg["conversation_id"]}, namespace="/agent"
+    )
+    allowed = await agent1.client.call(
+        "join", {"conversation_id": msg["conversation_id"]}, namespace="/agent"
+    )
     assert refused["ok"] is False and allowed["ok"] is True

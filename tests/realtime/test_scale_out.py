@@ -3,48 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 import aiohttp
-import pytest
 import socketio
-from support import free_port
-
-HUB = str(Path(sys.executable).with_name("hub"))
+from support import HUB_COMMAND, free_port, hub_env, wait_healthy
 
 
 async def start_hub(tmp_path: Path, port: int, redis_url: str) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({
-        "HUB_PORT": str(port),
-        "HUB_SQLITE_PATH": str(tmp_path / "shared.db"),
-        "HUB_REDIS_URL": redis_url,
-        "HUB_SECRET_KEY": "scale-out-test-secret-" + "k" * 32,
-        "HUB_ADMIN_EMAIL": "admin@example.com",
-        "HUB_ADMIN_PASSWORD": "admin-password",
-        "HUB_LOG_LEVEL": "WARNING",
-    })
-    return await asyncio.create_subprocess_exec(
-        HUB, "serve", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    env = hub_env(
+        tmp_path,
+        HUB_PORT=str(port),
+        HUB_SQLITE_PATH=str(tmp_path / "shared.db"),
+        HUB_REDIS_URL=redis_url,
+        HUB_SECRET_KEY="scale-out-test-secret-" + "k" * 32,
+        HUB_ADMIN_EMAIL="admin@example.com",
+        HUB_ADMIN_PASSWORD="admin-password",
     )
-
-
-async def wait_healthy(http: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if proc.returncode is not None:
-            err = await proc.stderr.read() if proc.stderr else b""
-            pytest.fail(f"hub exited with {proc.returncode}: {err.decode()[-2000:]}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    pytest.fail(f"{url} did not become healthy")
+    return await asyncio.create_subprocess_exec(
+        HUB_COMMAND,
+        "serve",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def test_an_inbound_pushed_to_process_a_reaches_an_agent_connected_to_process_b(tmp_path, redis_url):
@@ -64,16 +48,21 @@ async def test_an_inbound_pushed_to_process_a_reaches_an_agent_connected_to_proc
             await wait_healthy(http, url_a, proc_a)  # A creates the admin and the schema first
             proc_b = await start_hub(tmp_path, port_b, redis_url)
             await wait_healthy(http, url_b, proc_b)
-            async with http.post(f"{url_b}/api/v1/auth/login",
-                                 json={"email": "admin@example.com", "password": "admin-password"}) as r:
+            async with http.post(
+                f"{url_b}/api/v1/auth/login",
+                json={"email": "admin@example.com", "password": "admin-password"},
+            ) as r:
                 assert r.status == 200
                 token = (await r.json())["token"]
-            await agent.connect(url_b, namespaces=["/agent"], auth={"token": token}, transports=["websocket"],
-                                wait_timeout=5)
+            await agent.connect(
+                url_b, namespaces=["/agent"], auth={"token": token}, transports=["websocket"], wait_timeout=5
+            )
             # the token signed by B is good on A too (one secret), and the message goes in through A
-            async with http.post(f"{url_a}/api/v1/inbound", headers={"Authorization": f"Bearer {token}"},
-                                 json={"external_id": "x-1", "sender": {"email": "far@example.com"},
-                                       "text": "through A"}) as r:
+            async with http.post(
+                f"{url_a}/api/v1/inbound",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"external_id": "x-1", "sender": {"email": "far@example.com"}, "text": "through A"},
+            ) as r:
                 assert r.status == 201, await r.text()
                 pushed = await r.json()
             data = await asyncio.wait_for(received.get(), 10)

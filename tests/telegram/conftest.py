@@ -17,17 +17,6 @@ from hub.store.port import Store
 HubFactory = Callable[..., Awaitable[TelegramHub]]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """argon2 takes ~0.15 s per hash, and every hub here creates its admin (logins still go through the real route)."""
-    import hub.actions.staff
-
-    monkeypatch.setattr(hub.actions.staff, "hash_password", lambda password: "test-hash:" + password)
-    monkeypatch.setattr(
-        hub.actions.staff, "verify_password", lambda stored, password: stored == "test-hash:" + password
-    )
-
-
 @pytest.fixture
 async def standin() -> AsyncIterator[BotApiStandIn]:
     server = BotApiStandIn()

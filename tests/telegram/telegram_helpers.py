@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import ClientSession, web
+from support import eventually, start_app  # noqa: F401 (used by the telegram tests)
 from telegram_standin import BotApiStandIn
 
 from hub.api.http import HUB_KEY
@@ -20,27 +18,6 @@ from hub.store.port import ConversationQuery
 SECRET = "webhook-secret_123"
 T = TypeVar("T")
 _ids = itertools.count(1000)
-
-
-async def start_app(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 5.0, what: str = "") -> T:
-    """Poll `probe` until it returns something truthy."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or probe}")
-        await asyncio.sleep(0.02)
 
 
 @dataclass

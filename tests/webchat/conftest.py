@@ -3,19 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from webchat_clients import AgentClient, Recorder, VisitorClient
-
-import hub.actions.staff
-
-_fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """argon2 with its production cost takes ~0.4 s per hash (the admin created at each start-up); a cheap but
-    real argon2 hash keeps logging in working (verification reads the cost from the hash)."""
-    monkeypatch.setattr(hub.actions.staff, "hash_password", _fast_hasher.hash)
 
 
 @pytest.fixture
