@@ -52,7 +52,7 @@ def _serve(settings: Settings, *, demo: bool) -> None:
                 if await seed_demo(app[HUB_KEY]):
                     logging.getLogger("hub.demo").info("demo data seeded")
 
-            app.on_startup.append(seed)
+            app.on_startup.insert(0, seed)  # first: the bots then find the departments they hand off to
         return app
 
     url = f"http://{settings.host}:{settings.port}"
