@@ -12,6 +12,7 @@ from hub.config import Settings
 from hub.domain import Handler, utcnow
 from hub.events import EventBus
 from hub.files import FileStore
+from hub.links import ContinueLinkProvider
 from hub.outbound import ChannelRegistry
 from hub.store.port import Store
 
@@ -40,6 +41,8 @@ class Hub:
     bus: EventBus
     tokens: Tokens
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    # "continue in <channel>" links the web chat offers its visitors (registered by connectors at start-up)
+    continue_links: list[ContinueLinkProvider] = field(default_factory=list)
     files: FileStore | None = None
     # clients known to have a name: ingest skips the "fill an empty name" update for them
     named_clients: RecentIds = field(default_factory=RecentIds)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
+from typing import Protocol
 
 _TOKEN = re.compile(r"^([0-9a-f]{24})-([A-Za-z0-9_-]{22})$")
 
@@ -30,3 +31,14 @@ def verify_client_link(secret: str, token: str) -> str | None:
         return None
     client_id, mac = match.groups()
     return client_id if hmac.compare_digest(mac, _mac(secret, client_id)) else None
+
+
+class ContinueLinkProvider(Protocol):
+    """A channel a client can continue the conversation in (Telegram): connectors register one on
+    Hub.continue_links, the web chat offers each to its visitor."""
+
+    channel: str
+    title: str  # what the link is called, e.g. "Telegram"
+
+    def url_for(self, client_id: str) -> str:
+        """The link that joins whoever opens it to this client (a signed payload: sign_client_link)."""

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -29,11 +30,12 @@ from pydantic import ValidationError
 from hub.api.http import ApiRoutes, error_response, json_response
 from hub.config import Settings
 from hub.context import Hub
+from hub.links import sign_client_link
 
 from .inbound import CHANNEL, BotContext, handle_callback, handle_edited, handle_message, redact
 from .outbound import TelegramSender
 
-__all__ = ["CHANNEL", "TelegramConnector", "TelegramSender", "install"]
+__all__ = ["CHANNEL", "TelegramConnector", "TelegramContinueLink", "TelegramSender", "install"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,21 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # and the work goes on in the background
 WEBHOOK_INLINE_SECONDS = 3.0
 DRAIN_SECONDS = 10.0
+GET_ME_SECONDS = 10.0
+
+
+@dataclass(slots=True)
+class TelegramContinueLink:
+    """The "continue in Telegram" link: a deep link to the bot whose /start payload joins the Telegram user to the client
+    (inbound.py verifies it)."""
+
+    username: str
+    secret: str
+    channel: str = CHANNEL
+    title: str = "Telegram"
+
+    def url_for(self, client_id: str) -> str:
+        return f"https://t.me/{self.username}?start={sign_client_link(self.secret, client_id)}"
 
 
 def api_server(settings: Settings) -> TelegramAPIServer:
@@ -71,6 +88,7 @@ class TelegramConnector:
         self._active: set[asyncio.Task[Any]] = set()
         self._polling: asyncio.Task[None] | None = None
         self._stopping = False
+        self.continue_link: TelegramContinueLink | None = None
 
     # --- update handlers (webhook and polling alike go through the dispatcher) ------------------------------------
 
@@ -158,11 +176,32 @@ class TelegramConnector:
         settings = self.hub.settings
         if not self.contexts:
             return
+        await self.register_continue_link()
         if settings.telegram_mode == "polling":
             self._stopping = False
             self._polling = asyncio.get_running_loop().create_task(self._poll())
         elif settings.public_url:
             await self.set_webhooks(settings.public_url)
+
+    async def register_continue_link(self) -> None:
+        """Learn the first bot's username (getMe) and offer its deep link as "continue in Telegram"."""
+        if self.continue_link is not None:
+            return
+        ctx = next(iter(self.contexts.values()))
+        try:
+            me = await asyncio.wait_for(ctx.bot.me(), timeout=GET_ME_SECONDS)
+        except (TelegramAPIError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning(
+                "Telegram bot %s: getMe failed, no 'continue in Telegram' link: %s",
+                ctx.name,
+                redact(f"{type(exc).__name__}: {exc}", ctx.bot),
+            )
+            return
+        if not me.username:
+            log.warning("Telegram bot %s has no username: no 'continue in Telegram' link", ctx.name)
+            return
+        self.continue_link = TelegramContinueLink(me.username, self._link_secret)
+        self.hub.continue_links.append(self.continue_link)
 
     async def set_webhooks(self, public_url: str) -> None:
         allowed = self.dispatcher.resolve_used_update_types()
@@ -221,6 +260,9 @@ class TelegramConnector:
 
     async def cleanup(self, _app: web.Application | None = None) -> None:
         """Wait for the replies being sent, then close the bots' HTTP sessions."""
+        if self.continue_link in self.hub.continue_links:
+            self.hub.continue_links.remove(self.continue_link)
+        self.continue_link = None
         await self.sender.close(grace=DRAIN_SECONDS)
         await asyncio.gather(*(ctx.bot.session.close() for ctx in self.contexts.values()))
 

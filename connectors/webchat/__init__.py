@@ -13,6 +13,9 @@ foreign token, or an Origin outside HUB_WIDGET_ORIGINS, is refused):
                             rate_limited, unavailable — the last two: send again later); the same client_msg_id
                             is stored once
                   history  {"limit"?} → ack {"ok": true, "items": [message shapes, oldest first]}
+                  links    {} → ack {"ok": true, "items": [{"channel", "title", "url"}]} | {"ok": false, "code",
+                            "error"} (code: rate_limited): "continue in <title>" links (Telegram deep links that
+                            join that account to the visitor's client); empty until the visitor wrote a message
                   prechat  {"name"?, "email"?} → ack {"ok": true} | {"ok": false, "code", "error"} (codes:
                             invalid, invalid_email, rate_limited)
                   typing   {"on"}   (no ack)

@@ -132,6 +132,22 @@ class WidgetNamespace(socketio.AsyncNamespace):
         visible = sorted((e for e in entries if visible_to_customer(e)), key=lambda e: (e.occurred_at, e.id))
         return {"ok": True, "items": [visitor_entry_json(e) for e in visible[-limit:]]}
 
+    async def on_links(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """→ {"ok", "items": [{"channel", "title", "url"}]}: where the visitor's client can continue the chat
+        (empty until the visitor has a client, i.e. wrote a message)."""
+        session = await self.get_session(sid)
+        visitor: Visitor = session["visitor"]
+        if not self.reads.allow(visitor.id):
+            return _error("rate_limited", "slow down")
+        client_id = await client_of_visitor(self.hub, visitor) if self.hub.continue_links else None
+        if client_id is None:
+            return {"ok": True, "items": []}
+        items = [
+            {"channel": p.channel, "title": p.title, "url": p.url_for(client_id)}
+            for p in self.hub.continue_links
+        ]
+        return {"ok": True, "items": items}
+
     async def on_prechat(self, sid: str, data: Any = None) -> dict[str, Any]:
         """{"name"?, "email"?} → {"ok"}: who the visitor says they are (an email joins them to that client)."""
         if not isinstance(data, dict):

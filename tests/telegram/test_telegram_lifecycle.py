@@ -1,14 +1,17 @@
-"""Start-up and shutdown: setWebhook with HUB_PUBLIC_URL, polling mode, closing the bots' sessions."""
+"""Start-up and shutdown: setWebhook with HUB_PUBLIC_URL, polling mode, the "continue in Telegram" link (getMe),
+closing the bots' sessions."""
 
 from __future__ import annotations
 
 import asyncio
 
-from telegram_helpers import eventually, text_update
+from telegram_helpers import eventually, text_update, user
 from telegram_standin import TOKEN
 
 from hub.actions.messages import send_reply
 from hub.config import TelegramBotConfig
+from hub.domain import Identity, IdentityKind
+from hub.links import verify_client_link
 
 
 async def test_start_up_sets_the_webhooks_when_the_public_url_is_known(make_hub_sqlite, standin):
@@ -68,3 +71,44 @@ async def test_shutdown_closes_the_bot_sessions(tg1):
     await tg1.stop()
 
     assert bot.session._session is None or bot.session._session.closed
+
+
+async def test_start_up_offers_the_first_bots_deep_link_that_joins_the_client(tg1, standin):
+    [get_me] = standin.calls_of("getMe")
+    assert get_me.token == TOKEN  # the first configured bot
+    [link] = tg1.hub.continue_links
+    assert (link.channel, link.title) == ("telegram", "Telegram")
+    headers = await tg1.login()
+    async with tg1.http.post(
+        f"{tg1.url}/api/v1/inbound",
+        headers=headers,
+        json={"external_id": "w-7", "sender": {"email": "web@example.com"}, "text": "from the web"},
+    ) as r:
+        client_id = (await r.json())["client_id"]
+
+    url = link.url_for(client_id)
+    prefix = "https://t.me/hub_test_bot?start="
+    assert url.startswith(prefix)
+    payload = url.removeprefix(prefix)
+    assert verify_client_link(tg1.hub.settings.resolved_secret(), payload) == client_id
+
+    newcomer = user(77, "Olga", None)
+    status, _ = await tg1.post_update(
+        text_update(f"/start {payload}", message_id=3, chat_id=77, sender=newcomer)
+    )
+    assert status == 200
+    entry = await tg1.entry("main:77:3")
+    assert entry.client_id == client_id
+    assert entry.meta["telegram"]["start_link"] == "linked"
+    client = await tg1.hub.store.clients.get(client_id)
+    assert Identity(kind=IdentityKind.telegram, value="77") in client.identities
+
+
+async def test_a_failed_get_me_offers_no_link_and_the_bot_still_works(make_hub_sqlite, standin):
+    standin.fail("getMe", 401, "Unauthorized")
+    tg = await make_hub_sqlite()
+
+    assert standin.calls_of("getMe")
+    assert tg.hub.continue_links == []
+    assert (await tg.post_update(text_update("hi", message_id=4)))[0] == 200
+    assert await tg.entry("main:42:4") is not None

@@ -335,3 +335,39 @@ async def test_a_store_failure_answers_unavailable_so_the_page_sends_again(serve
     monkeypatch.setattr(namespace, "ingest", real_ingest)
     again = await guest.say("are you there?", "retry-me")
     assert again["ok"] is True and again["duplicate"] is False
+
+
+class _LinkTo:
+    """A "continue in" provider as a connector registers one."""
+
+    channel = "elsewhere"
+    title = "Elsewhere"
+
+    def url_for(self, client_id: str) -> str:
+        return f"https://elsewhere.example/start?c={client_id}"
+
+
+async def test_continue_links_are_offered_once_the_visitor_has_a_client(server, visitor):
+    server.hub.continue_links.append(_LinkTo())
+    guest = await visitor()
+    await guest.wait_for("session")
+    assert await guest.call("links") == {"ok": True, "items": []}  # no client yet
+    assert await guest.call("prechat", {"name": "Ann"}) == {"ok": True}
+    assert await guest.call("links", {}) == {"ok": True, "items": []}  # a pre-chat form makes no client
+
+    ack = await guest.say("Hello")
+    client_id = (await server.hub.store.timeline.get(ack["entry_id"])).client_id
+    assert await guest.call("links") == {
+        "ok": True,
+        "items": [
+            {
+                "channel": "elsewhere",
+                "title": "Elsewhere",
+                "url": f"https://elsewhere.example/start?c={client_id}",
+            }
+        ],
+    }
+    # another visitor gets nothing of that client
+    stranger = await visitor()
+    await stranger.wait_for("session")
+    assert await stranger.call("links") == {"ok": True, "items": []}

@@ -43,7 +43,9 @@ def test_a_visitor_token_round_trips_with_the_prechat_answers():
 def test_forged_foreign_expired_and_malformed_tokens_are_rejected():
     tokens = VisitorTokens(SECRET)
     good = tokens.issue(new_visitor())
-    assert tokens.verify(good[:-1] + ("x" if good[-1] != "x" else "y")) is None
+    # one character in the middle of the signature (the last one may only carry padding bits)
+    i = len(good) - 10
+    assert tokens.verify(good[:i] + ("x" if good[i] != "x" else "y") + good[i + 1 :]) is None
     assert VisitorTokens("another-secret-" + "q" * 32).verify(good) is None
     assert tokens.verify(URLSafeTimedSerializer(SECRET, salt="hub.user").dumps({"v": "v" + "a" * 24})) is None
     assert VisitorTokens(SECRET, max_age=-1).verify(good) is None

@@ -31,6 +31,8 @@
  *   [data-hub-widget=typing]          "… is typing" (hidden attribute when nobody types)
  *   [data-hub-widget=input]           the textarea;  [data-hub-widget=send] the send button
  *   [data-hub-widget=error]           a composer-level error (too long, …)
+ *   [data-hub-widget=links]           "continue in Telegram" links (hidden until the hub offers some, after the
+ *                                     visitor's first stored message): [data-hub-widget=link] (data-channel)
  * JS: window.HubWidget = {open(), close(), toggle(), send(text), state, visitorId}
  *
  * Offline: messages are queued in localStorage and sent in order on (re)connect; the hub stores each
@@ -67,6 +69,7 @@
       connecting: "Connecting…", online: "Online", offline: "No connection — messages will be sent when it is back",
       tooLong: "The message is too long (up to 4000 characters)", notSent: "Not sent",
       invalidEmail: "Check the email address", needSomething: "Give a name or an email", retrying: "Sending…",
+      continueIn: "Continue in {title}",
     },
     ru: {
       title: "Напишите нам", subtitle: "Обычно отвечаем за несколько минут", open: "Открыть чат",
@@ -77,6 +80,7 @@
       connecting: "Подключение…", online: "В сети", offline: "Нет связи — сообщения отправятся, когда она появится",
       tooLong: "Сообщение слишком длинное (до 4000 символов)", notSent: "Не отправлено",
       invalidEmail: "Проверьте адрес почты", needSomething: "Укажите имя или почту", retrying: "Отправляем…",
+      continueIn: "Продолжить в {title}",
     },
   };
   const LANG = (function () {
@@ -170,6 +174,8 @@
     "textarea{flex:1;resize:none;height:40px;max-height:120px;padding:9px 10px;border:1px solid #cbd5e1;",
     "border-radius:10px;color:#1f2933;background:#fff}",
     ".composer-error{padding:0 12px 8px;background:#fff}",
+    ".links{display:flex;flex-wrap:wrap;gap:10px;padding:0 12px 8px;background:#fff;font-size:12px}",
+    ".links a{color:#2563eb}",
     "@media (max-width:480px){.hw{right:12px;bottom:12px}.panel{position:fixed;left:8px;right:8px;top:8px;",
     "bottom:84px;width:auto;height:auto;max-height:none}}",
   ].join("");
@@ -194,6 +200,7 @@
     '<textarea data-hub-widget="input" rows="1" maxlength="' + MAX_TEXT + '"></textarea>' +
     '<button type="submit" class="btn" data-hub-widget="send"></button></form>' +
     '<div class="composer-error err" data-hub-widget="error" hidden></div>' +
+    '<div class="links" data-hub-widget="links" hidden></div>' +
     "</section>" +
     '<button type="button" class="bubble" data-hub-widget="bubble" aria-expanded="false">' +
     '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 ' +
@@ -219,7 +226,7 @@
     status: $("status"), prechat: $("prechat"), prechatName: $("prechat-name"), prechatEmail: $("prechat-email"),
     prechatError: $("prechat-error"), prechatSkip: $("prechat-skip"), prechatSubmit: $("prechat-submit"),
     scroll: $("scroll"), empty: $("empty"), list: $("messages"), typing: $("typing"), composer: $("composer"),
-    input: $("input"), send: $("send"), error: $("error"),
+    input: $("input"), send: $("send"), error: $("error"), links: $("links"),
   };
   ui.title.textContent = opt("title") || T.title;
   ui.panel.setAttribute("aria-label", opt("title") || T.title);
@@ -531,7 +538,35 @@
       const before = queue.length;
       queue = queue.filter(function (item) { return !stored[item.client_msg_id]; });
       if (queue.length !== before) save("queue", queue);
-      if (answer.items.length) hidePrechat(true);
+      if (answer.items.length) {
+        hidePrechat(true);
+        loadLinks();
+      }
+    });
+  }
+
+  // "continue in Telegram": asked once the visitor has a client (their first message is stored)
+  let linksLoaded = false;
+  function loadLinks() {
+    if (linksLoaded) return;
+    linksLoaded = true;
+    call("links", {}).then(function (answer) {
+      if (!answer || !answer.ok || !Array.isArray(answer.items)) {
+        linksLoaded = false; // ask again after the next stored message
+        return;
+      }
+      answer.items.forEach(function (item) {
+        if (!item || typeof item.url !== "string" || !/^https:\/\//i.test(item.url)) return;
+        const a = document.createElement("a");
+        a.href = item.url;
+        a.target = "_blank";
+        a.rel = "noopener";
+        a.setAttribute("data-hub-widget", "link");
+        a.setAttribute("data-channel", String(item.channel || ""));
+        a.textContent = T.continueIn.replace("{title}", String(item.title || item.channel || ""));
+        ui.links.appendChild(a);
+      });
+      ui.links.hidden = !ui.links.firstChild;
     });
   }
 
@@ -563,6 +598,7 @@
             byEntryId.set(answer.entry_id, li);
             setStatus(li, "sent");
           }
+          loadLinks();
         } else if (answer.code === "rate_limited" || answer.code === "unavailable") {
           await sleep(answer.code === "rate_limited" ? 2000 : 5000);
         } else {
