@@ -248,6 +248,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function upsertConversation(c) {
     if (!c || !c.id) return;
+    const known = state.conversations.get(c.id);
+    // a list fetched before a live update may answer after it: never let an older copy win
+    if (known && Date.parse(known.updated_at) > Date.parse(c.updated_at)) return;
     if (!canSee(c)) {
       state.conversations.delete(c.id);
     } else {

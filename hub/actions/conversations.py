@@ -64,7 +64,7 @@ async def mark_read(hub: Hub, actor: User, conversation_id: str) -> Conversation
     require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
     if conversation.unread == 0:
         return conversation
-    updated = await hub.store.conversations.update(conversation_id, {"unread": 0})
+    updated = await hub.store.conversations.update(conversation_id, {"unread": 0, "updated_at": hub.clock()})
     assert updated is not None
     await hub.bus.publish(ConversationUpdated(updated, {"unread": (conversation.unread, 0)}, actor.id))
     return updated
