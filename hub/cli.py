@@ -8,10 +8,13 @@ import getpass
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 
 from hub.config import ConfigurationError, Settings, check, describe_errors
+from hub.context import Hub
+from hub.errors import HubError
 
 
 def _settings(args: argparse.Namespace | None = None) -> Settings:
@@ -113,14 +116,31 @@ def cmd_check(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
-    from hub.actions.staff import create_user
+def _with_hub(settings: Settings, work: Callable[[Hub], Awaitable[str]]) -> int:
+    """Run one action against the configured store, outside the server: print what `work` returns, or the
+    action's error (exit 2)."""
     from hub.app import open_store
     from hub.auth import Tokens
-    from hub.context import Hub
-    from hub.domain import Role
-    from hub.errors import HubError
     from hub.events import EventBus
+
+    async def run() -> int:
+        store = await open_store(settings)
+        try:
+            hub = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60))
+            print(await work(hub))
+            return 0
+        except HubError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from hub.actions.staff import create_user
+    from hub.domain import Role
 
     settings = _settings()
     password = args.password or os.environ.get("HUB_NEW_USER_PASSWORD")
@@ -130,56 +150,28 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             return 2
         password = getpass.getpass("Password for the new user: ")
 
-    async def run() -> int:
-        store = await open_store(settings)
-        try:
-            hub = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60))
-            department_ids = []
-            for name in args.department or []:
-                department = await store.departments.get_by_name(name)
-                if department is None:
-                    print(f"error: no department named {name!r}", file=sys.stderr)
-                    return 2
-                department_ids.append(department.id)
-            try:
-                user = await create_user(hub, email=args.email, name=args.name, role=Role(args.role),
-                                         password=password, department_ids=department_ids)
-            except HubError as exc:
-                print(f"error: {exc.message}", file=sys.stderr)
-                return 2
-            print(f"added {user.role.value} {user.email} ({user.id})")
-            return 0
-        finally:
-            await store.close()
+    async def add(hub: Hub) -> str:
+        department_ids = []
+        for name in args.department or []:
+            department = await hub.store.departments.get_by_name(name)
+            if department is None:
+                raise HubError(f"no department named {name!r}")
+            department_ids.append(department.id)
+        user = await create_user(hub, email=args.email, name=args.name, role=Role(args.role), password=password,
+                                 department_ids=department_ids)
+        return f"added {user.role.value} {user.email} ({user.id})"
 
-    return asyncio.run(run())
+    return _with_hub(settings, add)
 
 
 def cmd_department_add(args: argparse.Namespace) -> int:
     from hub.actions.staff import create_department
-    from hub.app import open_store
-    from hub.auth import Tokens
-    from hub.context import Hub
-    from hub.errors import HubError
-    from hub.events import EventBus
 
-    settings = _settings()
+    async def add(hub: Hub) -> str:
+        department = await create_department(hub, args.name)
+        return f"added department {department.name} ({department.id})"
 
-    async def run() -> int:
-        store = await open_store(settings)
-        try:
-            hub = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60))
-            try:
-                department = await create_department(hub, args.name)
-            except HubError as exc:
-                print(f"error: {exc.message}", file=sys.stderr)
-                return 2
-            print(f"added department {department.name} ({department.id})")
-            return 0
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return _with_hub(_settings(), add)
 
 
 def parser() -> argparse.ArgumentParser:
