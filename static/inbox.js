@@ -366,7 +366,10 @@ document.addEventListener("DOMContentLoaded", () => {
         if (c.id !== state.openId && inCurrentList(c)) state.conversations.delete(c.id);
       }
     }
-    for (const page of pages) for (const c of page.items) upsertConversation(c);
+    for (const page of pages) {
+      for (const [id, client] of Object.entries(page.clients || {})) state.clients.set(id, client);
+      for (const c of page.items) upsertConversation(c);
+    }
     state.listCursor = queries.length === 1 ? pages[0].next_cursor : null;
     els.listMore.hidden = !state.listCursor;
     renderList();

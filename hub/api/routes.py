@@ -241,7 +241,8 @@ async def dismiss_merge(request: web.Request) -> web.Response:
 # --- conversations ------------------------------------------------------------------------------------------------
 
 
-@api.route("GET", "/api/v1/conversations", summary="The inbox: conversations you may see, newest first",
+@api.route("GET", "/api/v1/conversations",
+           summary="The inbox: conversations you may see, newest first, with their clients (`clients` by id)",
            tag="conversations",
            query=(QueryParam("status", "open, pending, snoozed or resolved"),
                   QueryParam("assignee", "a user id, 'me' or 'none'"), QueryParam("department", "a department id"),
@@ -264,8 +265,11 @@ async def list_conversations(request: web.Request) -> web.Response:
         limit=limit,
     )
     found = await hub.store.conversations.query(query)
+    # the clients of the page in the same answer: the inbox shows names without a request per conversation
+    clients = await hub.store.clients.get_many([c.client_id for c in found])
     return json_response({
         "items": [conversation_json(c) for c in found],
+        "clients": {c.id: client_json(c) for c in clients if can_view_client(user, c)},
         "next_cursor": _page(found, limit, lambda c: Cursor(c.last_message_at or c.created_at, c.id)),
     })
 

@@ -146,3 +146,12 @@ async def test_read_resets_unread(admin):
     await push(admin, phone=phone)
     again = await admin.ok("GET", path)
     assert again["status"] == "open" and again["unread"] == 1
+
+
+async def test_the_list_carries_the_clients_of_its_conversations(admin):
+    first = await push(admin, name="Olga Sokolova", email="olga.s@example.com")
+    second = await push(admin, name="Pavel", phone=unique_phone())
+    body = await admin.ok("GET", "/api/v1/conversations", params={"limit": "50"})
+    assert set(body["clients"]) == {first["client_id"], second["client_id"]}
+    assert body["clients"][first["client_id"]]["name"] == "Olga Sokolova"
+    assert body["clients"][second["client_id"]] == await admin.ok("GET", f"/api/v1/clients/{second['client_id']}")
