@@ -19,7 +19,13 @@ from hub.events import (
     UserMentioned,
 )
 from hub.permissions import Audience, conversation_audience
-from hub.representations import client_json, conversation_json, entry_json, merge_json
+from hub.representations import (
+    client_json,
+    conversation_json,
+    entry_json,
+    mention_notification_json,
+    merge_json,
+)
 from realtime.rooms import AGENT_NS, ALL_SEEING, STAFF, audience_rooms, conversation_rooms, user_room
 
 
@@ -90,13 +96,7 @@ class AgentListeners:
         }
         room = [user_room(event.user.id)]
         await self.emit("mention", payload, room)
-        await self.emit(
-            "notification",
-            {"kind": "mention", "entry_id": event.entry.id, "client_id": event.entry.client_id,
-             "conversation_id": event.entry.conversation_id, "from": event.entry.author.name,
-             "text": event.entry.text[:200]},
-            room,
-        )
+        await self.emit("notification", mention_notification_json(event.entry), room)
 
     async def typing(self, event: Typing) -> None:
         conversation = await self.hub.store.conversations.get(event.conversation_id)

@@ -1038,7 +1038,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function loadNotifications() {
     try {
-      const saved = JSON.parse(sessionStorage.getItem(NOTES_KEY) || "[]");
+      const saved = JSON.parse(localStorage.getItem(NOTES_KEY) || "[]");
       if (Array.isArray(saved)) state.notifications = saved.slice(0, 50);
     } catch {
       state.notifications = [];
@@ -1047,13 +1047,38 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function saveNotifications() {
     try {
-      sessionStorage.setItem(NOTES_KEY, JSON.stringify(state.notifications.slice(0, 50)));
+      localStorage.setItem(NOTES_KEY, JSON.stringify(state.notifications.slice(0, 50)));
     } catch {
       /* ignore */
     }
   }
 
-  function addNotification(data) {
+  const SYNCED_KEY = `hub.notifications.synced.${me.id}`;
+
+  // The server keeps every mention (GET /api/v1/notifications); this device remembers which it has shown. Mentions
+  // made since this device last asked are new (unread); on a device's first visit the older ones are history.
+  async function syncNotifications() {
+    let body;
+    try {
+      body = await api("GET", "/api/v1/notifications?limit=30");
+    } catch {
+      return;
+    }
+    const since = Number(localStorage.getItem(SYNCED_KEY) || 0);
+    for (const item of [...body.items].reverse()) {
+      addNotification(item, { read: !since || Date.parse(item.at) <= since, render: false });
+    }
+    state.notifications.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    try {
+      localStorage.setItem(SYNCED_KEY, String(Date.now()));
+    } catch {
+      /* ignore */
+    }
+    saveNotifications();
+    renderBell();
+  }
+
+  function addNotification(data, { read = false, render = true } = {}) {
     if (!data || !data.kind) return;
     const id = data.kind === "mention" ? `mention:${data.entry_id}` : `merge:${(data.suggestion && data.suggestion.id) || Date.now()}`;
     if (state.notifications.some((n) => n.id === id)) return;
@@ -1064,10 +1089,11 @@ document.addEventListener("DOMContentLoaded", () => {
       entryId: data.entry_id || null,
       from: data.from || "",
       text: data.text || "",
-      at: new Date().toISOString(),
-      read: false,
+      at: data.at || new Date().toISOString(),
+      read,
     });
     state.notifications = state.notifications.slice(0, 50);
+    if (!render) return;
     saveNotifications();
     renderBell();
   }
@@ -1154,6 +1180,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (state.openId) joinRoom(state.openId);
       if (state.connectedOnce) resync();
       state.connectedOnce = true;
+      syncNotifications();
     });
     socket.on("disconnect", (reason) => {
       setConnection("offline");
@@ -1194,7 +1221,7 @@ document.addEventListener("DOMContentLoaded", () => {
         renderCard();
       }
     });
-    socket.on("notification", addNotification);
+    socket.on("notification", (data) => addNotification(data));
     socket.on("typing", onTypingEvent);
     socket.on("client:updated", (data) => {
       if (!data || !data.client) return;

@@ -52,6 +52,7 @@ from hub.representations import (
     conversation_json,
     department_json,
     entry_json,
+    mention_notification_json,
     merge_json,
     user_json,
 )
@@ -375,6 +376,21 @@ async def retry_entry(request: web.Request) -> web.Response:
     if updated is None:
         raise ApiError(409, "conflict", "only a failed outgoing message can be retried")
     return json_response(entry_json(updated))
+
+
+@api.route("GET", "/api/v1/notifications", summary="Your mentions (the bell), newest first", tag="conversations",
+           query=(QueryParam("cursor"), QueryParam("limit", type="integer")))
+async def notifications(request: web.Request) -> web.Response:
+    hub = hub_of(request)
+    user = await current_user(request)
+    limit = query_int(request, "limit", 30, hi=100)
+    entries = await hub.store.timeline.mentioning(user.id, before=_cursor(request), limit=limit)
+    clients = {c.id: c for c in await hub.store.clients.get_many([e.client_id for e in entries])}
+    visible = [e for e in entries if e.client_id in clients and can_view_entry(user, e, clients[e.client_id])]
+    return json_response({
+        "items": [mention_notification_json(e) for e in visible],
+        "next_cursor": _page(entries, limit, _entry_cursor),
+    })
 
 
 # --- staff --------------------------------------------------------------------------------------------------------

@@ -475,6 +475,11 @@ class MongoTimelineRepo(_Repo):
     ) -> list[TimelineEntry]:
         return await self._page("conversation_id", conversation_id, before, limit)
 
+    async def mentioning(
+        self, user_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        return await self._page("mentions", user_id, before, limit)
+
     async def set_delivery(
         self, entry_id: str, delivery: Delivery, provider_id: str | None = None
     ) -> TimelineEntry | None:
@@ -652,6 +657,7 @@ _INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
         ([("dedupe_key", ASCENDING)], True),
         ([("client_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
         ([("conversation_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
+        ([("mentions", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
         ([("delivery.status", ASCENDING), *_DUE_ORDER], False),
     ],
     "users": [

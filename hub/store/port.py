@@ -190,6 +190,9 @@ class TimelineRepo(Protocol):
         self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
     ) -> list[TimelineEntry]: ...
 
+    async def mentioning(self, user_id: str, *, before: Cursor | None = None, limit: int = 50) -> list[TimelineEntry]:
+        """Entries whose `mentions` name the user (their notifications), newest first by (occurred_at, id)."""
+
     async def set_delivery(self, entry_id: str, delivery: Delivery, provider_id: str | None = None) -> TimelineEntry | None:
         """Replace the delivery state (and set the provider id when given); returns the entry after."""
 

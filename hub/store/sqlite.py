@@ -118,6 +118,15 @@ CREATE INDEX IF NOT EXISTS timeline_conversation ON timeline(conversation_id, oc
 CREATE INDEX IF NOT EXISTS timeline_delivery ON timeline(delivery_status, next_attempt_at)
     WHERE delivery_status IS NOT NULL;
 
+CREATE TABLE IF NOT EXISTS entry_mentions (
+    user_id TEXT NOT NULL, occurred_at TEXT NOT NULL, entry_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, occurred_at, entry_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS timeline_mentions_ai AFTER INSERT ON timeline BEGIN
+    INSERT OR IGNORE INTO entry_mentions(user_id, occurred_at, entry_id)
+        SELECT value, NEW.occurred_at, NEW.id FROM json_each(NEW.doc, '$.mentions');
+END;
+
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY, email_key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL
 );
@@ -533,6 +542,19 @@ class SqliteTimeline(_Base):
         self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
     ) -> list[TimelineEntry]:
         return await self._page("conversation_id", conversation_id, before, limit)
+
+    async def mentioning(
+        self, user_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        params: list[Any] = [user_id]
+        sql = "SELECT t.doc FROM entry_mentions AS m JOIN timeline AS t ON t.id = m.entry_id WHERE m.user_id = ?"
+        if before is not None:
+            at = ts(before.at)
+            sql += " AND (m.occurred_at < ? OR (m.occurred_at = ? AND m.entry_id < ?))"
+            params += [at, at, before.id]
+        sql += " ORDER BY m.occurred_at DESC, m.entry_id DESC LIMIT ?"
+        rows = await self.fetch(sql, (*params, limit))
+        return [_entry(r) for r in rows]
 
     async def set_delivery(
         self, entry_id: str, delivery: Delivery, provider_id: str | None = None

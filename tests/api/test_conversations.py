@@ -155,3 +155,23 @@ async def test_the_list_carries_the_clients_of_its_conversations(admin):
     assert set(body["clients"]) == {first["client_id"], second["client_id"]}
     assert body["clients"][first["client_id"]]["name"] == "Olga Sokolova"
     assert body["clients"][second["client_id"]] == await admin.ok("GET", f"/api/v1/clients/{second['client_id']}")
+
+
+async def test_mentions_are_kept_for_the_bell(admin):
+    writer = await new_user(admin, "agent")
+    reader = await new_user(admin, "agent")
+    handle = reader.user["email"].split("@")[0]
+    conversation = (await push(admin, text="my order is late"))["conversation_id"]
+    notes = []
+    for text in (f"@{handle} can you look?", "no mention here", f"@{handle} again, please"):
+        notes.append(await writer.ok("POST", f"/api/v1/conversations/{conversation}/notes", {"text": text},
+                                     status=201))  # fmt: skip
+
+    body = await reader.ok("GET", "/api/v1/notifications")
+    assert [n["entry_id"] for n in body["items"]] == [notes[2]["id"], notes[0]["id"]]
+    assert body["items"][0]["from"] == writer.user["name"]
+    assert body["items"][0]["conversation_id"] == conversation and body["items"][0]["kind"] == "mention"
+    assert (await writer.ok("GET", "/api/v1/notifications"))["items"] == []
+    page = await reader.ok("GET", "/api/v1/notifications", params={"limit": "1"})
+    rest = await reader.ok("GET", "/api/v1/notifications", params={"limit": "1", "cursor": page["next_cursor"]})
+    assert [n["entry_id"] for n in page["items"] + rest["items"]] == [notes[2]["id"], notes[0]["id"]]

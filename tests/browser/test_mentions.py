@@ -75,3 +75,22 @@ async def test_scenario_b_a_mention_lights_the_bell_and_opens_the_note(web_hub, 
 
     watch_one.assert_clean()
     watch_two.assert_clean()
+
+
+async def test_a_mention_made_while_away_lights_the_bell_on_return(web_hub, new_page, login, tmp_path):
+    message = await web_hub.push("Where is the invoice?", name="Irina Client", email="irina@example.com")
+    two, watch = await new_page()
+    await login(two, "agent2@example.com")  # this browser has been here before
+    await expect(two.locator("#bell-count")).to_be_hidden()
+    await two.goto("about:blank")  # agent2 leaves; the browser keeps its storage
+
+    await web_hub.api("POST", f"/api/v1/conversations/{message['conversation_id']}/notes",
+                      {"text": "@agent2 the client needs the invoice today"},
+                      as_user=("agent1@example.com", "agent-password"))  # fmt: skip
+
+    await two.goto(f"{web_hub.url}/inbox")
+    await expect(two.locator("#bell-count")).to_have_text("1")
+    await two.click("#bell")
+    await expect(two.locator("#bell-list li").first).to_contain_text("the client needs the invoice today")
+    await two.screenshot(path=tmp_path / "bell-after-return.png")
+    watch.assert_clean()

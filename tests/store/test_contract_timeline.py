@@ -370,3 +370,27 @@ async def test_reassign_client_moves_entries(store):
     assert await store.timeline.page("ca") == []
     assert ids(await store.timeline.page("cb")) == [a2.id, b.id, a1.id]
     assert (await store.timeline.get(a1.id)).client_id == "cb"
+
+
+# --- mentioning ---------------------------------------------------------------------------------------------------
+
+
+async def test_mentioning_lists_a_users_mentions_newest_first_with_a_cursor(store):
+    def note(seconds: float, *mentioned: str):
+        return entry("c1", occurred_at=at(seconds), direction=Direction.internal, kind=EntryKind.note,
+                     text=f"note at {seconds}", mentions=list(mentioned))  # fmt: skip
+
+    notes = [note(1, "u1"), note(2, "u1", "u2"), note(3, "u2"), note(4, "u1"), note(4, "u1")]
+    for n in notes:
+        assert await store.timeline.insert(n)
+    await store.timeline.insert(entry("c1", occurred_at=at(5), text="a message mentions nobody"))
+
+    mine = await store.timeline.mentioning("u1")
+    expected = sorted([n for n in notes if "u1" in n.mentions], key=lambda n: (n.occurred_at, n.id), reverse=True)
+    assert ids(mine) == ids(expected)
+    assert ids(await store.timeline.mentioning("u2")) == [notes[2].id, notes[1].id]
+    assert await store.timeline.mentioning("nobody") == []
+
+    first = await store.timeline.mentioning("u1", limit=2)
+    rest = await store.timeline.mentioning("u1", before=Cursor(first[-1].occurred_at, first[-1].id), limit=10)
+    assert ids(first + rest) == ids(expected)
