@@ -18,6 +18,7 @@ test: system-deps $(STAMP) node_modules/.installed lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
 deps: $(STAMP)

@@ -42,7 +42,9 @@ async def open_store(settings: Settings) -> Store:
     return await open_sqlite_store(settings.sqlite_path)
 
 
-async def create_app(settings: Settings, *, store: Store | None = None, poll_interval: float = 1.0) -> web.Application:
+async def create_app(
+    settings: Settings, *, store: Store | None = None, poll_interval: float = 1.0
+) -> web.Application:
     """A ready aiohttp application. The store is opened here unless given (tests pass their own); when building
     the app fails, a store opened here is closed again (its thread would keep the process alive)."""
     owns_store = store is None

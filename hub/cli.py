@@ -104,8 +104,10 @@ def cmd_check(_args: argparse.Namespace) -> int:
         where = f"sqlite at {settings.sqlite_path}"
     else:
         where = f"mongo database {settings.mongo_db!r}"
-    print(f"store: {where}; listening on {settings.host}:{settings.port}"
-          f"{'; redis: ' + settings.redis_url if settings.redis_url else ''}")
+    print(
+        f"store: {where}; listening on {settings.host}:{settings.port}"
+        f"{'; redis: ' + settings.redis_url if settings.redis_url else ''}"
+    )
     for line in warnings:
         print(f"warning: {line}")
     for line in errors:
@@ -126,7 +128,9 @@ def _with_hub(settings: Settings, work: Callable[[Hub], Awaitable[str]]) -> int:
     async def run() -> int:
         store = await open_store(settings)
         try:
-            hub = Hub(settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60))
+            hub = Hub(
+                settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.resolved_secret(), 60)
+            )
             print(await work(hub))
             return 0
         except HubError as exc:
@@ -146,7 +150,10 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("HUB_NEW_USER_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
-            print("error: give --password (or HUB_NEW_USER_PASSWORD) when not run from a terminal", file=sys.stderr)
+            print(
+                "error: give --password (or HUB_NEW_USER_PASSWORD) when not run from a terminal",
+                file=sys.stderr,
+            )
             return 2
         password = getpass.getpass("Password for the new user: ")
 
@@ -157,8 +164,14 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             if department is None:
                 raise HubError(f"no department named {name!r}")
             department_ids.append(department.id)
-        user = await create_user(hub, email=args.email, name=args.name, role=Role(args.role), password=password,
-                                 department_ids=department_ids)
+        user = await create_user(
+            hub,
+            email=args.email,
+            name=args.name,
+            role=Role(args.role),
+            password=password,
+            department_ids=department_ids,
+        )
         return f"added {user.role.value} {user.email} ({user.id})"
 
     return _with_hub(settings, add)
@@ -195,7 +208,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--department", action="append", help="department name (repeatable)")
     s.add_argument("--password", help="the password (else HUB_NEW_USER_PASSWORD, else asked)")
     s.set_defaults(func=cmd_user_add)
-    dep = sub.add_parser("department", help="manage departments").add_subparsers(dest="dep_command", required=True)
+    dep = sub.add_parser("department", help="manage departments").add_subparsers(
+        dest="dep_command", required=True
+    )
     s = dep.add_parser("add", help="add a department")
     s.add_argument("--name", required=True)
     s.set_defaults(func=cmd_department_add)

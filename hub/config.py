@@ -154,10 +154,14 @@ def check(settings: Settings) -> tuple[list[str], list[str]]:
         if not os.access(probe, os.W_OK):
             errors.append(f"HUB_SQLITE_PATH: cannot write under {probe}")
     if settings.redis_url and settings.store == "sqlite":
-        warnings.append("HUB_REDIS_URL is set with the sqlite store: several processes need a shared store (mongo)")
+        warnings.append(
+            "HUB_REDIS_URL is set with the sqlite store: several processes need a shared store (mongo)"
+        )
     if not settings.secret_key:
-        warnings.append("HUB_SECRET_KEY is empty: a key is generated and kept next to the SQLite file "
-                        "(set one for production and for several processes)")
+        warnings.append(
+            "HUB_SECRET_KEY is empty: a key is generated and kept next to the SQLite file "
+            "(set one for production and for several processes)"
+        )
     elif len(settings.secret_key) < 32:
         errors.append("HUB_SECRET_KEY is too short: use at least 32 characters")
     if settings.admin_password and len(settings.admin_password) < 8:

@@ -41,7 +41,11 @@ async def seed_demo(hub: Hub) -> bool:
     for email, name, role, deps in STAFF:
         existing = await hub.store.users.get_by_email(email)
         users[email] = existing or await staff.create_user(
-            hub, email=email, name=name, role=role, password=DEMO_PASSWORD,
+            hub,
+            email=email,
+            name=name,
+            role=role,
+            password=DEMO_PASSWORD,
             department_ids=[departments[d].id for d in deps],
         )
     # the demo's messages happened in the past: people answered them, not the bot
@@ -62,56 +66,159 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         return now - timedelta(hours=hours_ago)
 
     async def push(channel, pid, thread, identities, name, text, hours_ago, kind=EntryKind.message, **extra):
-        return await ingest(hub, InboundMessage(
-            channel=channel, provider_message_id=pid, thread_key=thread,
-            identities=tuple(make_identity(k, v, "RU") for k, v in identities),
-            display_name=name, text=text, kind=kind, occurred_at=at(hours_ago), **extra,
-        ))
+        return await ingest(
+            hub,
+            InboundMessage(
+                channel=channel,
+                provider_message_id=pid,
+                thread_key=thread,
+                identities=tuple(make_identity(k, v, "RU") for k, v in identities),
+                display_name=name,
+                text=text,
+                kind=kind,
+                occurred_at=at(hours_ago),
+                **extra,
+            ),
+        )
 
     # Ivan: calls first, then Telegram, then email: one client, one timeline
     ivan_phone = [("phone", "+7 916 123-45-67")]
-    call = await push("phone", "call-1001", "+79161234567", ivan_phone, "", "Incoming call, 2 min 14 s", 50,
-                      kind=EntryKind.call, raw={"duration_s": 134, "direction": "in"})
+    call = await push(
+        "phone",
+        "call-1001",
+        "+79161234567",
+        ivan_phone,
+        "",
+        "Incoming call, 2 min 14 s",
+        50,
+        kind=EntryKind.call,
+        raw={"duration_s": 134, "direction": "in"},
+    )
     ivan = call.entry.client_id
-    await push("telegram", "tg-1:501", "501", [("telegram", "501"), ("phone", "+79161234567")], "Иван Петров",
-               "Здравствуйте! Хочу уточнить статус заказа №4512", 26)
-    tg = await push("telegram", "tg-1:502", "501", [("telegram", "501")], "Иван Петров",
-                    "И можно ли доставить в субботу?", 25.5)
-    await push("email", "<a1@mail.example>", "<a1@mail.example>", [("email", "ivan.petrov@mail.example"),
-               ("phone", "+79161234567")], "Ivan Petrov", "Attaching the invoice details, see below.", 3,
-               subject="Invoice for order 4512", html="<p>Attaching the <b>invoice</b> details, see below.</p>")
-    await conv_actions.update_conversation(hub, None, tg.entry.conversation_id, department_id=departments["Sales"].id)
+    await push(
+        "telegram",
+        "tg-1:501",
+        "501",
+        [("telegram", "501"), ("phone", "+79161234567")],
+        "Иван Петров",
+        "Здравствуйте! Хочу уточнить статус заказа №4512",
+        26,
+    )
+    tg = await push(
+        "telegram",
+        "tg-1:502",
+        "501",
+        [("telegram", "501")],
+        "Иван Петров",
+        "И можно ли доставить в субботу?",
+        25.5,
+    )
+    await push(
+        "email",
+        "<a1@mail.example>",
+        "<a1@mail.example>",
+        [("email", "ivan.petrov@mail.example"), ("phone", "+79161234567")],
+        "Ivan Petrov",
+        "Attaching the invoice details, see below.",
+        3,
+        subject="Invoice for order 4512",
+        html="<p>Attaching the <b>invoice</b> details, see below.</p>",
+    )
+    await conv_actions.update_conversation(
+        hub, None, tg.entry.conversation_id, department_id=departments["Sales"].id
+    )
     await client_actions.update_client(hub, admin, ivan, fields={"city": "Москва", "orders": 3}, tags=["vip"])
-    await messages.add_note(hub, anna, conversation_id=tg.entry.conversation_id,
-                            text="@boris can you check the Saturday courier slots for this order?")
+    await messages.add_note(
+        hub,
+        anna,
+        conversation_id=tg.entry.conversation_id,
+        text="@boris can you check the Saturday courier slots for this order?",
+    )
 
     # Maria: web chat, then the API (a form on the website), routed to Support and assigned to Boris
-    maria = await push("webchat", "wc-1", "visitor-77", [("webchat", "visitor-77"), ("email", "maria@example.org")],
-                       "Мария Смирнова", "Добрый день, не могу войти в личный кабинет", 6)
-    await push("webchat", "wc-2", "visitor-77", [("webchat", "visitor-77")], "Мария Смирнова",
-               "Пишет «неверный пароль», хотя я его только что сменила", 5.9)
-    await conv_actions.update_conversation(hub, admin, maria.entry.conversation_id,
-                                           department_id=departments["Support"].id, assignee_id=boris.id)
-    await push("api", "crm-form-88", "form", [("email", "maria@example.org")], "Maria Smirnova",
-               "Website form: please call me back after 18:00", 2)
+    maria = await push(
+        "webchat",
+        "wc-1",
+        "visitor-77",
+        [("webchat", "visitor-77"), ("email", "maria@example.org")],
+        "Мария Смирнова",
+        "Добрый день, не могу войти в личный кабинет",
+        6,
+    )
+    await push(
+        "webchat",
+        "wc-2",
+        "visitor-77",
+        [("webchat", "visitor-77")],
+        "Мария Смирнова",
+        "Пишет «неверный пароль», хотя я его только что сменила",
+        5.9,
+    )
+    await conv_actions.update_conversation(
+        hub, admin, maria.entry.conversation_id, department_id=departments["Support"].id, assignee_id=boris.id
+    )
+    await push(
+        "api",
+        "crm-form-88",
+        "form",
+        [("email", "maria@example.org")],
+        "Maria Smirnova",
+        "Website form: please call me back after 18:00",
+        2,
+    )
 
     # Acme: a company writing through the API, shared with the partner
-    acme = await push("api", "acme-1", "rfq-2026", [("api", "acme-erp-42"), ("email", "purchasing@acme.example")],
-                      "Acme LLC", "Request for quote: 40 licences, annual billing", 30)
-    await client_actions.update_client(hub, admin, acme.entry.client_id, kind=ClientKind.company,
-                                       partner_ids=[users["partner@example.com"].id], tags=["b2b", "lead"])
-    await messages.send_reply(hub, anna, acme.entry.conversation_id,
-                              "Thank you! Our quote for 40 licences is attached, valid for 30 days.")
-    await messages.add_note(hub, anna, conversation_id=acme.entry.conversation_id, shared_with_partners=True,
-                            text="Partner: the client asked for an on-site demo next week.")
+    acme = await push(
+        "api",
+        "acme-1",
+        "rfq-2026",
+        [("api", "acme-erp-42"), ("email", "purchasing@acme.example")],
+        "Acme LLC",
+        "Request for quote: 40 licences, annual billing",
+        30,
+    )
+    await client_actions.update_client(
+        hub,
+        admin,
+        acme.entry.client_id,
+        kind=ClientKind.company,
+        partner_ids=[users["partner@example.com"].id],
+        tags=["b2b", "lead"],
+    )
+    await messages.send_reply(
+        hub,
+        anna,
+        acme.entry.conversation_id,
+        "Thank you! Our quote for 40 licences is attached, valid for 30 days.",
+    )
+    await messages.add_note(
+        hub,
+        anna,
+        conversation_id=acme.entry.conversation_id,
+        shared_with_partners=True,
+        text="Partner: the client asked for an on-site demo next week.",
+    )
 
     # John: an English email thread that was resolved
-    john = await push("email", "<j1@corp.example>", "<j1@corp.example>", [("email", "john.smith@corp.example")],
-                      "John Smith", "Hi, how do I export my data?", 72, subject="Data export")
-    await messages.add_note(hub, boris, conversation_id=john.entry.conversation_id,
-                            text="Answered by phone: Settings → Export gives a CSV of everything.")
-    await conv_actions.update_conversation(hub, admin, john.entry.conversation_id,
-                                           status=ConversationStatus.resolved)
+    john = await push(
+        "email",
+        "<j1@corp.example>",
+        "<j1@corp.example>",
+        [("email", "john.smith@corp.example")],
+        "John Smith",
+        "Hi, how do I export my data?",
+        72,
+        subject="Data export",
+    )
+    await messages.add_note(
+        hub,
+        boris,
+        conversation_id=john.entry.conversation_id,
+        text="Answered by phone: Settings → Export gives a CSV of everything.",
+    )
+    await conv_actions.update_conversation(
+        hub, admin, john.entry.conversation_id, status=ConversationStatus.resolved
+    )
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

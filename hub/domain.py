@@ -212,7 +212,9 @@ class TimelineEntry(Model):
 
     def model_post_init(self, __context: Any) -> None:
         if not self.dedupe_key:
-            self.dedupe_key = dedupe_key(self.channel, self.provider_id) if self.provider_id else f"id:{self.id}"
+            self.dedupe_key = (
+                dedupe_key(self.channel, self.provider_id) if self.provider_id else f"id:{self.id}"
+            )
 
 
 def dedupe_key(channel: str, provider_id: str) -> str:

@@ -56,14 +56,18 @@ class AgentListeners:
         rooms = conversation_rooms(conversation) if conversation is not None else [STAFF]
         await self.emit(
             "timeline:new",
-            {"entry": entry_json(event.entry),
-             "conversation": conversation_json(conversation) if conversation is not None else None},
+            {
+                "entry": entry_json(event.entry),
+                "conversation": conversation_json(conversation) if conversation is not None else None,
+            },
             rooms,
         )
 
     async def entry_changed(self, event: EntryEdited | DeliveryChanged) -> None:
         entry = event.entry
-        conversation = await self.hub.store.conversations.get(entry.conversation_id) if entry.conversation_id else None
+        conversation = (
+            await self.hub.store.conversations.get(entry.conversation_id) if entry.conversation_id else None
+        )
         rooms = conversation_rooms(conversation) if conversation is not None else [STAFF]
         await self.emit("timeline:updated", {"entry": entry_json(entry)}, rooms)
 
@@ -84,8 +88,11 @@ class AgentListeners:
             rooms += audience_rooms(Audience(old_department, old_assignee))
         await self.emit(
             "conversation:updated",
-            {"conversation": conversation_json(conversation), "changes": sorted(event.changes),
-             "actor_id": event.actor_id},
+            {
+                "conversation": conversation_json(conversation),
+                "changes": sorted(event.changes),
+                "actor_id": event.actor_id,
+            },
             list(dict.fromkeys(rooms)),
         )
 
@@ -104,7 +111,11 @@ class AgentListeners:
             return
         await self.emit(
             "typing",
-            {"conversation_id": event.conversation_id, "author": event.author.model_dump(mode="json"), "on": event.on},
+            {
+                "conversation_id": event.conversation_id,
+                "author": event.author.model_dump(mode="json"),
+                "on": event.on,
+            },
             audience_rooms(conversation_audience(conversation), conversation.id),
         )
 
@@ -112,12 +123,18 @@ class AgentListeners:
         await self.emit("presence", {"user_id": event.user_id, "online": event.online}, [STAFF])
 
     async def client_updated(self, event: ClientUpdated) -> None:
-        await self.emit("client:updated", {"client": client_json(event.client), "changes": list(event.changed)},
-                        [STAFF])
+        await self.emit(
+            "client:updated", {"client": client_json(event.client), "changes": list(event.changed)}, [STAFF]
+        )
 
     async def clients_merged(self, event: ClientsMerged) -> None:
-        await self.emit("client:merged", {"client": client_json(event.kept), "removed_id": event.removed_id}, [STAFF])
+        await self.emit(
+            "client:merged", {"client": client_json(event.kept), "removed_id": event.removed_id}, [STAFF]
+        )
 
     async def merge_suggested(self, event: MergeSuggested) -> None:
-        await self.emit("notification", {"kind": "merge_suggested", "suggestion": merge_json(event.suggestion)},
-                        [ALL_SEEING])
+        await self.emit(
+            "notification",
+            {"kind": "merge_suggested", "suggestion": merge_json(event.suggestion)},
+            [ALL_SEEING],
+        )

@@ -143,7 +143,9 @@ class ApiChannelSender:
                     return None
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 permanent = 400 <= response.status < 500 and response.status not in (408, 425, 429)
-                raise DeliveryError(f"webhook answered {response.status}", permanent=permanent, retry_after=retry_after)
+                raise DeliveryError(
+                    f"webhook answered {response.status}", permanent=permanent, retry_after=retry_after
+                )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"webhook unreachable: {type(exc).__name__} {exc}".strip()) from exc
 
@@ -166,9 +168,11 @@ def _iso(value: datetime) -> str:
 def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> ApiChannelSender:
     """Register the inbound route and the reply sender of the api channel."""
     routes.route(
-        "POST", "/api/v1/inbound",
+        "POST",
+        "/api/v1/inbound",
         summary="Push a customer's message from any system (the generic `api` channel); idempotent on external_id",
-        body=InboundIn, tag="channels",
+        body=InboundIn,
+        tag="channels",
         responses={201: "stored", 200: "already stored (duplicate: true)"},
     )(inbound)
     sender = ApiChannelSender(hub.settings.api_webhook_url, hub.settings.resolved_secret())

@@ -54,7 +54,10 @@ async def update_client(
         if clean != client.tags:
             changes["tags"] = clean
     if partner_ids is not None:
-        require(actor is None or can_share_client(actor), "only admins and supervisors share clients with partners")
+        require(
+            actor is None or can_share_client(actor),
+            "only admins and supervisors share clients with partners",
+        )
         for partner_id in partner_ids:
             partner = await hub.store.users.get(partner_id)
             if partner is None or partner.role.value != "partner":

@@ -70,7 +70,9 @@ async def retry_now(hub: Hub, entry_id: str) -> TimelineEntry | None:
     entry = await hub.store.timeline.get(entry_id)
     if entry is None or entry.delivery is None or entry.delivery.status is not DeliveryStatus.failed:
         return None
-    delivery = Delivery(status=DeliveryStatus.queued, attempts=0, error=entry.delivery.error, updated_at=hub.clock())
+    delivery = Delivery(
+        status=DeliveryStatus.queued, attempts=0, error=entry.delivery.error, updated_at=hub.clock()
+    )
     updated = await hub.store.timeline.set_delivery(entry_id, delivery)
     if updated is not None:
         await hub.bus.publish(DeliveryChanged(updated))

@@ -199,7 +199,9 @@ async def _attach_to_known(
     return Resolution(client_id, False, tuple(events))
 
 
-async def _suggest_merge(hub: Hub, client_id: str, other_id: str, identity: Identity) -> MergeSuggested | None:
+async def _suggest_merge(
+    hub: Hub, client_id: str, other_id: str, identity: Identity
+) -> MergeSuggested | None:
     suggestion = MergeSuggestion(
         client_ids=tuple(sorted((client_id, other_id))),  # type: ignore[arg-type]
         identity=identity,
@@ -209,7 +211,6 @@ async def _suggest_merge(hub: Hub, client_id: str, other_id: str, identity: Iden
         log.info("merge suggested for clients %s and %s (%s)", client_id, other_id, identity.key)
         return MergeSuggested(suggestion)
     return None
-
 
 
 async def edit_inbound(

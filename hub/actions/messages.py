@@ -76,7 +76,9 @@ async def send_reply(
     if actor is not None and after.unread:
         # an agent who answers has read the conversation
         after = await hub.store.conversations.update(conversation.id, {"unread": 0}) or after
-        await hub.bus.publish(ConversationUpdated(after, {"unread": (touched.unread if touched else 0, 0)}, actor.id))
+        await hub.bus.publish(
+            ConversationUpdated(after, {"unread": (touched.unread if touched else 0, 0)}, actor.id)
+        )
     await hub.bus.publish(EntryAdded(entry, after))
     return entry
 

@@ -124,7 +124,11 @@ async def ensure_admin(hub: Hub) -> User | None:
         return None
     try:
         return await create_user(
-            hub, email=settings.admin_email, name="Administrator", role=Role.admin, password=settings.admin_password
+            hub,
+            email=settings.admin_email,
+            name="Administrator",
+            role=Role.admin,
+            password=settings.admin_password,
         )
     except Conflict:
         return None

@@ -106,7 +106,8 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors(include_url=False)
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in exc.errors(include_url=False)
         ]
         first = details[0]
         raise ApiError(400, "invalid", f"{first['field'] or 'body'}: {first['message']}", details) from exc

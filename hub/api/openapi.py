@@ -35,8 +35,13 @@ def openapi_document(routes: ApiRoutes, *, version: str = "0.1.0") -> dict[str, 
             for name in re.findall(r"{(\w+)}", spec.path)
         ]
         params += [
-            {"name": q.name, "in": "query", "required": False, "description": q.description,
-             "schema": {"type": q.type}}
+            {
+                "name": q.name,
+                "in": "query",
+                "required": False,
+                "description": q.description,
+                "schema": {"type": q.type},
+            }
             for q in spec.query
         ]
         if params:
@@ -48,7 +53,9 @@ def openapi_document(routes: ApiRoutes, *, version: str = "0.1.0") -> dict[str, 
             schemas[spec.body.__name__] = schema
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{spec.body.__name__}"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{spec.body.__name__}"}}
+                },
             }
         responses = {200: "OK", **spec.responses}
         if spec.method in ("POST",) and 201 in responses:
@@ -59,7 +66,9 @@ def openapi_document(routes: ApiRoutes, *, version: str = "0.1.0") -> dict[str, 
                 {"description": description, **error} if status >= 400 else {"description": description}
             )
         if spec.body is not None:
-            operation["responses"].setdefault("400", {"description": "malformed JSON or invalid fields", **error})
+            operation["responses"].setdefault(
+                "400", {"description": "malformed JSON or invalid fields", **error}
+            )
         if spec.auth:
             operation["security"] = [{"bearer": []}, {"cookie": []}]
             operation["responses"].setdefault("401", {"description": "not logged in", **error})

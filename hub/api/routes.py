@@ -76,8 +76,15 @@ class LoginIn(Body):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-@api.route("POST", "/api/v1/auth/login", summary="Log in: a bearer token (and a session cookie)", body=LoginIn,
-           auth=False, tag="auth", responses={200: "token and user", 401: "wrong email or password"})
+@api.route(
+    "POST",
+    "/api/v1/auth/login",
+    summary="Log in: a bearer token (and a session cookie)",
+    body=LoginIn,
+    auth=False,
+    tag="auth",
+    responses={200: "token and user", 401: "wrong email or password"},
+)
 async def login(request: web.Request) -> web.Response:
     hub = hub_of(request)
     body = await parse_body(request, LoginIn)
@@ -107,15 +114,23 @@ async def me(request: web.Request) -> web.Response:
 # --- clients ------------------------------------------------------------------------------------------------------
 
 
-@api.route("GET", "/api/v1/clients", summary="Search clients by name, email or phone", tag="clients",
-           query=(QueryParam("q", "words that prefix a name, email or phone"), QueryParam("limit", type="integer")))
+@api.route(
+    "GET",
+    "/api/v1/clients",
+    summary="Search clients by name, email or phone",
+    tag="clients",
+    query=(QueryParam("q", "words that prefix a name, email or phone"), QueryParam("limit", type="integer")),
+)
 async def list_clients(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
     limit = query_int(request, "limit", 20, hi=100)
     partner_id = None if user.role is not Role.partner else user.id
     found = await hub.store.clients.search(
-        request.query.get("q", "")[:200], limit=limit, partner_id=partner_id, region=hub.settings.default_region
+        request.query.get("q", "")[:200],
+        limit=limit,
+        partner_id=partner_id,
+        region=hub.settings.default_region,
     )
     return json_response({"items": [client_json(c) for c in found if can_view_client(user, c)]})
 
@@ -135,8 +150,13 @@ class ClientPatch(Body):
     partner_ids: list[str] | None = None
 
 
-@api.route("PATCH", "/api/v1/clients/{client_id}", summary="Change a client's name, kind, fields, tags, partners",
-           body=ClientPatch, tag="clients")
+@api.route(
+    "PATCH",
+    "/api/v1/clients/{client_id}",
+    summary="Change a client's name, kind, fields, tags, partners",
+    body=ClientPatch,
+    tag="clients",
+)
 async def patch_client(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await parse_body(request, ClientPatch)
@@ -166,27 +186,38 @@ def _entry_cursor(entry: TimelineEntry) -> Cursor:
     return Cursor(entry.occurred_at, entry.id)
 
 
-@api.route("GET", "/api/v1/clients/{client_id}/timeline", summary="The client's timeline across channels, newest first",
-           tag="clients", query=(QueryParam("cursor"), QueryParam("limit", type="integer")))
+@api.route(
+    "GET",
+    "/api/v1/clients/{client_id}/timeline",
+    summary="The client's timeline across channels, newest first",
+    tag="clients",
+    query=(QueryParam("cursor"), QueryParam("limit", type="integer")),
+)
 async def client_timeline(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
     client = await client_actions.get_client(hub, user, request.match_info["client_id"])
     limit = query_int(request, "limit", 50)
     entries = await hub.store.timeline.page(client.id, before=_cursor(request), limit=limit)
-    return json_response({
-        "items": [entry_json(e) for e in entries if can_view_entry(user, e, client)],
-        "next_cursor": _page(entries, limit, _entry_cursor),
-    })
+    return json_response(
+        {
+            "items": [entry_json(e) for e in entries if can_view_entry(user, e, client)],
+            "next_cursor": _page(entries, limit, _entry_cursor),
+        }
+    )
 
 
-@api.route("GET", "/api/v1/clients/{client_id}/conversations", summary="The client's conversations", tag="clients")
+@api.route(
+    "GET", "/api/v1/clients/{client_id}/conversations", summary="The client's conversations", tag="clients"
+)
 async def client_conversations(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
     client = await client_actions.get_client(hub, user, request.match_info["client_id"])
     found = await hub.store.conversations.query(ConversationQuery(client_id=client.id, limit=100))
-    return json_response({"items": [conversation_json(c) for c in found if can_view_conversation(user, c, client)]})
+    return json_response(
+        {"items": [conversation_json(c) for c in found if can_view_conversation(user, c, client)]}
+    )
 
 
 class NoteIn(Body):
@@ -194,13 +225,22 @@ class NoteIn(Body):
     shared_with_partners: bool = False
 
 
-@api.route("POST", "/api/v1/clients/{client_id}/notes", summary="An internal note on the client's timeline",
-           body=NoteIn, tag="clients", responses={201: "the note"})
+@api.route(
+    "POST",
+    "/api/v1/clients/{client_id}/notes",
+    summary="An internal note on the client's timeline",
+    body=NoteIn,
+    tag="clients",
+    responses={201: "the note"},
+)
 async def client_note(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await parse_body(request, NoteIn)
     entry = await messages.add_note(
-        hub_of(request), user, text=body.text, client_id=request.match_info["client_id"],
+        hub_of(request),
+        user,
+        text=body.text,
+        client_id=request.match_info["client_id"],
         shared_with_partners=body.shared_with_partners,
     )
     return json_response(entry_json(entry), status=201)
@@ -210,17 +250,29 @@ class MergeIn(Body):
     other_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-@api.route("POST", "/api/v1/clients/{client_id}/merge", summary="Merge another client into this one", body=MergeIn,
-           tag="clients")
+@api.route(
+    "POST",
+    "/api/v1/clients/{client_id}/merge",
+    summary="Merge another client into this one",
+    body=MergeIn,
+    tag="clients",
+)
 async def merge_client(request: web.Request) -> web.Response:
     user = await current_user(request)
     body = await parse_body(request, MergeIn)
-    kept = await client_actions.merge_clients(hub_of(request), user, request.match_info["client_id"], body.other_id)
+    kept = await client_actions.merge_clients(
+        hub_of(request), user, request.match_info["client_id"], body.other_id
+    )
     return json_response(client_json(kept))
 
 
-@api.route("GET", "/api/v1/merge-suggestions", summary="Clients that may be the same person", tag="clients",
-           query=(QueryParam("status", "open (default), merged, dismissed or all"),))
+@api.route(
+    "GET",
+    "/api/v1/merge-suggestions",
+    summary="Clients that may be the same person",
+    tag="clients",
+    query=(QueryParam("status", "open (default), merged, dismissed or all"),),
+)
 async def merge_suggestions(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_merge_clients(user))
@@ -231,8 +283,12 @@ async def merge_suggestions(request: web.Request) -> web.Response:
     return json_response({"items": [merge_json(s) for s in found]})
 
 
-@api.route("POST", "/api/v1/merge-suggestions/{suggestion_id}/dismiss", summary="They are not the same person",
-           tag="clients")
+@api.route(
+    "POST",
+    "/api/v1/merge-suggestions/{suggestion_id}/dismiss",
+    summary="They are not the same person",
+    tag="clients",
+)
 async def dismiss_merge(request: web.Request) -> web.Response:
     user = await current_user(request)
     await client_actions.dismiss_merge(hub_of(request), user, request.match_info["suggestion_id"])
@@ -242,12 +298,19 @@ async def dismiss_merge(request: web.Request) -> web.Response:
 # --- conversations ------------------------------------------------------------------------------------------------
 
 
-@api.route("GET", "/api/v1/conversations",
-           summary="The inbox: conversations you may see, newest first, with their clients (`clients` by id)",
-           tag="conversations",
-           query=(QueryParam("status", "open, pending, snoozed or resolved"),
-                  QueryParam("assignee", "a user id, 'me' or 'none'"), QueryParam("department", "a department id"),
-                  QueryParam("cursor"), QueryParam("limit", type="integer")))
+@api.route(
+    "GET",
+    "/api/v1/conversations",
+    summary="The inbox: conversations you may see, newest first, with their clients (`clients` by id)",
+    tag="conversations",
+    query=(
+        QueryParam("status", "open, pending, snoozed or resolved"),
+        QueryParam("assignee", "a user id, 'me' or 'none'"),
+        QueryParam("department", "a department id"),
+        QueryParam("cursor"),
+        QueryParam("limit", type="integer"),
+    ),
+)
 async def list_conversations(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
@@ -268,11 +331,13 @@ async def list_conversations(request: web.Request) -> web.Response:
     found = await hub.store.conversations.query(query)
     # the clients of the page in the same answer: the inbox shows names without a request per conversation
     clients = await hub.store.clients.get_many([c.client_id for c in found])
-    return json_response({
-        "items": [conversation_json(c) for c in found],
-        "clients": {c.id: client_json(c) for c in clients if can_view_client(user, c)},
-        "next_cursor": _page(found, limit, lambda c: Cursor(c.last_message_at or c.created_at, c.id)),
-    })
+    return json_response(
+        {
+            "items": [conversation_json(c) for c in found],
+            "clients": {c.id: client_json(c) for c in clients if can_view_client(user, c)},
+            "next_cursor": _page(found, limit, lambda c: Cursor(c.last_message_at or c.created_at, c.id)),
+        }
+    )
 
 
 async def _visible_conversation(request: web.Request) -> tuple[Hub, User, Conversation]:
@@ -300,9 +365,13 @@ class ConversationPatch(Body):
     handler: Handler | None = None
 
 
-@api.route("PATCH", "/api/v1/conversations/{conversation_id}",
-           summary="Change status, assignee (null unassigns), department (null unroutes), bot/human handler",
-           body=ConversationPatch, tag="conversations")
+@api.route(
+    "PATCH",
+    "/api/v1/conversations/{conversation_id}",
+    summary="Change status, assignee (null unassigns), department (null unroutes), bot/human handler",
+    body=ConversationPatch,
+    tag="conversations",
+)
 async def patch_conversation(request: web.Request) -> web.Response:
     hub, user, conversation = await _visible_conversation(request)
     body = await parse_body(request, ConversationPatch)
@@ -316,33 +385,51 @@ async def patch_conversation(request: web.Request) -> web.Response:
     return json_response(conversation_json(updated))
 
 
-@api.route("POST", "/api/v1/conversations/{conversation_id}/read", summary="Mark the conversation read",
-           tag="conversations")
+@api.route(
+    "POST",
+    "/api/v1/conversations/{conversation_id}/read",
+    summary="Mark the conversation read",
+    tag="conversations",
+)
 async def read_conversation(request: web.Request) -> web.Response:
     hub, user, conversation = await _visible_conversation(request)
     return json_response(conversation_json(await conv_actions.mark_read(hub, user, conversation.id)))
 
 
-@api.route("GET", "/api/v1/conversations/{conversation_id}/timeline", summary="This conversation's entries",
-           tag="conversations", query=(QueryParam("cursor"), QueryParam("limit", type="integer")))
+@api.route(
+    "GET",
+    "/api/v1/conversations/{conversation_id}/timeline",
+    summary="This conversation's entries",
+    tag="conversations",
+    query=(QueryParam("cursor"), QueryParam("limit", type="integer")),
+)
 async def conversation_timeline(request: web.Request) -> web.Response:
     hub, user, conversation = await _visible_conversation(request)
     client = await hub.store.clients.get(conversation.client_id)
     limit = query_int(request, "limit", 50)
-    entries = await hub.store.timeline.conversation_page(conversation.id, before=_cursor(request), limit=limit)
-    return json_response({
-        "items": [entry_json(e) for e in entries if client is None or can_view_entry(user, e, client)],
-        "next_cursor": _page(entries, limit, _entry_cursor),
-    })
+    entries = await hub.store.timeline.conversation_page(
+        conversation.id, before=_cursor(request), limit=limit
+    )
+    return json_response(
+        {
+            "items": [entry_json(e) for e in entries if client is None or can_view_entry(user, e, client)],
+            "next_cursor": _page(entries, limit, _entry_cursor),
+        }
+    )
 
 
 class ReplyIn(Body):
     text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
 
-@api.route("POST", "/api/v1/conversations/{conversation_id}/replies",
-           summary="Reply to the customer through the conversation's channel (delivery status: queued → sent/failed)",
-           body=ReplyIn, tag="conversations", responses={201: "the queued entry"})
+@api.route(
+    "POST",
+    "/api/v1/conversations/{conversation_id}/replies",
+    summary="Reply to the customer through the conversation's channel (delivery status: queued → sent/failed)",
+    body=ReplyIn,
+    tag="conversations",
+    responses={201: "the queued entry"},
+)
 async def reply(request: web.Request) -> web.Response:
     hub, user, conversation = await _visible_conversation(request)
     body = await parse_body(request, ReplyIn)
@@ -350,20 +437,33 @@ async def reply(request: web.Request) -> web.Response:
     return json_response(entry_json(entry), status=201)
 
 
-@api.route("POST", "/api/v1/conversations/{conversation_id}/notes",
-           summary="An internal note (never sent to the customer); @mentions notify", body=NoteIn,
-           tag="conversations", responses={201: "the note"})
+@api.route(
+    "POST",
+    "/api/v1/conversations/{conversation_id}/notes",
+    summary="An internal note (never sent to the customer); @mentions notify",
+    body=NoteIn,
+    tag="conversations",
+    responses={201: "the note"},
+)
 async def conversation_note(request: web.Request) -> web.Response:
     hub, user, conversation = await _visible_conversation(request)
     body = await parse_body(request, NoteIn)
     entry = await messages.add_note(
-        hub, user, text=body.text, conversation_id=conversation.id, shared_with_partners=body.shared_with_partners
+        hub,
+        user,
+        text=body.text,
+        conversation_id=conversation.id,
+        shared_with_partners=body.shared_with_partners,
     )
     return json_response(entry_json(entry), status=201)
 
 
-@api.route("POST", "/api/v1/entries/{entry_id}/retry", summary="Send a failed outgoing message again",
-           tag="conversations")
+@api.route(
+    "POST",
+    "/api/v1/entries/{entry_id}/retry",
+    summary="Send a failed outgoing message again",
+    tag="conversations",
+)
 async def retry_entry(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
@@ -378,8 +478,13 @@ async def retry_entry(request: web.Request) -> web.Response:
     return json_response(entry_json(updated))
 
 
-@api.route("GET", "/api/v1/notifications", summary="Your mentions (the bell), newest first", tag="conversations",
-           query=(QueryParam("cursor"), QueryParam("limit", type="integer")))
+@api.route(
+    "GET",
+    "/api/v1/notifications",
+    summary="Your mentions (the bell), newest first",
+    tag="conversations",
+    query=(QueryParam("cursor"), QueryParam("limit", type="integer")),
+)
 async def notifications(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
@@ -387,10 +492,12 @@ async def notifications(request: web.Request) -> web.Response:
     entries = await hub.store.timeline.mentioning(user.id, before=_cursor(request), limit=limit)
     clients = {c.id: c for c in await hub.store.clients.get_many([e.client_id for e in entries])}
     visible = [e for e in entries if e.client_id in clients and can_view_entry(user, e, clients[e.client_id])]
-    return json_response({
-        "items": [mention_notification_json(e) for e in visible],
-        "next_cursor": _page(entries, limit, _entry_cursor),
-    })
+    return json_response(
+        {
+            "items": [mention_notification_json(e) for e in visible],
+            "next_cursor": _page(entries, limit, _entry_cursor),
+        }
+    )
 
 
 # --- staff --------------------------------------------------------------------------------------------------------
@@ -411,8 +518,14 @@ class UserIn(Body):
     department_ids: list[str] = Field(default_factory=list)
 
 
-@api.route("POST", "/api/v1/users", summary="Add a user (admins)", body=UserIn, tag="staff",
-           responses={201: "the user", 409: "the email is taken"})
+@api.route(
+    "POST",
+    "/api/v1/users",
+    summary="Add a user (admins)",
+    body=UserIn,
+    tag="staff",
+    responses={201: "the user", 409: "the email is taken"},
+)
 async def create_user(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_manage_staff(user), "only admins manage users")
@@ -442,15 +555,23 @@ async def patch_user(request: web.Request) -> web.Response:
 async def list_departments(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_list_staff(user))
-    return json_response({"items": [department_json(d) for d in await hub_of(request).store.departments.list()]})
+    return json_response(
+        {"items": [department_json(d) for d in await hub_of(request).store.departments.list()]}
+    )
 
 
 class DepartmentIn(Body):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-@api.route("POST", "/api/v1/departments", summary="Add a department (admins)", body=DepartmentIn, tag="staff",
-           responses={201: "the department", 409: "the name is taken"})
+@api.route(
+    "POST",
+    "/api/v1/departments",
+    summary="Add a department (admins)",
+    body=DepartmentIn,
+    tag="staff",
+    responses={201: "the department", 409: "the name is taken"},
+)
 async def create_department(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_manage_staff(user), "only admins manage departments")
@@ -459,13 +580,20 @@ async def create_department(request: web.Request) -> web.Response:
     return json_response(department_json(department), status=201)
 
 
-@api.route("PATCH", "/api/v1/departments/{department_id}", summary="Rename a department (admins)",
-           body=DepartmentIn, tag="staff")
+@api.route(
+    "PATCH",
+    "/api/v1/departments/{department_id}",
+    summary="Rename a department (admins)",
+    body=DepartmentIn,
+    tag="staff",
+)
 async def rename_department(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_manage_staff(user), "only admins manage departments")
     body = await parse_body(request, DepartmentIn)
-    department = await staff.rename_department(hub_of(request), request.match_info["department_id"], body.name)
+    department = await staff.rename_department(
+        hub_of(request), request.match_info["department_id"], body.name
+    )
     return json_response(department_json(department))
 
 
@@ -477,7 +605,9 @@ async def get_file(request: web.Request) -> web.StreamResponse:
     path = files.path(request.match_info["key"]) if files else None
     if path is None:
         raise NotFound("no such file")
-    return web.FileResponse(path, headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})
+    return web.FileResponse(
+        path, headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"}
+    )
 
 
 # --- service ------------------------------------------------------------------------------------------------------
@@ -489,5 +619,7 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         await hub.store.users.count()
     except Exception as exc:
-        return json_response({"status": "unhealthy", "store": hub.store.name, "error": str(exc)[:200]}, status=503)
+        return json_response(
+            {"status": "unhealthy", "store": hub.store.name, "error": str(exc)[:200]}, status=503
+        )
     return json_response({"status": "ok", "store": hub.store.name, "channels": hub.channels.channels})

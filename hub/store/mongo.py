@@ -208,7 +208,9 @@ class MongoClientRepo(_Repo):
         return await self._rename({"_id": client_id}, values)
 
     async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
-        return await self._rename({"_id": client_id, "name": ""}, {"name": name, "updated_at": truncate_ms(at)})
+        return await self._rename(
+            {"_id": client_id, "name": ""}, {"name": name, "updated_at": truncate_ms(at)}
+        )
 
     async def _rename(self, filter_: dict[str, Any], values: dict[str, Any]) -> Client | None:
         first = {k: {"$literal": v} for k, v in values.items()}
@@ -241,7 +243,9 @@ class MongoClientRepo(_Repo):
         if limit <= 0:
             return []
         # An anchored, escaped prefix regex can use the multikey index on `terms` on a real server.
-        conditions: list[dict[str, Any]] = [{"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q, region)]
+        conditions: list[dict[str, Any]] = [
+            {"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q, region)
+        ]
         if partner_id is not None:
             conditions.append({"partner_ids": partner_id})
         docs = await self._find(

@@ -183,27 +183,37 @@ class TimelineRepo(Protocol):
 
     async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None: ...
 
-    async def page(self, client_id: str, *, before: Cursor | None = None, limit: int = 50) -> list[TimelineEntry]:
+    async def page(
+        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
         """A client's entries, newest first by (occurred_at, id), strictly after `before` in that order."""
 
     async def conversation_page(
         self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
     ) -> list[TimelineEntry]: ...
 
-    async def mentioning(self, user_id: str, *, before: Cursor | None = None, limit: int = 50) -> list[TimelineEntry]:
+    async def mentioning(
+        self, user_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
         """Entries whose `mentions` name the user (their notifications), newest first by (occurred_at, id)."""
 
-    async def set_delivery(self, entry_id: str, delivery: Delivery, provider_id: str | None = None) -> TimelineEntry | None:
+    async def set_delivery(
+        self, entry_id: str, delivery: Delivery, provider_id: str | None = None
+    ) -> TimelineEntry | None:
         """Replace the delivery state (and set the provider id when given); returns the entry after."""
 
-    async def claim_delivery(self, entry_id: str, *, now: datetime, lease_until: datetime) -> TimelineEntry | None:
+    async def claim_delivery(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
         """Atomically take the right to send a queued entry: succeeds when delivery.status is queued and no other
         lease is running (lease_until missing or <= now). Sets delivery.lease_until, returns the entry, else None."""
 
     async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
         """Queued entries whose next_attempt_at is missing or <= now and whose lease is not running."""
 
-    async def update_content(self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]) -> TimelineEntry | None:
+    async def update_content(
+        self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]
+    ) -> TimelineEntry | None:
         """Edit an entry's text (an edited inbound message); `meta` replaces the meta dict."""
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None: ...

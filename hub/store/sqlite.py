@@ -324,7 +324,9 @@ class SqliteIdentities(_Base):
         return rows[0][0]
 
     async def reassign(self, from_client_id: str, to_client_id: str) -> None:
-        await self.run("UPDATE identities SET client_id = ? WHERE client_id = ?", (to_client_id, from_client_id))
+        await self.run(
+            "UPDATE identities SET client_id = ? WHERE client_id = ?", (to_client_id, from_client_id)
+        )
 
 
 # --- conversations ------------------------------------------------------------------------------------------------
@@ -535,7 +537,9 @@ class SqliteTimeline(_Base):
         rows = await self.fetch(sql, (*params, limit))
         return [_entry(r) for r in rows]
 
-    async def page(self, client_id: str, *, before: Cursor | None = None, limit: int = 50) -> list[TimelineEntry]:
+    async def page(
+        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
         return await self._page("client_id", client_id, before, limit)
 
     async def conversation_page(
@@ -568,11 +572,19 @@ class SqliteTimeline(_Base):
         rows = await self.fetch(
             f"UPDATE timeline SET doc = {doc_sql}, delivery_status = ?, next_attempt_at = ?, lease_until = ? "
             "WHERE id = ? RETURNING doc",
-            (*params, delivery.status.value, ts(delivery.next_attempt_at), ts(delivery.lease_until), entry_id),
+            (
+                *params,
+                delivery.status.value,
+                ts(delivery.next_attempt_at),
+                ts(delivery.lease_until),
+                entry_id,
+            ),
         )
         return _entry(rows[0]) if rows else None
 
-    async def claim_delivery(self, entry_id: str, *, now: datetime, lease_until: datetime) -> TimelineEntry | None:
+    async def claim_delivery(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
         until = ts(lease_until)
         rows = await self.fetch(
             "UPDATE timeline SET lease_until = ?, doc = json_set(doc, '$.delivery.lease_until', ?) "
@@ -614,7 +626,8 @@ class SqliteTimeline(_Base):
 class SqliteUsers(_Base):
     async def create(self, user: User) -> None:
         await self.run(
-            "INSERT INTO users(id, email_key, doc) VALUES (?,?,?)", (user.id, user.email.lower(), _model_json(user))
+            "INSERT INTO users(id, email_key, doc) VALUES (?,?,?)",
+            (user.id, user.email.lower(), _model_json(user)),
         )
 
     async def get(self, user_id: str) -> User | None:
@@ -636,7 +649,9 @@ class SqliteUsers(_Base):
         if not changes:
             return await self.get(user_id)
         doc_sql, params = _set_doc_paths({k: getattr(v, "value", v) for k, v in changes.items()})
-        rows = await self.fetch(f"UPDATE users SET doc = {doc_sql} WHERE id = ? RETURNING doc", (*params, user_id))
+        rows = await self.fetch(
+            f"UPDATE users SET doc = {doc_sql} WHERE id = ? RETURNING doc", (*params, user_id)
+        )
         return User.model_validate_json(rows[0][0]) if rows else None
 
     async def count(self) -> int:

@@ -154,7 +154,9 @@ async def test_the_list_carries_the_clients_of_its_conversations(admin):
     body = await admin.ok("GET", "/api/v1/conversations", params={"limit": "50"})
     assert set(body["clients"]) == {first["client_id"], second["client_id"]}
     assert body["clients"][first["client_id"]]["name"] == "Olga Sokolova"
-    assert body["clients"][second["client_id"]] == await admin.ok("GET", f"/api/v1/clients/{second['client_id']}")
+    assert body["clients"][second["client_id"]] == await admin.ok(
+        "GET", f"/api/v1/clients/{second['client_id']}"
+    )
 
 
 async def test_mentions_are_kept_for_the_bell(admin):
@@ -173,5 +175,7 @@ async def test_mentions_are_kept_for_the_bell(admin):
     assert body["items"][0]["conversation_id"] == conversation and body["items"][0]["kind"] == "mention"
     assert (await writer.ok("GET", "/api/v1/notifications"))["items"] == []
     page = await reader.ok("GET", "/api/v1/notifications", params={"limit": "1"})
-    rest = await reader.ok("GET", "/api/v1/notifications", params={"limit": "1", "cursor": page["next_cursor"]})
+    rest = await reader.ok(
+        "GET", "/api/v1/notifications", params={"limit": "1", "cursor": page["next_cursor"]}
+    )
     assert [n["entry_id"] for n in page["items"] + rest["items"]] == [notes[2]["id"], notes[0]["id"]]

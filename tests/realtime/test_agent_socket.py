@@ -202,7 +202,9 @@ async def test_joining_a_conversation_of_another_department_is_refused(server, t
     assert refused["ok"] is False and allowed["ok"] is True
 
 
-async def test_visitor_message_reaches_its_department_not_another_and_notes_stay_internal(server, team, connect):
+async def test_visitor_message_reaches_its_department_not_another_and_notes_stay_internal(
+    server, team, connect
+):
     admin_headers = {"Authorization": f"Bearer {team['tokens']['admin']}"}
     visitor = socketio.AsyncClient(reconnection=False)
     to_visitor: list[tuple[str, dict]] = []
@@ -213,31 +215,42 @@ async def test_visitor_message_reaches_its_department_not_another_and_notes_stay
 
     await visitor.connect(server.url, namespaces=["/widget"], transports=["websocket"], wait_timeout=5)
     try:
-        first = await visitor.call("message", {"text": "hi, I need help", "client_msg_id": "v-1"},
-                                   namespace="/widget", timeout=5)
+        first = await visitor.call(
+            "message", {"text": "hi, I need help", "client_msg_id": "v-1"}, namespace="/widget", timeout=5
+        )
         assert first["ok"] is True
         entry = await server.hub.store.timeline.get(first["entry_id"])
-        async with server.http.patch(f"{server.url}/api/v1/conversations/{entry.conversation_id}",
-                                     headers=admin_headers, json={"department_id": team["sales"].id}) as r:
+        async with server.http.patch(
+            f"{server.url}/api/v1/conversations/{entry.conversation_id}",
+            headers=admin_headers,
+            json={"department_id": team["sales"].id},
+        ) as r:
             assert r.status == 200
         agent1 = await connect(team["tokens"]["agent1"])
         agent2 = await connect(team["tokens"]["agent2"])
         support1 = await connect(team["tokens"]["support1"])
 
-        second = await visitor.call("message", {"text": "are you there?", "client_msg_id": "v-2"},
-                                    namespace="/widget", timeout=5)
+        second = await visitor.call(
+            "message", {"text": "are you there?", "client_msg_id": "v-2"}, namespace="/widget", timeout=5
+        )
         data = await agent1.wait_for("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
         assert data["entry"]["channel"] == "webchat" and data["entry"]["text"] == "are you there?"
 
         agent1_headers = {"Authorization": f"Bearer {team['tokens']['agent1']}"}
-        async with server.http.post(f"{server.url}/api/v1/conversations/{entry.conversation_id}/notes",
-                                    headers=agent1_headers, json={"text": "@agent2 VIP, answer fast"}) as r:
+        async with server.http.post(
+            f"{server.url}/api/v1/conversations/{entry.conversation_id}/notes",
+            headers=agent1_headers,
+            json={"text": "@agent2 VIP, answer fast"},
+        ) as r:
             assert r.status == 201
             note = await r.json()
         mention = await agent2.wait_for("mention")
         assert mention["entry"]["id"] == note["id"]
-        async with server.http.post(f"{server.url}/api/v1/conversations/{entry.conversation_id}/replies",
-                                    headers=agent1_headers, json={"text": "Yes, how can I help?"}) as r:
+        async with server.http.post(
+            f"{server.url}/api/v1/conversations/{entry.conversation_id}/replies",
+            headers=agent1_headers,
+            json={"text": "Yes, how can I help?"},
+        ) as r:
             assert r.status == 201
         for _ in range(100):  # the reply reaches the visitor ...
             if any(e == "message" and d["text"] == "Yes, how can I help?" for e, d in to_visitor):
@@ -247,7 +260,9 @@ async def test_visitor_message_reaches_its_department_not_another_and_notes_stay
             pytest.fail("the agent's reply did not reach the visitor")
         # ... the note and the mention never do, and Support never heard of this Sales conversation
         assert not any("VIP" in str(d) for _e, d in to_visitor)
-        assert not support1.got("timeline:new", lambda d: d["entry"]["conversation_id"] == entry.conversation_id)
+        assert not support1.got(
+            "timeline:new", lambda d: d["entry"]["conversation_id"] == entry.conversation_id
+        )
         assert not support1.got("mention")
     finally:
         await visitor.disconnect()

@@ -386,7 +386,9 @@ async def test_mentioning_lists_a_users_mentions_newest_first_with_a_cursor(stor
     await store.timeline.insert(entry("c1", occurred_at=at(5), text="a message mentions nobody"))
 
     mine = await store.timeline.mentioning("u1")
-    expected = sorted([n for n in notes if "u1" in n.mentions], key=lambda n: (n.occurred_at, n.id), reverse=True)
+    expected = sorted(
+        [n for n in notes if "u1" in n.mentions], key=lambda n: (n.occurred_at, n.id), reverse=True
+    )
     assert ids(mine) == ids(expected)
     assert ids(await store.timeline.mentioning("u2")) == [notes[2].id, notes[1].id]
     assert await store.timeline.mentioning("nobody") == []

@@ -28,8 +28,9 @@ async def test_bot_greets_hands_off_on_button_and_agent_takes_over(make_hub_sqli
     async def _updated(data):
         await updates.put(data)
 
-    await agent.connect(tg.url, namespaces=["/agent"], auth={"token": headers["Authorization"][7:]},
-                        transports=["websocket"])
+    await agent.connect(
+        tg.url, namespaces=["/agent"], auth={"token": headers["Authorization"][7:]}, transports=["websocket"]
+    )
     try:
         status, _ = await tg.post_update(text_update("hello"))
         assert status == 200
@@ -42,10 +43,19 @@ async def test_bot_greets_hands_off_on_button_and_agent_takes_over(make_hub_sqli
         entry = await tg.entry("main:42:7")
         conversation = await tg.hub.store.conversations.get(entry.conversation_id)
         assert conversation.handler is Handler.bot
-        bot_message = message(8, sender={"id": 1, "is_bot": True, "first_name": "Hub"}, text=greeting.data["text"],
-                              reply_markup={"inline_keyboard": keyboard})
-        press = {"id": "cbq-9", "from": user(), "chat_instance": "ci", "message": bot_message,
-                 "data": buttons["Talk to a person"]}
+        bot_message = message(
+            8,
+            sender={"id": 1, "is_bot": True, "first_name": "Hub"},
+            text=greeting.data["text"],
+            reply_markup={"inline_keyboard": keyboard},
+        )
+        press = {
+            "id": "cbq-9",
+            "from": user(),
+            "chat_instance": "ci",
+            "message": bot_message,
+            "data": buttons["Talk to a person"],
+        }
         status, _ = await tg.post_update(update(callback_query=press))
         assert status == 200
 
@@ -66,8 +76,11 @@ async def test_bot_greets_hands_off_on_button_and_agent_takes_over(make_hub_sqli
         # a human owns it now: the bot stays silent, the agent's reply goes out
         await tg.post_update(text_update("thanks, waiting", update_id=None, message_id=9))
         await eventually(lambda: tg.entry("main:42:9"), what="the customer's second message")
-        async with tg.http.post(f"{tg.url}/api/v1/conversations/{conversation.id}/replies", headers=headers,
-                                json={"text": "Hi, this is Anna from Support"}) as r:
+        async with tg.http.post(
+            f"{tg.url}/api/v1/conversations/{conversation.id}/replies",
+            headers=headers,
+            json={"text": "Hi, this is Anna from Support"},
+        ) as r:
             assert r.status == 201
         calls = await tg.standin.wait_for("sendMessage", count=sent_by_bot + 1)
         assert [c.data["text"] for c in calls[sent_by_bot:]] == ["Hi, this is Anna from Support"]
