@@ -131,12 +131,22 @@ class ConfigurationError(Exception):
         super().__init__("; ".join(self.problems))
 
 
+_SECRET_WORDS = ("token", "secret", "password", "key")
+
+
 def describe_errors(exc: ValidationError) -> list[str]:
+    """One line a problem: the variable (HUB_TELEGRAM_BOTS[0].token), what is wrong, and what was given (never
+    the value of a secret)."""
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        name = f"HUB_{where.upper()}" if where else "configuration"
-        lines.append(f"{name}: {err['msg']} (got {err.get('input')!r})" if where else f"{err['msg']}")
+        loc = [str(p) for p in err["loc"]]
+        if not loc:
+            lines.append(err["msg"])
+            continue
+        name = f"HUB_{loc[0].upper()}" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
+        secret = any(word in loc[-1].lower() for word in _SECRET_WORDS)
+        given = "" if secret else f" (got {err.get('input')!r})"
+        lines.append(f"{name}: {err['msg']}{given}")
     return lines
 
 
