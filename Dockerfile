@@ -1,5 +1,12 @@
-FROM python:3.11-slim
+# The hub for production (docker compose). The code runs from /app (an editable install), so the pages, static
+# files, templates and bot flows are found next to it.
 
+FROM node:20-slim AS web
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HUB_HOST=0.0.0.0 HUB_PORT=8080
 WORKDIR /app
@@ -10,8 +17,10 @@ COPY connectors ./connectors
 COPY bots ./bots
 COPY realtime ./realtime
 COPY templates ./templates
+COPY static ./static
 COPY config ./config
-RUN pip install . && useradd --system --home /app hub && mkdir -p /app/data && chown hub /app/data
+COPY --from=web /web/node_modules/socket.io-client/dist ./node_modules/socket.io-client/dist
+RUN pip install -e . && useradd --system --home /app hub && mkdir -p /app/data && chown hub /app/data
 
 USER hub
 EXPOSE 8080
