@@ -174,6 +174,21 @@ def check(settings: Settings) -> tuple[list[str], list[str]]:
         )
     elif len(settings.secret_key) < 32:
         errors.append("HUB_SECRET_KEY is too short: use at least 32 characters")
+    tokens = [b.token for b in settings.telegram_bots]
+    if len(tokens) != len(set(tokens)):
+        errors.append(
+            "HUB_TELEGRAM_BOTS: two bots have the same token (Telegram sends each update to one of them)"
+        )
+    if settings.telegram_bots and settings.telegram_mode == "webhook":
+        if not settings.public_url:
+            warnings.append(
+                "Telegram bots in webhook mode and no HUB_PUBLIC_URL: set it so the hub calls setWebhook, "
+                "or set HUB_TELEGRAM_MODE=polling for development"
+            )
+        elif not settings.public_url.startswith("https://"):
+            errors.append("HUB_PUBLIC_URL must be https:// for Telegram webhooks")
+    if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
+        errors.append("HUB_PUBLIC_URL must start with http:// or https://")
     if settings.admin_password and len(settings.admin_password) < 8:
         errors.append("HUB_ADMIN_PASSWORD is too short: use at least 8 characters")
     return errors, warnings

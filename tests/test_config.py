@@ -57,3 +57,20 @@ def test_telegram_bots_from_json_and_webhook_mode_needs_secrets(clean_env, tmp_p
     assert any(line.startswith("HUB_TELEGRAM_BOTS[0].name:") and "Shop Bot!" in line for line in lines)
     assert any(line.startswith("HUB_TELEGRAM_BOTS[0].token:") for line in lines)
     assert not any("nope" in line for line in lines)  # a token is never echoed
+
+
+def test_check_reports_telegram_setups_that_cannot_work(clean_env, tmp_path):
+    from hub.config import TelegramBotConfig, check
+
+    def bots(*names: str) -> list[TelegramBotConfig]:
+        return [TelegramBotConfig(name=n, token=TOKEN, webhook_secret="s") for n in names]
+
+    base = {"sqlite_path": tmp_path / "hub.db", "secret_key": "k" * 40}
+    errors, warnings = check(Settings(**base, telegram_bots=bots("a", "b")))
+    assert any("same token" in e for e in errors)
+    errors, warnings = check(Settings(**base, telegram_bots=bots("a")))
+    assert not errors and any("HUB_PUBLIC_URL" in w for w in warnings)
+    errors, _ = check(Settings(**base, telegram_bots=bots("a"), public_url="http://hub.example.com"))
+    assert any("https://" in e for e in errors)
+    errors, warnings = check(Settings(**base, telegram_bots=bots("a"), public_url="https://hub.example.com"))
+    assert errors == [] and warnings == []
