@@ -7,13 +7,15 @@ import os
 import socket
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
+import socketio
 from aiohttp import ClientSession, web
 
 from hub.config import Settings
@@ -110,3 +112,57 @@ async def wait_healthy(http: aiohttp.ClientSession, url: str, proc: asyncio.subp
             pass
         await asyncio.sleep(0.1)
     pytest.fail(f"{url} did not become healthy")
+
+
+class Recorder:
+    """A Socket.IO client on one namespace that records every event it receives."""
+
+    namespace = "/"
+
+    def __init__(self, headers: dict[str, str] | None = None) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.headers = headers or {}
+        self.events: dict[str, list] = defaultdict(list)
+        self._arrived = asyncio.Event()
+
+        @self.client.on("*", namespace=self.namespace)
+        async def _any(event, data=None):
+            self.events[event].append(data)
+            self._arrived.set()
+
+    async def open(self, url: str, auth: dict[str, Any] | None) -> None:
+        await self.client.connect(
+            url,
+            namespaces=[self.namespace],
+            auth=auth,
+            headers=self.headers,
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+
+    async def wait_for(self, event: str, predicate=lambda _d: True, within: float = 5.0):
+        async def poll():
+            while True:
+                for data in self.events[event]:
+                    if predicate(data):
+                        return data
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(poll(), within)
+
+    def got(self, event: str, predicate=lambda _d: True) -> bool:
+        return any(predicate(d) for d in self.events[event])
+
+    async def call(self, event: str, data: Any = None) -> Any:
+        return await self.client.call(event, data, namespace=self.namespace, timeout=5)
+
+    async def emit(self, event: str, data: Any = None) -> None:
+        await self.client.emit(event, data, namespace=self.namespace)
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+class AgentClient(Recorder):
+    namespace = "/agent"

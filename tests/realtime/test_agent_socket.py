@@ -3,53 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 
 import pytest
 import socketio
+from support import AgentClient
 
 from hub.actions import staff
 from hub.domain import Role
-
-
-class Agent:
-    """A Socket.IO client that records every event it receives on /agent."""
-
-    def __init__(self) -> None:
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.events: dict[str, list] = defaultdict(list)
-        self._arrived = asyncio.Event()
-
-        @self.client.on("*", namespace="/agent")
-        async def _any(event, data):
-            self.events[event].append(data)
-            self._arrived.set()
-
-    async def connect(self, url: str, token: str | None) -> None:
-        await self.client.connect(
-            url,
-            namespaces=["/agent"],
-            auth={"token": token} if token else None,
-            transports=["websocket"],
-            wait_timeout=5,
-        )
-
-    async def wait_for(self, event: str, predicate=lambda _d: True, within: float = 5.0):
-        async def poll():
-            while True:
-                for data in self.events[event]:
-                    if predicate(data):
-                        return data
-                self._arrived.clear()
-                await self._arrived.wait()
-
-        return await asyncio.wait_for(poll(), within)
-
-    def got(self, event: str, predicate=lambda _d: True) -> bool:
-        return any(predicate(d) for d in self.events[event])
-
-    async def close(self) -> None:
-        await self.client.disconnect()
 
 
 @pytest.fixture
@@ -79,11 +39,11 @@ async def team(server):
 
 @pytest.fixture
 async def connect(server):
-    agents: list[Agent] = []
+    agents: list[AgentClient] = []
 
-    async def _connect(token: str | None) -> Agent:
-        agent = Agent()
-        await agent.connect(server.url, token)
+    async def _connect(token: str | None) -> AgentClient:
+        agent = AgentClient()
+        await agent.open(server.url, {"token": token} if token else None)
         agents.append(agent)
         return agent
 
