@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession, web
+from support import start_app
 
 from hub.actions import staff
 from hub.api.http import HUB_KEY
@@ -118,12 +119,8 @@ async def start_web_hub(tmp_path: Path) -> tuple[web.AppRunner, WebHub]:
     store = await open_sqlite_store(settings.sqlite_path)
     app = await create_app(settings, store=store, poll_interval=0.05)
     app.on_cleanup.append(lambda _app: store.close())
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, WebHub(f"http://127.0.0.1:{port}", app, ClientSession())
+    runner, url = await start_app(app)
+    return runner, WebHub(url, app, ClientSession())
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiohttp import ClientSession, DummyCookieJar, web
+from support import start_app
 
 from hub.actions import staff
 from hub.api.http import HUB_KEY
@@ -57,12 +58,8 @@ async def serve_pages(settings: Settings) -> tuple[web.AppRunner, Pages]:
     store = await open_sqlite_store(settings.sqlite_path)
     app = await create_app(settings, store=store, poll_interval=0.05)
     app.on_cleanup.append(lambda _app: store.close())
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, Pages(f"http://127.0.0.1:{port}", app)
+    runner, url = await start_app(app)
+    return runner, Pages(url, app)
 
 
 @pytest.fixture
