@@ -1,0 +1,72 @@
+"""MongoDB adapter of the store port (motor; also runs on mongomock-motor for tests).
+
+Correctness comes from unique indexes, upserts and single-document (conditional) updates; no transactions,
+no `$text`, no change streams, no `array_filters`: the same code runs on mongomock-motor and a real MongoDB 7.
+
+Documents: `_id` is the model's `id`; enums are stored as their string values, datetimes as BSON dates (UTC,
+milliseconds). A few denormalized fields help the queries and are ignored by the models on the way back:
+- clients: `name_terms` (search terms of the name), `identity_terms` (search terms of the identities) and
+  `terms` = their union, the multikey-indexed field that `search` prefix-matches;
+- conversations: `sort_at` = last_message_at or created_at, the sort key of `query`;
+- users: `email_key` (lower-cased email, unique); departments: `name_key` (lower-cased name, unique);
+- merge suggestions: `pair_key` ("a|b" of the sorted client ids, unique);
+- identities live in their own collection, `_id` = "kind:value" (unique by construction), plus `client_id`.
+
+Every awaited database operation adds one to `Store.stats.round_trips` (index creation in `open_mongo_store`
+is setup and is not counted).
+"""
+
+from typing import Any
+
+from hub.store.mongo import clients, conversations, identities, merges, staff, timeline
+from hub.store.mongo.clients import MongoClientRepo
+from hub.store.mongo.conversations import MongoConversationRepo
+from hub.store.mongo.identities import MongoIdentityRepo
+from hub.store.mongo.merges import MongoMergeRepo
+from hub.store.mongo.staff import MongoDepartmentRepo, MongoUserRepo
+from hub.store.mongo.timeline import MongoTimelineRepo
+from hub.store.port import Store, StoreStats
+
+__all__ = ["open_mongo_store", "open_mongo_store_url"]
+
+# each aggregate's module declares the indexes of its collections: {collection: [(keys, unique)]}
+_INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {}
+for _module in (clients, identities, conversations, timeline, staff, merges):
+    _INDEXES.update(_module.INDEXES)
+
+
+async def open_mongo_store(db: Any) -> Store:
+    """A Store on a motor database (or a mongomock-motor one). Creates the indexes (idempotent)."""
+    for collection, indexes in _INDEXES.items():
+        for keys, unique in indexes:
+            await db[collection].create_index(keys, unique=unique)
+    stats = StoreStats()
+    return Store(
+        clients=MongoClientRepo(db["clients"], stats),
+        identities=MongoIdentityRepo(db["identities"], stats),
+        conversations=MongoConversationRepo(db["conversations"], stats),
+        timeline=MongoTimelineRepo(db["timeline"], stats),
+        users=MongoUserRepo(db["users"], stats),
+        departments=MongoDepartmentRepo(db["departments"], stats),
+        merges=MongoMergeRepo(db["merge_suggestions"], stats),
+        stats=stats,
+        name="mongo",
+    )
+
+
+async def open_mongo_store_url(url: str, db_name: str) -> Store:
+    """A Store on a MongoDB server; Store.close() closes the client."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client: Any = AsyncIOMotorClient(url, tz_aware=True)
+    try:
+        store = await open_mongo_store(client[db_name])
+    except BaseException:
+        client.close()
+        raise
+
+    async def close() -> None:
+        client.close()
+
+    store._closers.append(close)
+    return store

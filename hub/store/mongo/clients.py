@@ -1,0 +1,116 @@
+"""Clients, with their denormalized search terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from hub.domain import Client, Identity, truncate_ms
+from hub.identities import query_terms
+from hub.store.mongo.base import (
+    MongoRepo,
+    all_of,
+    check_keys,
+    identity_doc,
+    identity_terms_of,
+    name_terms_of,
+    to_bson,
+    to_doc,
+    to_model,
+    to_models,
+)
+from hub.store.port import CLIENT_MUTABLE
+
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+    "clients": [
+        ([("terms", ASCENDING)], False),
+        ([("updated_at", DESCENDING), ("_id", DESCENDING)], False),
+        ([("partner_ids", ASCENDING), ("updated_at", DESCENDING)], False),
+    ],
+}
+
+
+class MongoClientRepo(MongoRepo):
+    async def create(self, client: Client) -> None:
+        doc = to_doc(client)
+        name_terms = name_terms_of(client.name)
+        identity_terms = identity_terms_of(client.identities)
+        doc["name_terms"] = name_terms
+        doc["identity_terms"] = identity_terms
+        doc["terms"] = sorted(set(name_terms) | set(identity_terms))
+        await self._rt(self._c.insert_one(doc))
+
+    async def get(self, client_id: str) -> Client | None:
+        return to_model(Client, await self._rt(self._c.find_one({"_id": client_id})))
+
+    async def get_many(self, client_ids: Sequence[str]) -> list[Client]:
+        ids = list(dict.fromkeys(client_ids))
+        if not ids:
+            return []
+        return to_models(Client, await self._find({"_id": {"$in": ids}}))
+
+    async def delete(self, client_id: str) -> None:
+        await self._rt(self._c.delete_one({"_id": client_id}))
+
+    async def update(self, client_id: str, changes: dict[str, Any]) -> Client | None:
+        check_keys(changes, CLIENT_MUTABLE, "client")
+        if not changes:
+            return await self.get(client_id)
+        values = {k: to_bson(v) for k, v in changes.items()}
+        if "name" not in values:
+            doc = await self._update({"_id": client_id}, {"$set": values})
+            return to_model(Client, doc)
+        # A new name changes the terms: one pipeline update sets the name terms and recomputes `terms` from them and
+        # the stored identity terms, so a concurrent add_identity cannot be lost. Values are $literal: a pipeline
+        # would read strings starting with "$" as field paths.
+        return await self._rename({"_id": client_id}, values)
+
+    async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
+        return await self._rename(
+            {"_id": client_id, "name": ""}, {"name": name, "updated_at": truncate_ms(at)}
+        )
+
+    async def _rename(self, filter_: dict[str, Any], values: dict[str, Any]) -> Client | None:
+        first = {k: {"$literal": v} for k, v in values.items()}
+        first["name_terms"] = {"$literal": name_terms_of(values["name"] or "")}
+        pipeline = [
+            {"$set": first},
+            {"$set": {"terms": {"$setUnion": ["$name_terms", {"$ifNull": ["$identity_terms", []]}]}}},
+        ]
+        doc = await self._update(filter_, pipeline)
+        return to_model(Client, doc)
+
+    async def add_identity(self, client_id: str, identity: Identity) -> Client | None:
+        # search_terms(name, identities) is the union of the name's terms and each identity's terms, so adding an
+        # identity only adds terms: one atomic $addToSet does it all.
+        terms = identity_terms_of([identity])
+        update = {
+            "$addToSet": {
+                "identities": identity_doc(identity),
+                "identity_terms": {"$each": terms},
+                "terms": {"$each": terms},
+            }
+        }
+        # matches only while the client lacks the identity: None tells the caller nothing changed
+        doc = await self._update({"_id": client_id, "identities": {"$ne": identity_doc(identity)}}, update)
+        return to_model(Client, doc)
+
+    async def search(
+        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+    ) -> list[Client]:
+        if limit <= 0:
+            return []
+        # An anchored, escaped prefix regex can use the multikey index on `terms` on a real server.
+        conditions: list[dict[str, Any]] = [
+            {"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q, region)
+        ]
+        if partner_id is not None:
+            conditions.append({"partner_ids": partner_id})
+        docs = await self._find(
+            all_of(conditions), sort=[("updated_at", DESCENDING), ("_id", DESCENDING)], limit=limit
+        )
+        return to_models(Client, docs)

@@ -1,0 +1,179 @@
+"""Conversations: one per (client, channel, thread key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.domain import Conversation, ConversationStatus, truncate_ms
+from hub.store.mongo.base import (
+    MongoRepo,
+    all_of,
+    before_cursor,
+    check_keys,
+    to_bson,
+    to_doc,
+    to_model,
+    to_models,
+)
+from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery
+
+_DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
+_REOPENABLE = [ConversationStatus.resolved.value, ConversationStatus.snoozed.value]
+
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+    "conversations": [
+        ([("client_id", ASCENDING), ("channel", ASCENDING), ("thread_key", ASCENDING)], True),
+        (_DESC_AT_ID, False),
+        ([("status", ASCENDING), *_DESC_AT_ID], False),
+        ([("assignee_id", ASCENDING), *_DESC_AT_ID], False),
+        ([("department_id", ASCENDING), *_DESC_AT_ID], False),
+        ([("client_id", ASCENDING), *_DESC_AT_ID], False),
+    ],
+}
+
+
+def _conversation(doc: dict[str, Any]) -> Conversation:
+    conversation = to_model(Conversation, doc)
+    assert conversation is not None
+    return conversation
+
+
+class MongoConversationRepo(MongoRepo):
+    async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
+        doc = to_doc(proposal)
+        doc["sort_at"] = doc["last_message_at"] or doc["created_at"]
+        key = {
+            "client_id": doc.pop("client_id"),
+            "channel": doc.pop("channel"),
+            "thread_key": doc.pop("thread_key"),
+        }
+        # ReturnDocument.BEFORE: None when this very call inserted (then the document is exactly key + doc), else
+        # the existing conversation. So `created` is true only for the call that inserted, even when the same
+        # proposal (same id) is retried.
+        for attempt in range(2):
+            try:
+                found = await self._rt(
+                    self._c.find_one_and_update(
+                        key, {"$setOnInsert": doc}, upsert=True, return_document=ReturnDocument.BEFORE
+                    )
+                )
+                break
+            except DuplicateKeyError:
+                # two upserts raced on a real server: the other one inserted, the retry finds its document
+                if attempt:
+                    raise
+        if found is None:
+            return _conversation({**key, **doc}), True
+        return _conversation(found), False
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        return to_model(Conversation, await self._rt(self._c.find_one({"_id": conversation_id})))
+
+    async def update(self, conversation_id: str, changes: dict[str, Any]) -> Conversation | None:
+        check_keys(changes, CONVERSATION_MUTABLE, "conversation")
+        if not changes:
+            return await self.get(conversation_id)
+        values = {k: to_bson(v) for k, v in changes.items()}
+        doc = await self._update({"_id": conversation_id}, {"$set": values})
+        return to_model(Conversation, doc)
+
+    async def touch(
+        self, conversation_id: str, *, at: datetime, preview: str, inbound: bool, reopen: bool
+    ) -> Conversation | None:
+        # One atomic aggregation-pipeline update (MongoDB >= 4.2; mongomock supports it). All expressions of the
+        # first stage see the old document:
+        # - last_message_at = max(old, at) ($max ignores a null old value);
+        # - the preview is replaced only when `at` >= the old last_message_at (a late, older message does not
+        #   overwrite the newer preview);
+        # - updated_at = max(old, at), so it never goes backwards either;
+        # - unread += 1 when inbound; status = open when `reopen` and it was resolved or snoozed.
+        # The second stage refreshes the sort key from the new last_message_at.
+        at = truncate_ms(at)
+        first: dict[str, Any] = {
+            "last_message_at": {"$max": ["$last_message_at", at]},
+            "last_message_preview": {
+                "$cond": [
+                    {"$gte": [at, {"$ifNull": ["$last_message_at", at]}]},
+                    {"$literal": preview},
+                    "$last_message_preview",
+                ]
+            },
+            "updated_at": {"$max": ["$updated_at", at]},
+        }
+        if inbound:
+            first["unread"] = {"$add": [{"$ifNull": ["$unread", 0]}, 1]}
+        if reopen:
+            first["status"] = {
+                "$cond": [
+                    {"$in": ["$status", {"$literal": _REOPENABLE}]},
+                    ConversationStatus.open.value,
+                    "$status",
+                ]
+            }
+        pipeline = [
+            {"$set": first},
+            {"$set": {"sort_at": {"$ifNull": ["$last_message_at", "$created_at"]}}},
+        ]
+        doc = await self._update({"_id": conversation_id}, pipeline)
+        return to_model(Conversation, doc)
+
+    async def query(self, query: ConversationQuery) -> list[Conversation]:
+        if query.limit <= 0:
+            return []
+        conditions: list[dict[str, Any]] = []
+        if query.status is not None:
+            conditions.append({"status": to_bson(query.status)})
+        if query.assignee_id is not None:
+            conditions.append({"assignee_id": query.assignee_id})
+        if query.unassigned:
+            conditions.append({"assignee_id": None})
+        if query.department_id is not None:
+            conditions.append({"department_id": query.department_id})
+        if query.client_id is not None:
+            conditions.append({"client_id": query.client_id})
+        if query.scope is not None:
+            scope = query.scope
+            allowed: list[dict[str, Any]] = []
+            if scope.department_ids:
+                allowed.append({"department_id": {"$in": list(scope.department_ids)}})
+            if scope.user_id is not None:
+                allowed.append({"assignee_id": scope.user_id})
+            if scope.unrouted:
+                allowed.append({"department_id": None})
+            if scope.client_ids:
+                allowed.append({"client_id": {"$in": list(scope.client_ids)}})
+            if not allowed:
+                return []  # a scope that allows nothing
+            conditions.append(allowed[0] if len(allowed) == 1 else {"$or": allowed})
+        if query.before is not None:
+            conditions.append(before_cursor("sort_at", query.before))
+        docs = await self._find(
+            all_of(conditions), sort=[("sort_at", DESCENDING), ("_id", DESCENDING)], limit=query.limit
+        )
+        return to_models(Conversation, docs)
+
+    async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
+        if from_client_id == to_client_id:
+            return
+        move = {"$set": {"client_id": to_client_id}}
+        try:
+            await self._rt(self._c.update_many({"client_id": from_client_id}, move))
+            return
+        except DuplicateKeyError:
+            pass
+        # Both clients have a conversation on the same (channel, thread_key): move the others one by one; the
+        # colliding one keeps its history under a suffixed thread key, so new messages on that thread go to the
+        # target client's conversation and nothing is lost.
+        docs = await self._find({"client_id": from_client_id}, projection={"thread_key": 1})
+        for d in docs:
+            try:
+                await self._rt(self._c.update_one({"_id": d["_id"], "client_id": from_client_id}, move))
+            except DuplicateKeyError:
+                renamed = {
+                    "$set": {"client_id": to_client_id, "thread_key": f"{d['thread_key']}#merged:{d['_id']}"}
+                }
+                await self._rt(self._c.update_one({"_id": d["_id"], "client_id": from_client_id}, renamed))

@@ -1,0 +1,119 @@
+"""The timeline: one document per entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from hub.domain import Delivery, DeliveryStatus, TimelineEntry, truncate_ms
+from hub.store.mongo.base import MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
+from hub.store.port import Cursor
+
+_DUE_ORDER = [("delivery.next_attempt_at", ASCENDING), ("occurred_at", ASCENDING), ("_id", ASCENDING)]
+
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+    "timeline": [
+        ([("dedupe_key", ASCENDING)], True),
+        ([("client_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
+        ([("conversation_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
+        ([("mentions", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
+        ([("delivery.status", ASCENDING), *_DUE_ORDER], False),
+    ],
+}
+
+
+class MongoTimelineRepo(MongoRepo):
+    _NEWEST_FIRST = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
+
+    async def insert(self, entry: TimelineEntry) -> bool:
+        try:
+            await self._rt(self._c.insert_one(to_doc(entry)))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, entry_id: str) -> TimelineEntry | None:
+        return to_model(TimelineEntry, await self._rt(self._c.find_one({"_id": entry_id})))
+
+    async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None:
+        return to_model(TimelineEntry, await self._rt(self._c.find_one({"dedupe_key": key})))
+
+    async def _page(self, field: str, value: str, before: Cursor | None, limit: int) -> list[TimelineEntry]:
+        if limit <= 0:
+            return []
+        conditions: list[dict[str, Any]] = [{field: value}]
+        if before is not None:
+            conditions.append(before_cursor("occurred_at", before))
+        return to_models(
+            TimelineEntry, await self._find(all_of(conditions), sort=self._NEWEST_FIRST, limit=limit)
+        )
+
+    async def page(
+        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        return await self._page("client_id", client_id, before, limit)
+
+    async def conversation_page(
+        self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        return await self._page("conversation_id", conversation_id, before, limit)
+
+    async def mentioning(
+        self, user_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        return await self._page("mentions", user_id, before, limit)
+
+    async def set_delivery(
+        self, entry_id: str, delivery: Delivery, provider_id: str | None = None
+    ) -> TimelineEntry | None:
+        values: dict[str, Any] = {"delivery": to_bson(delivery)}
+        if provider_id is not None:
+            values["provider_id"] = provider_id
+        doc = await self._update({"_id": entry_id}, {"$set": values})
+        return to_model(TimelineEntry, doc)
+
+    @staticmethod
+    def _lease_free(now: datetime) -> dict[str, Any]:
+        # {"field": None} matches a missing field as well as null
+        return {"$or": [{"delivery.lease_until": None}, {"delivery.lease_until": {"$lte": now}}]}
+
+    async def claim_delivery(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
+        now = truncate_ms(now)
+        filter_ = {"_id": entry_id, "delivery.status": DeliveryStatus.queued.value, **self._lease_free(now)}
+        update = {"$set": {"delivery.lease_until": truncate_ms(lease_until)}}
+        doc = await self._update(filter_, update)
+        return to_model(TimelineEntry, doc)
+
+    async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
+        if limit <= 0:
+            return []
+        now = truncate_ms(now)
+        filter_ = {
+            "delivery.status": DeliveryStatus.queued.value,
+            "$and": [
+                {"$or": [{"delivery.next_attempt_at": None}, {"delivery.next_attempt_at": {"$lte": now}}]},
+                self._lease_free(now),
+            ],
+        }
+        # a work queue: never-tried first (null sorts first), then by next attempt time, then oldest
+        docs = await self._find(filter_, sort=_DUE_ORDER, limit=limit)
+        return to_models(TimelineEntry, docs)
+
+    async def update_content(
+        self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]
+    ) -> TimelineEntry | None:
+        update = {"$set": {"text": text, "html": html, "meta": to_bson(meta)}}
+        doc = await self._update({"_id": entry_id}, update)
+        return to_model(TimelineEntry, doc)
+
+    async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
+        if from_client_id == to_client_id:
+            return
+        await self._rt(
+            self._c.update_many({"client_id": from_client_id}, {"$set": {"client_id": to_client_id}})
+        )

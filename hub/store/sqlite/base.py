@@ -1,0 +1,72 @@
+"""Connection helpers and codecs shared by the SQLite repositories."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from hub.store.port import DuplicateError, StoreStats
+
+TOP = "\U0010ffff"
+
+
+def ts(value: datetime | None) -> str | None:
+    """Fixed-width UTC text for a datetime column."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def from_ts(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ts(value)
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+class Base:
+    def __init__(self, db: aiosqlite.Connection, stats: StoreStats) -> None:
+        self.db = db
+        self.stats = stats
+
+    async def fetch(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        self.stats.round_trips += 1
+        try:
+            return list(await self.db.execute_fetchall(sql, params))
+        except aiosqlite.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
+
+    async def run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        self.stats.round_trips += 1
+        try:
+            cursor = await self.db.execute(sql, params)
+        except aiosqlite.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+
+def set_doc_paths(changes: dict[str, Any]) -> tuple[str, list[Any]]:
+    """SQL `json_set(doc, '$.a', json(?), ...)` for a dict of top-level changes."""
+    parts, params = [], []
+    for key, value in changes.items():
+        parts.append(f"'$.{key}', json(?)")
+        params.append(to_json(value))
+    return "json_set(doc, " + ", ".join(parts) + ")", params
+
+
+def model_json(model: Any) -> str:
+    return model.model_dump_json()

@@ -1,0 +1,198 @@
+"""Conversations: plain columns, one row per (client, channel, thread key)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.domain import Conversation
+from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery
+from hub.store.sqlite.base import Base, from_ts, to_json, ts
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    thread_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    assignee_id TEXT,
+    department_id TEXT,
+    handler TEXT NOT NULL,
+    bot_state TEXT NOT NULL DEFAULT '{}',
+    subject TEXT NOT NULL DEFAULT '',
+    unread INTEGER NOT NULL DEFAULT 0,
+    last_message_at TEXT,
+    last_message_preview TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sort_at TEXT GENERATED ALWAYS AS (coalesce(last_message_at, created_at)) VIRTUAL,
+    UNIQUE (client_id, channel, thread_key)
+);
+CREATE INDEX IF NOT EXISTS conversations_sort ON conversations(sort_at, id);
+CREATE INDEX IF NOT EXISTS conversations_status ON conversations(status, sort_at);
+CREATE INDEX IF NOT EXISTS conversations_department ON conversations(department_id, sort_at);
+CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations(assignee_id, sort_at);
+"""
+
+
+_CONV_COLUMNS = (
+    "id, client_id, channel, thread_key, status, assignee_id, department_id, handler, bot_state, subject, unread, "
+    "last_message_at, last_message_preview, created_at, updated_at"
+)
+_CONV_NAMES = [c.strip() for c in _CONV_COLUMNS.split(",")]
+_CONV_TIMES = {"last_message_at", "created_at", "updated_at"}
+_CONV_JSON = {"bot_state"}
+
+
+def _conv_from_row(row: Sequence[Any]) -> Conversation:
+    data = dict(zip(_CONV_NAMES, row, strict=True))
+    for key in _CONV_TIMES:
+        data[key] = from_ts(data[key])
+    for key in _CONV_JSON:
+        data[key] = json.loads(data[key])
+    return Conversation.model_validate(data)
+
+
+def _conv_params(conv: Conversation) -> list[Any]:
+    data = conv.model_dump(mode="python")
+    out = []
+    for name in _CONV_NAMES:
+        value = data[name]
+        if name in _CONV_TIMES:
+            value = ts(value)
+        elif name in _CONV_JSON:
+            value = to_json(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out.append(value)
+    return out
+
+
+class SqliteConversations(Base):
+    async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
+        # the common case (an existing thread) costs one SELECT; a new thread one more INSERT
+        select = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE client_id = ? AND channel = ? AND thread_key = ?"
+        triple = (proposal.client_id, proposal.channel, proposal.thread_key)
+        rows = await self.fetch(select, triple)
+        if rows:
+            return _conv_from_row(rows[0]), False
+        rows = await self.fetch(
+            f"INSERT INTO conversations({_CONV_COLUMNS}) VALUES ({','.join('?' * len(_CONV_NAMES))}) "
+            f"ON CONFLICT(client_id, channel, thread_key) DO NOTHING RETURNING {_CONV_COLUMNS}",
+            _conv_params(proposal),
+        )
+        if rows:
+            return _conv_from_row(rows[0]), True
+        rows = await self.fetch(select, triple)  # lost a race to a concurrent insert
+        return _conv_from_row(rows[0]), False
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        rows = await self.fetch(f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,))
+        return _conv_from_row(rows[0]) if rows else None
+
+    async def update(self, conversation_id: str, changes: dict[str, Any]) -> Conversation | None:
+        unknown = set(changes) - CONVERSATION_MUTABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        if not changes:
+            return await self.get(conversation_id)
+        sets, params = [], []
+        for key, value in changes.items():
+            sets.append(f"{key} = ?")
+            if key in _CONV_TIMES:
+                value = ts(value)
+            elif key in _CONV_JSON:
+                value = to_json(value)
+            params.append(getattr(value, "value", value))
+        rows = await self.fetch(
+            f"UPDATE conversations SET {', '.join(sets)} WHERE id = ? RETURNING {_CONV_COLUMNS}",
+            (*params, conversation_id),
+        )
+        return _conv_from_row(rows[0]) if rows else None
+
+    async def touch(
+        self, conversation_id: str, *, at: datetime, preview: str, inbound: bool, reopen: bool
+    ) -> Conversation | None:
+        rows = await self.fetch(
+            f"""
+            UPDATE conversations SET
+                last_message_preview = CASE WHEN last_message_at IS NULL OR last_message_at <= :at
+                                            THEN :preview ELSE last_message_preview END,
+                last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < :at
+                                       THEN :at ELSE last_message_at END,
+                updated_at = :now,
+                unread = unread + :inc,
+                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed') THEN 'open' ELSE status END
+            WHERE id = :id RETURNING {_CONV_COLUMNS}
+            """,
+            {
+                "at": ts(at),
+                "now": ts(max(at, datetime.now(UTC))),
+                "preview": preview,
+                "inc": 1 if inbound else 0,
+                "reopen": 1 if reopen else 0,
+                "id": conversation_id,
+            },
+        )
+        return _conv_from_row(rows[0]) if rows else None
+
+    async def query(self, query: ConversationQuery) -> list[Conversation]:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.status is not None:
+            where.append("status = ?")
+            params.append(query.status.value)
+        if query.assignee_id is not None:
+            where.append("assignee_id = ?")
+            params.append(query.assignee_id)
+        if query.unassigned:
+            where.append("assignee_id IS NULL")
+        if query.department_id is not None:
+            where.append("department_id = ?")
+            params.append(query.department_id)
+        if query.client_id is not None:
+            where.append("client_id = ?")
+            params.append(query.client_id)
+        if query.scope is not None:
+            scope = query.scope
+            anyof: list[str] = []
+            if scope.department_ids:
+                anyof.append(f"department_id IN ({','.join('?' * len(scope.department_ids))})")
+                params += list(scope.department_ids)
+            if scope.user_id is not None:
+                anyof.append("assignee_id = ?")
+                params.append(scope.user_id)
+            if scope.unrouted:
+                anyof.append("department_id IS NULL")
+            if scope.client_ids:
+                anyof.append(f"client_id IN ({','.join('?' * len(scope.client_ids))})")
+                params += list(scope.client_ids)
+            where.append("(" + " OR ".join(anyof) + ")" if anyof else "0")
+        if query.before is not None:
+            where.append("(sort_at < ? OR (sort_at = ? AND id < ?))")
+            at = ts(query.before.at)
+            params += [at, at, query.before.id]
+        sql = f"SELECT {_CONV_COLUMNS} FROM conversations"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
+        rows = await self.fetch(sql, (*params, query.limit))
+        return [_conv_from_row(r) for r in rows]
+
+    async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
+        # a thread that the kept client has too keeps its history under "<thread key>#merged:<id>"
+        await self.run(
+            """
+            UPDATE conversations SET
+                thread_key = CASE WHEN EXISTS (
+                    SELECT 1 FROM conversations AS kept WHERE kept.client_id = :to
+                    AND kept.channel = conversations.channel AND kept.thread_key = conversations.thread_key)
+                    THEN thread_key || '#merged:' || id ELSE thread_key END,
+                client_id = :to
+            WHERE client_id = :from
+            """,
+            {"to": to_client_id, "from": from_client_id},
+        )

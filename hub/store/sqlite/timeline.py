@@ -1,0 +1,164 @@
+"""The timeline: entries as JSON documents with the queried fields in indexed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from hub.domain import Delivery, TimelineEntry
+from hub.store.port import Cursor
+from hub.store.sqlite.base import Base, model_json, to_json, ts
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS timeline (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    conversation_id TEXT,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    occurred_at TEXT NOT NULL,
+    delivery_status TEXT,
+    next_attempt_at TEXT,
+    lease_until TEXT,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timeline_client ON timeline(client_id, occurred_at, id);
+CREATE INDEX IF NOT EXISTS timeline_conversation ON timeline(conversation_id, occurred_at, id);
+CREATE INDEX IF NOT EXISTS timeline_delivery ON timeline(delivery_status, next_attempt_at)
+    WHERE delivery_status IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS entry_mentions (
+    user_id TEXT NOT NULL, occurred_at TEXT NOT NULL, entry_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, occurred_at, entry_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS timeline_mentions_ai AFTER INSERT ON timeline BEGIN
+    INSERT OR IGNORE INTO entry_mentions(user_id, occurred_at, entry_id)
+        SELECT value, NEW.occurred_at, NEW.id FROM json_each(NEW.doc, '$.mentions');
+END;
+"""
+
+
+def _entry(row: Sequence[Any]) -> TimelineEntry:
+    return TimelineEntry.model_validate_json(row[0])
+
+
+class SqliteTimeline(Base):
+    async def insert(self, entry: TimelineEntry) -> bool:
+        delivery = entry.delivery
+        count = await self.run(
+            "INSERT INTO timeline(id, client_id, conversation_id, dedupe_key, occurred_at, delivery_status, "
+            "next_attempt_at, lease_until, doc) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(dedupe_key) DO NOTHING",
+            (
+                entry.id,
+                entry.client_id,
+                entry.conversation_id,
+                entry.dedupe_key,
+                ts(entry.occurred_at),
+                delivery.status.value if delivery else None,
+                ts(delivery.next_attempt_at) if delivery else None,
+                ts(delivery.lease_until) if delivery else None,
+                model_json(entry),
+            ),
+        )
+        return count == 1
+
+    async def get(self, entry_id: str) -> TimelineEntry | None:
+        rows = await self.fetch("SELECT doc FROM timeline WHERE id = ?", (entry_id,))
+        return _entry(rows[0]) if rows else None
+
+    async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None:
+        rows = await self.fetch("SELECT doc FROM timeline WHERE dedupe_key = ?", (key,))
+        return _entry(rows[0]) if rows else None
+
+    async def _page(self, column: str, value: str, before: Cursor | None, limit: int) -> list[TimelineEntry]:
+        params: list[Any] = [value]
+        sql = f"SELECT doc FROM timeline WHERE {column} = ?"
+        if before is not None:
+            at = ts(before.at)
+            sql += " AND (occurred_at < ? OR (occurred_at = ? AND id < ?))"
+            params += [at, at, before.id]
+        sql += " ORDER BY occurred_at DESC, id DESC LIMIT ?"
+        rows = await self.fetch(sql, (*params, limit))
+        return [_entry(r) for r in rows]
+
+    async def page(
+        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        return await self._page("client_id", client_id, before, limit)
+
+    async def conversation_page(
+        self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        return await self._page("conversation_id", conversation_id, before, limit)
+
+    async def mentioning(
+        self, user_id: str, *, before: Cursor | None = None, limit: int = 50
+    ) -> list[TimelineEntry]:
+        params: list[Any] = [user_id]
+        sql = "SELECT t.doc FROM entry_mentions AS m JOIN timeline AS t ON t.id = m.entry_id WHERE m.user_id = ?"
+        if before is not None:
+            at = ts(before.at)
+            sql += " AND (m.occurred_at < ? OR (m.occurred_at = ? AND m.entry_id < ?))"
+            params += [at, at, before.id]
+        sql += " ORDER BY m.occurred_at DESC, m.entry_id DESC LIMIT ?"
+        rows = await self.fetch(sql, (*params, limit))
+        return [_entry(r) for r in rows]
+
+    async def set_delivery(
+        self, entry_id: str, delivery: Delivery, provider_id: str | None = None
+    ) -> TimelineEntry | None:
+        doc_sql = "json_set(doc, '$.delivery', json(?)"
+        params: list[Any] = [delivery.model_dump_json()]
+        if provider_id is not None:
+            doc_sql += ", '$.provider_id', ?"
+            params.append(provider_id)
+        doc_sql += ")"
+        rows = await self.fetch(
+            f"UPDATE timeline SET doc = {doc_sql}, delivery_status = ?, next_attempt_at = ?, lease_until = ? "
+            "WHERE id = ? RETURNING doc",
+            (
+                *params,
+                delivery.status.value,
+                ts(delivery.next_attempt_at),
+                ts(delivery.lease_until),
+                entry_id,
+            ),
+        )
+        return _entry(rows[0]) if rows else None
+
+    async def claim_delivery(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
+        until = ts(lease_until)
+        rows = await self.fetch(
+            "UPDATE timeline SET lease_until = ?, doc = json_set(doc, '$.delivery.lease_until', ?) "
+            "WHERE id = ? AND delivery_status = 'queued' AND (lease_until IS NULL OR lease_until <= ?) RETURNING doc",
+            (until, until, entry_id, ts(now)),
+        )
+        return _entry(rows[0]) if rows else None
+
+    async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
+        at = ts(now)
+        rows = await self.fetch(
+            "SELECT doc FROM timeline WHERE delivery_status = 'queued' "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until <= ?) "
+            "ORDER BY next_attempt_at LIMIT ?",
+            (at, at, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def update_content(
+        self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]
+    ) -> TimelineEntry | None:
+        rows = await self.fetch(
+            "UPDATE timeline SET doc = json_set(doc, '$.text', ?, '$.html', json(?), '$.meta', json(?)) "
+            "WHERE id = ? RETURNING doc",
+            (text, to_json(html), to_json(meta), entry_id),
+        )
+        return _entry(rows[0]) if rows else None
+
+    async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
+        await self.run(
+            "UPDATE timeline SET client_id = ?, doc = json_set(doc, '$.client_id', ?) WHERE client_id = ?",
+            (to_client_id, to_client_id, from_client_id),
+        )
