@@ -12,6 +12,7 @@ import bots
 import connectors.api
 import connectors.telegram
 import connectors.webchat
+import hub.api.routes_auth  # noqa: F401  (registers the auth routes on the core table)
 import realtime
 from hub import web as web_pages
 from hub.actions.staff import ensure_admin

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     admin_password: str = ""
     default_region: str = "RU"
     language: Literal["en", "ru"] = "en"
+    # who of the staff sees a client card: every staff member, or agents only through their departments' work
+    client_visibility: Literal["all", "department"] = "all"
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     api_webhook_url: str = ""
     delivery_max_attempts: int = Field(6, ge=1)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from hub.auth import Tokens
 from hub.config import Settings
+from hub.directory import Directory
 from hub.domain import Handler, utcnow
 from hub.events import EventBus
 from hub.files import FileStore
@@ -47,5 +48,7 @@ class Hub:
     # clients known to have a name: ingest skips the "fill an empty name" update for them
     named_clients: RecentIds = field(default_factory=RecentIds)
     clock: Callable[[], datetime] = utcnow
+    # active users, cached per process (recipients of pushes are picked from it at emit time)
+    directory: Directory = field(default_factory=Directory)
     # who answers a new conversation on a channel first: the bots issue makes this `bot` where a flow is set
     initial_handler: Callable[[str], Handler] = lambda channel: Handler.human

@@ -1,8 +1,6 @@
-"""Errors actions raise; the HTTP layer maps each to a status code and a JSON error body."""
+"""Errors actions, queries and the access policy raise; the HTTP layer maps each to a status and a JSON body."""
 
 from __future__ import annotations
-
-from hub.permissions import Forbidden
 
 __all__ = ["Conflict", "Forbidden", "HubError", "Invalid", "NotFound"]
 
@@ -16,6 +14,8 @@ class HubError(Exception):
 
 
 class NotFound(HubError):
+    """Missing, or hidden from the actor: the two are never told apart."""
+
     code = "not_found"
 
 
@@ -25,3 +25,7 @@ class Invalid(HubError):
 
 class Conflict(HubError):
     code = "conflict"
+
+
+class Forbidden(Exception):
+    """The actor may see the record but not do this to it (HTTP 403)."""

@@ -88,6 +88,24 @@ class UserMentioned(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class StaffChanged(Event):
+    """A user was created or changed (role, departments, active, password/token version, name). What each user
+    may see follows from it at once: sockets are re-checked, caches of users dropped, in every hub process
+    (`hub.relay` carries it between processes). `before` is None for a new user."""
+
+    user: User
+    before: User | None = None
+    actor_id: str | None = None
+
+    @property
+    def sessions_ended(self) -> bool:
+        """The user's existing tokens stopped working (deactivated, password changed, logged out everywhere)."""
+        return self.before is not None and (
+            not self.user.active or self.user.token_version != self.before.token_version
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Typing(Event):
     """Someone is typing in a conversation (ephemeral: never stored). `author.type` client = the customer."""
 

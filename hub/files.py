@@ -1,5 +1,5 @@
 """The attachment store: files customers send (fetched by connectors) kept on disk under HUB_FILES_DIR,
-named by content hash, served to staff at /api/v1/files/{key}."""
+named by content hash, served at /api/v1/entries/{entry_id}/files/{key} to those who may see the entry."""
 
 from __future__ import annotations
 
@@ -40,7 +40,23 @@ class FileStore:
 
     @staticmethod
     def url(key: str) -> str:
-        return f"/api/v1/files/{key}"
+        """What an attachment stores as its url; readers get it through `entry_file_url` (the entry's door)."""
+        return f"{_PREFIX}{key}"
+
+    @staticmethod
+    def key_of(url: str) -> str | None:
+        """The key of a url `url()` made, else None (an attachment that points elsewhere)."""
+        return url[len(_PREFIX) :] if url.startswith(_PREFIX) else None
+
+
+_PREFIX = "/api/v1/files/"
+
+
+def entry_file_url(entry_id: str, url: str | None) -> str | None:
+    """The address a reader downloads an attachment from: through its entry, so the entry's access decides."""
+    if url is None or not url.startswith(_PREFIX):
+        return url
+    return f"/api/v1/entries/{entry_id}/files/{url[len(_PREFIX) :]}"
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain import Client, Conversation, Department, MergeSuggestion, TimelineEntry, User
+from hub.files import entry_file_url
 
 
 def client_json(client: Client) -> dict[str, Any]:
@@ -19,6 +20,9 @@ def entry_json(entry: TimelineEntry) -> dict[str, Any]:
     data = entry.model_dump(mode="json", exclude={"dedupe_key"})
     if data.get("delivery"):
         data["delivery"].pop("lease_until", None)
+    for attachment in data.get("attachments") or ():
+        # files are downloaded through their entry, so the entry's access decides who gets them
+        attachment["url"] = entry_file_url(entry.id, attachment.get("url"))
     return data
 
 

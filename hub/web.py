@@ -23,9 +23,9 @@ import jinja2
 import markupsafe
 from aiohttp import web
 
+from hub.access import is_staff, sees_everything
 from hub.api.http import SESSION_COOKIE, hub_of, user_from_token
 from hub.domain import User
-from hub.permissions import is_staff, sees_everything
 from hub.representations import user_json
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
+from hub.access import can_push_inbound, require
 from hub.actions.ingest import ingest
 from hub.api.http import ApiError, ApiRoutes, current_user, hub_of, json_response, parse_body
 from hub.context import Hub
@@ -17,7 +18,6 @@ from hub.domain import IdentityKind
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
 from hub.outbound import DeliveryError, OutboundMessage
-from hub.permissions import can_push_inbound, require
 
 CHANNEL = "api"
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256)]

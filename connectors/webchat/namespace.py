@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import socketio
 
+from hub.access import visible_to_customer
 from hub.actions.clients import update_client
 from hub.actions.ingest import ingest, link_identity
 from hub.context import Hub
@@ -18,7 +19,6 @@ from hub.errors import NotFound
 from hub.events import Typing
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
-from hub.permissions import visible_to_customer
 
 from .limits import RateLimiter
 from .visitors import (

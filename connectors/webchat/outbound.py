@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import socketio
 
+from hub.access import visible_to_customer
 from hub.context import Hub
 from hub.domain import AuthorType
 from hub.events import Typing
 from hub.outbound import OutboundMessage
-from hub.permissions import visible_to_customer
 
 from .visitors import CHANNEL, WIDGET_NS, visitor_entry_json, visitor_of_thread, visitor_room
 

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub import access
+from hub.access import Actor, can_edit_client, can_merge_clients, can_share_client, require
 from hub.context import Hub
-from hub.domain import Client, ClientKind, FieldValue, User
+from hub.domain import Client, ClientKind, FieldValue
 from hub.errors import Invalid, NotFound
 from hub.events import ClientsMerged, ClientUpdated
-from hub.permissions import can_edit_client, can_merge_clients, can_share_client, can_view_client, require
 
 
-async def get_client(hub: Hub, actor: User, client_id: str) -> Client:
-    client = await hub.store.clients.get(client_id)
-    if client is None or not can_view_client(actor, client):
-        raise NotFound("no such client")
-    return client
+async def get_client(hub: Hub, actor: Actor | None, client_id: str) -> Client:
+    """The client through the access door: NotFound when missing or hidden (`actor` None: the system)."""
+    return await access.client_for(hub, access.as_actor(actor), client_id)
 
 
 async def update_client(
     hub: Hub,
-    actor: User | None,
+    actor: Actor | None,
     client_id: str,
     *,
     name: str | None = None,
@@ -31,14 +30,9 @@ async def update_client(
 ) -> Client:
     """`fields` is merged into the client's fields (a None value removes that field); `tags` replaces the tags.
     `actor` None is the system (bots capturing a lead, automations)."""
-    if actor is None:
-        found = await hub.store.clients.get(client_id)
-        if found is None:
-            raise NotFound("no such client")
-        client = found
-    else:
-        client = await get_client(hub, actor, client_id)
-        require(can_edit_client(actor, client), "you cannot edit this client")
+    actor = access.as_actor(actor)
+    client = await get_client(hub, actor, client_id)
+    require(can_edit_client(actor, client), "you cannot edit this client")
     changes: dict[str, Any] = {}
     if name is not None and name.strip() != client.name:
         changes["name"] = name.strip()[:200]
@@ -54,10 +48,7 @@ async def update_client(
         if clean != client.tags:
             changes["tags"] = clean
     if partner_ids is not None:
-        require(
-            actor is None or can_share_client(actor),
-            "only admins and supervisors share clients with partners",
-        )
+        require(can_share_client(actor), "only admins and supervisors share clients with partners")
         for partner_id in partner_ids:
             partner = await hub.store.users.get(partner_id)
             if partner is None or partner.role.value != "partner":
@@ -73,7 +64,7 @@ async def update_client(
     return updated
 
 
-async def merge_clients(hub: Hub, actor: User, keep_id: str, remove_id: str) -> Client:
+async def merge_clients(hub: Hub, actor: Actor, keep_id: str, remove_id: str) -> Client:
     """Make `remove_id` part of `keep_id`: identities, conversations and timeline move; fields and tags join."""
     require(can_merge_clients(actor), "you cannot merge clients")
     if keep_id == remove_id:
@@ -106,7 +97,9 @@ async def merge_clients(hub: Hub, actor: User, keep_id: str, remove_id: str) -> 
     return kept
 
 
-async def dismiss_merge(hub: Hub, actor: User, suggestion_id: str) -> None:
+async def dismiss_merge(hub: Hub, actor: Actor, suggestion_id: str) -> None:
     require(can_merge_clients(actor), "you cannot manage merge suggestions")
+    if not access.can_view_merge_suggestions(hub, actor):
+        raise NotFound("no such merge suggestion")
     if await hub.store.merges.set_status(suggestion_id, "dismissed") is None:
         raise NotFound("no such merge suggestion")

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub import access
+from hub.access import Actor, can_work_conversation, is_staff, require
 from hub.context import Hub
-from hub.domain import Conversation, ConversationStatus, Handler, User
+from hub.domain import Conversation, ConversationStatus, Handler
 from hub.errors import Invalid, NotFound
 from hub.events import ConversationUpdated
-from hub.permissions import can_work_conversation, is_staff, require
 
 _UNSET: Any = object()
 
 
-async def get_conversation(hub: Hub, conversation_id: str) -> Conversation:
-    conversation = await hub.store.conversations.get(conversation_id)
-    if conversation is None:
-        raise NotFound("no such conversation")
+async def get_conversation(hub: Hub, conversation_id: str, actor: Actor | None = None) -> Conversation:
+    """The conversation through the access door: NotFound when missing or hidden from `actor` (None: system)."""
+    conversation, _client = await access.conversation_for(hub, access.as_actor(actor), conversation_id)
     return conversation
 
 
 async def update_conversation(
     hub: Hub,
-    actor: User | None,
+    actor: Actor | None,
     conversation_id: str,
     *,
     status: ConversationStatus | None = None,
@@ -31,9 +31,9 @@ async def update_conversation(
     handler: Handler | None = None,
 ) -> Conversation:
     """Change what is given; `actor` None means the system (bots, automations). Publishes what changed."""
-    conversation = await get_conversation(hub, conversation_id)
-    if actor is not None:
-        require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
+    actor = access.as_actor(actor)
+    conversation = await get_conversation(hub, conversation_id, actor)
+    require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
     changes: dict[str, Any] = {}
     if status is not None and status != conversation.status:
         changes["status"] = status
@@ -55,18 +55,20 @@ async def update_conversation(
     if updated is None:
         raise NotFound("no such conversation")
     diff = {key: (getattr(conversation, key), getattr(updated, key)) for key in changes}
-    await hub.bus.publish(ConversationUpdated(updated, diff, actor.id if actor else None))
+    await hub.bus.publish(ConversationUpdated(updated, diff, access.actor_id(actor)))
     return updated
 
 
-async def mark_read(hub: Hub, actor: User, conversation_id: str) -> Conversation:
-    conversation = await get_conversation(hub, conversation_id)
+async def mark_read(hub: Hub, actor: Actor, conversation_id: str) -> Conversation:
+    conversation = await get_conversation(hub, conversation_id, actor)
     require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
     if conversation.unread == 0:
         return conversation
     updated = await hub.store.conversations.update(conversation_id, {"unread": 0, "updated_at": hub.clock()})
     assert updated is not None
-    await hub.bus.publish(ConversationUpdated(updated, {"unread": (conversation.unread, 0)}, actor.id))
+    await hub.bus.publish(
+        ConversationUpdated(updated, {"unread": (conversation.unread, 0)}, access.actor_id(actor))
+    )
     return updated
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hub import access
+from hub.access import Actor, can_work_conversation, is_staff, require
 from hub.actions.conversations import get_conversation
 from hub.context import Hub
 from hub.domain import (
@@ -19,7 +21,6 @@ from hub.domain import (
 )
 from hub.errors import Invalid, NotFound
 from hub.events import ConversationUpdated, EntryAdded, UserMentioned
-from hub.permissions import can_view_client, can_view_entry, can_work_conversation, is_staff, require
 from hub.text import handle_of_email, handle_of_name, mention_handles, preview
 
 MAX_TEXT = 10_000
@@ -36,7 +37,7 @@ def _check_text(text: str, attachments: list[Attachment] | None = None) -> str:
 
 async def send_reply(
     hub: Hub,
-    actor: User | None,
+    actor: Actor | None,
     conversation_id: str,
     text: str,
     *,
@@ -46,9 +47,10 @@ async def send_reply(
 ) -> TimelineEntry:
     """Store an outgoing message (delivery queued) and publish it; the delivery worker sends it through the
     conversation's channel. `actor` None with a bot/system `author` is a bot or automation speaking."""
-    conversation = await get_conversation(hub, conversation_id)
+    conversation = await get_conversation(hub, conversation_id, actor)
     if actor is not None:
         require(can_work_conversation(actor, conversation), "you cannot reply in this conversation")
+    if isinstance(actor, User):
         author = Author(type=AuthorType.user, id=actor.id, name=actor.name)
     elif author is None:
         author = Author(type=AuthorType.system, name="system")
@@ -73,7 +75,7 @@ async def send_reply(
         conversation.id, at=now, preview=preview(text), inbound=False, reopen=False
     )
     after = touched or conversation
-    if actor is not None and after.unread:
+    if isinstance(actor, User) and after.unread:
         # an agent who answers has read the conversation
         after = await hub.store.conversations.update(conversation.id, {"unread": 0}) or after
         await hub.bus.publish(
@@ -95,22 +97,17 @@ async def add_note(
     """An internal note on a conversation (or on a client's timeline): never sent to the customer.
     `@handle` mentions (a user's email local part or name, a department's name) notify those users."""
     conversation: Conversation | None = None
-    client: Client | None = None
     if conversation_id is not None:
-        conversation = await get_conversation(hub, conversation_id)
+        conversation = await get_conversation(hub, conversation_id, actor)
         require(can_work_conversation(actor, conversation), "you cannot write notes in this conversation")
         client_id = conversation.client_id
     elif client_id is not None:
-        client = await hub.store.clients.get(client_id)
-        if client is None:
-            raise NotFound("no such client")
-        require(can_view_client(actor, client), "not allowed")  # a partner's note is always shared (below)
+        await access.client_for(hub, actor, client_id)  # a partner's note is always shared (below)
     else:
         raise Invalid("a note needs a conversation or a client")
     if actor.role is Role.partner:
         shared_with_partners = True
     text = _check_text(text)
-    mentioned = await _resolve_mentions(hub, text, exclude=actor.id)
     now = hub.clock()
     entry = TimelineEntry(
         client_id=client_id,
@@ -120,26 +117,35 @@ async def add_note(
         channel=conversation.channel if conversation else "internal",
         author=Author(type=AuthorType.user, id=actor.id, name=actor.name),
         text=text,
-        mentions=[u.id for u in mentioned],
         meta={"shared_with_partners": True} if shared_with_partners else {},
         occurred_at=now,
         created_at=now,
     )
+    mentioned = await _mentioned_viewers(hub, text, entry, conversation, exclude=actor.id)
+    entry.mentions = [u.id for u in mentioned]
     await hub.store.timeline.insert(entry)
+    await _publish_note(hub, entry, conversation, mentioned)
+    return entry
+
+
+async def _publish_note(
+    hub: Hub, entry: TimelineEntry, conversation: Conversation | None, mentioned: list[User]
+) -> None:
     await hub.bus.publish(EntryAdded(entry, conversation))
     for user in mentioned:
-        if user.role is Role.partner:
-            # a partner hears only of notes they may read (never of a note on a client not shared with them,
-            # nor of an unshared note)
-            visible = (
-                can_work_conversation(user, conversation)
-                if conversation is not None
-                else client is not None and can_view_entry(user, entry, client)
-            )
-            if not visible:
-                continue
         await hub.bus.publish(UserMentioned(user, entry, conversation))
-    return entry
+
+
+async def _mentioned_viewers(
+    hub: Hub, text: str, entry: TimelineEntry, conversation: Conversation | None, *, exclude: str
+) -> list[User]:
+    """The users a note's @handles name who may read the note: nobody hears (or is shown the text) of a note in
+    a conversation they may not open, and partners never of an internal note."""
+    mentioned = await _resolve_mentions(hub, text, exclude=exclude)
+    if not mentioned:
+        return []
+    client = await hub.store.clients.get(entry.client_id)
+    return await access.entry_viewers(hub, mentioned, entry, client, conversation)
 
 
 async def add_system_note(
@@ -149,7 +155,6 @@ async def add_system_note(
     Never sent to the customer, never shared with partners. `@handle` mentions notify staff as in add_note."""
     conversation = await get_conversation(hub, conversation_id)
     text = _check_text(text)
-    mentioned = [u for u in await _resolve_mentions(hub, text, exclude="") if is_staff(u)]
     now = hub.clock()
     entry = TimelineEntry(
         client_id=conversation.client_id,
@@ -159,14 +164,15 @@ async def add_system_note(
         channel=conversation.channel,
         author=author or Author(type=AuthorType.system, name="system"),
         text=text,
-        mentions=[u.id for u in mentioned],
         occurred_at=now,
         created_at=now,
     )
+    mentioned = [
+        u for u in await _mentioned_viewers(hub, text, entry, conversation, exclude="") if is_staff(u)
+    ]
+    entry.mentions = [u.id for u in mentioned]
     await hub.store.timeline.insert(entry)
-    await hub.bus.publish(EntryAdded(entry, conversation))
-    for user in mentioned:
-        await hub.bus.publish(UserMentioned(user, entry, conversation))
+    await _publish_note(hub, entry, conversation, mentioned)
     return entry
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub import access
+from hub.access import Actor
 from hub.auth import hash_password, verify_dummy, verify_password
 from hub.context import Hub
 from hub.domain import Department, Role, User
 from hub.errors import Conflict, Invalid, NotFound
+from hub.events import StaffChanged
 from hub.identities import InvalidIdentity, normalize_email
 from hub.store.port import DuplicateError
 
@@ -22,7 +25,10 @@ async def create_user(
     role: Role,
     password: str,
     department_ids: list[str] | None = None,
+    actor: Actor | None = None,
 ) -> User:
+    actor = access.as_actor(actor)
+    access.require(access.can_manage_staff(actor), "only admins manage users")
     try:
         email = normalize_email(email)
     except InvalidIdentity as exc:
@@ -44,12 +50,15 @@ async def create_user(
         await hub.store.users.create(user)
     except DuplicateError as exc:
         raise Conflict(f"a user with email {email} exists") from exc
+    await _changed(hub, user, None, actor)
     return user
 
 
-async def update_user(hub: Hub, user_id: str, **changes: Any) -> User:
+async def update_user(hub: Hub, user_id: str, *, actor: Actor | None = None, **changes: Any) -> User:
     """Change name, role, department_ids, active or password. A new password or deactivation ends the
-    user's sessions (token_version bump)."""
+    user's sessions (token_version bump). Publishes StaffChanged: open sockets follow at once."""
+    actor = access.as_actor(actor)
+    access.require(access.can_manage_staff(actor), "only admins manage users")
     user = await hub.store.users.get(user_id)
     if user is None:
         raise NotFound("no such user")
@@ -68,10 +77,27 @@ async def update_user(hub: Hub, user_id: str, **changes: Any) -> User:
     if changes.get("active") is not None and changes["active"] != user.active:
         update["active"] = bool(changes["active"])
         update["token_version"] = user.token_version + 1
+    if not update:
+        return user
     updated = await hub.store.users.update(user_id, update)
     if updated is None:
         raise NotFound("no such user")
+    await _changed(hub, updated, user, actor)
     return updated
+
+
+async def end_sessions(hub: Hub, user: User) -> User:
+    """Every token of the user stops working (logout): one token_version bump, published like any change."""
+    updated = await hub.store.users.update(user.id, {"token_version": user.token_version + 1})
+    if updated is None:
+        raise NotFound("no such user")
+    await _changed(hub, updated, user, user)
+    return updated
+
+
+async def _changed(hub: Hub, user: User, before: User | None, actor: Actor) -> None:
+    hub.directory.invalidate()
+    await hub.bus.publish(StaffChanged(user, before, access.actor_id(actor)))
 
 
 async def _known_departments(hub: Hub, department_ids: list[str]) -> list[str]:

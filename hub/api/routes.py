@@ -8,12 +8,19 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hub import queries
+from hub.access import (
+    can_manage_staff,
+    can_merge_clients,
+    can_view_merge_suggestions,
+    can_work_conversation,
+    require,
+)
 from hub.actions import clients as client_actions
 from hub.actions import conversations as conv_actions
 from hub.actions import messages, staff
 from hub.actions.delivery import retry_now
 from hub.api.http import (
-    SESSION_COOKIE,
     ApiError,
     ApiRoutes,
     QueryParam,
@@ -31,22 +38,14 @@ from hub.domain import (
     FieldValue,
     Handler,
     Role,
-    TimelineEntry,
     User,
 )
 from hub.errors import NotFound
-from hub.permissions import (
-    can_list_staff,
-    can_manage_staff,
-    can_merge_clients,
-    can_view_client,
-    can_view_conversation,
-    can_view_entry,
-    can_work_conversation,
-    conversation_scope,
-    require,
-    sees_everything,
-)
+from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
+from hub.queries import entries as entry_queries
+from hub.queries import notifications as notification_queries
+from hub.queries import staff as staff_queries
 from hub.representations import (
     client_json,
     conversation_json,
@@ -56,7 +55,7 @@ from hub.representations import (
     merge_json,
     user_json,
 )
-from hub.store.port import ConversationQuery, Cursor
+from hub.store.port import Cursor
 
 api = ApiRoutes()
 
@@ -66,49 +65,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-# --- auth ---------------------------------------------------------------------------------------------------------
-
-
-class LoginIn(Body):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-
-
-@api.route(
-    "POST",
-    "/api/v1/auth/login",
-    summary="Log in: a bearer token (and a session cookie)",
-    body=LoginIn,
-    auth=False,
-    tag="auth",
-    responses={200: "token and user", 401: "wrong email or password"},
-)
-async def login(request: web.Request) -> web.Response:
-    hub = hub_of(request)
-    body = await parse_body(request, LoginIn)
-    user = await staff.authenticate(hub, body.email, body.password)
-    if user is None:
-        raise ApiError(401, "invalid_credentials", "wrong email or password")
-    token = hub.tokens.issue(user)
-    response = json_response({"token": token, "user": user_json(user)})
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=hub.tokens.ttl_seconds, httponly=True, samesite="Strict", path="/"
-    )
-    return response
-
-
-@api.route("POST", "/api/v1/auth/logout", summary="Forget the session cookie", auth=False, tag="auth")
-async def logout(request: web.Request) -> web.Response:
-    response = json_response({"ok": True})
-    response.del_cookie(SESSION_COOKIE, path="/")
-    return response
-
-
-@api.route("GET", "/api/v1/me", summary="The logged-in user", tag="auth")
-async def me(request: web.Request) -> web.Response:
-    return json_response({"user": user_json(await current_user(request))})
 
 
 # --- clients ------------------------------------------------------------------------------------------------------
@@ -122,23 +78,16 @@ async def me(request: web.Request) -> web.Response:
     query=(QueryParam("q", "words that prefix a name, email or phone"), QueryParam("limit", type="integer")),
 )
 async def list_clients(request: web.Request) -> web.Response:
-    hub = hub_of(request)
     user = await current_user(request)
     limit = query_int(request, "limit", 20, hi=100)
-    partner_id = None if user.role is not Role.partner else user.id
-    found = await hub.store.clients.search(
-        request.query.get("q", "")[:200],
-        limit=limit,
-        partner_id=partner_id,
-        region=hub.settings.default_region,
-    )
-    return json_response({"items": [client_json(c) for c in found if can_view_client(user, c)]})
+    found = await client_queries.search(hub_of(request), user, request.query.get("q", ""), limit=limit)
+    return json_response({"items": [client_json(c) for c in found]})
 
 
 @api.route("GET", "/api/v1/clients/{client_id}", summary="A client card", tag="clients")
 async def get_client(request: web.Request) -> web.Response:
     user = await current_user(request)
-    client = await client_actions.get_client(hub_of(request), user, request.match_info["client_id"])
+    client = await client_queries.get(hub_of(request), user, request.match_info["client_id"])
     return json_response(client_json(client))
 
 
@@ -182,8 +131,11 @@ def _page(items: list[Any], limit: int, key: Any) -> str | None:
     return key(items[-1]).encode() if len(items) == limit else None
 
 
-def _entry_cursor(entry: TimelineEntry) -> Cursor:
-    return Cursor(entry.occurred_at, entry.id)
+def _page_json(page: queries.Page[Any], shape: Any) -> dict[str, Any]:
+    return {
+        "items": [shape(item) for item in page.items],
+        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+    }
 
 
 @api.route(
@@ -194,30 +146,24 @@ def _entry_cursor(entry: TimelineEntry) -> Cursor:
     query=(QueryParam("cursor"), QueryParam("limit", type="integer")),
 )
 async def client_timeline(request: web.Request) -> web.Response:
-    hub = hub_of(request)
     user = await current_user(request)
-    client = await client_actions.get_client(hub, user, request.match_info["client_id"])
-    limit = query_int(request, "limit", 50)
-    entries = await hub.store.timeline.page(client.id, before=_cursor(request), limit=limit)
-    return json_response(
-        {
-            "items": [entry_json(e) for e in entries if can_view_entry(user, e, client)],
-            "next_cursor": _page(entries, limit, _entry_cursor),
-        }
+    page = await client_queries.timeline(
+        hub_of(request),
+        user,
+        request.match_info["client_id"],
+        before=_cursor(request),
+        limit=query_int(request, "limit", 50),
     )
+    return json_response(_page_json(page, entry_json))
 
 
 @api.route(
     "GET", "/api/v1/clients/{client_id}/conversations", summary="The client's conversations", tag="clients"
 )
 async def client_conversations(request: web.Request) -> web.Response:
-    hub = hub_of(request)
     user = await current_user(request)
-    client = await client_actions.get_client(hub, user, request.match_info["client_id"])
-    found = await hub.store.conversations.query(ConversationQuery(client_id=client.id, limit=100))
-    return json_response(
-        {"items": [conversation_json(c) for c in found if can_view_conversation(user, c, client)]}
-    )
+    found = await client_queries.conversations(hub_of(request), user, request.match_info["client_id"])
+    return json_response({"items": [conversation_json(c) for c in found]})
 
 
 class NoteIn(Body):
@@ -276,6 +222,8 @@ async def merge_client(request: web.Request) -> web.Response:
 async def merge_suggestions(request: web.Request) -> web.Response:
     user = await current_user(request)
     require(can_merge_clients(user))
+    if not can_view_merge_suggestions(hub_of(request), user):
+        return json_response({"items": []})
     status = request.query.get("status", "open")
     if status not in ("open", "merged", "dismissed", "all"):
         raise ApiError(400, "invalid", "status must be open, merged, dismissed or all")
@@ -319,23 +267,19 @@ async def list_conversations(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid", "status must be one of open, pending, snoozed, resolved")
     assignee = request.query.get("assignee") or None
     limit = query_int(request, "limit", 50)
-    query = ConversationQuery(
+    filters = conversation_queries.InboxFilter(
         status=ConversationStatus(status) if status else None,
         assignee_id=user.id if assignee == "me" else (None if assignee in (None, "none") else assignee),
         unassigned=assignee == "none",
         department_id=request.query.get("department") or None,
-        scope=conversation_scope(user),
-        before=_cursor(request),
-        limit=limit,
     )
-    found = await hub.store.conversations.query(query)
+    page = await conversation_queries.inbox(hub, user, filters, before=_cursor(request), limit=limit)
     # the clients of the page in the same answer: the inbox shows names without a request per conversation
-    clients = await hub.store.clients.get_many([c.client_id for c in found])
     return json_response(
         {
-            "items": [conversation_json(c) for c in found],
-            "clients": {c.id: client_json(c) for c in clients if can_view_client(user, c)},
-            "next_cursor": _page(found, limit, lambda c: Cursor(c.last_message_at or c.created_at, c.id)),
+            "items": [conversation_json(c) for c in page.items],
+            "clients": {c.id: client_json(c) for c in page.clients},
+            "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
         }
     )
 
@@ -343,12 +287,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def _visible_conversation(request: web.Request) -> tuple[Hub, User, Conversation]:
     hub = hub_of(request)
     user = await current_user(request)
-    conversation = await conv_actions.get_conversation(hub, request.match_info["conversation_id"])
-    client = None
-    if not sees_everything(user) and user.role is Role.partner:
-        client = await hub.store.clients.get(conversation.client_id)
-    if not can_view_conversation(user, conversation, client):
-        raise NotFound("no such conversation")
+    conversation = await conversation_queries.get(hub, user, request.match_info["conversation_id"])
     return hub, user, conversation
 
 
@@ -404,18 +343,15 @@ async def read_conversation(request: web.Request) -> web.Response:
     query=(QueryParam("cursor"), QueryParam("limit", type="integer")),
 )
 async def conversation_timeline(request: web.Request) -> web.Response:
-    hub, user, conversation = await _visible_conversation(request)
-    client = await hub.store.clients.get(conversation.client_id)
-    limit = query_int(request, "limit", 50)
-    entries = await hub.store.timeline.conversation_page(
-        conversation.id, before=_cursor(request), limit=limit
+    user = await current_user(request)
+    page = await conversation_queries.timeline(
+        hub_of(request),
+        user,
+        request.match_info["conversation_id"],
+        before=_cursor(request),
+        limit=query_int(request, "limit", 50),
     )
-    return json_response(
-        {
-            "items": [entry_json(e) for e in entries if client is None or can_view_entry(user, e, client)],
-            "next_cursor": _page(entries, limit, _entry_cursor),
-        }
-    )
+    return json_response(_page_json(page, entry_json))
 
 
 class ReplyIn(Body):
@@ -467,9 +403,8 @@ async def conversation_note(request: web.Request) -> web.Response:
 async def retry_entry(request: web.Request) -> web.Response:
     hub = hub_of(request)
     user = await current_user(request)
-    entry = await hub.store.timeline.get(request.match_info["entry_id"])
-    conversation = await hub.store.conversations.get(entry.conversation_id or "") if entry else None
-    if entry is None or conversation is None or not can_view_conversation(user, conversation):
+    entry, conversation = await entry_queries.get(hub, user, request.match_info["entry_id"])
+    if conversation is None:
         raise NotFound("no such entry")
     require(can_work_conversation(user, conversation))
     updated = await retry_now(hub, entry.id)
@@ -486,18 +421,11 @@ async def retry_entry(request: web.Request) -> web.Response:
     query=(QueryParam("cursor"), QueryParam("limit", type="integer")),
 )
 async def notifications(request: web.Request) -> web.Response:
-    hub = hub_of(request)
     user = await current_user(request)
-    limit = query_int(request, "limit", 30, hi=100)
-    entries = await hub.store.timeline.mentioning(user.id, before=_cursor(request), limit=limit)
-    clients = {c.id: c for c in await hub.store.clients.get_many([e.client_id for e in entries])}
-    visible = [e for e in entries if e.client_id in clients and can_view_entry(user, e, clients[e.client_id])]
-    return json_response(
-        {
-            "items": [mention_notification_json(e) for e in visible],
-            "next_cursor": _page(entries, limit, _entry_cursor),
-        }
+    page = await notification_queries.mentions(
+        hub_of(request), user, before=_cursor(request), limit=query_int(request, "limit", 30, hi=100)
     )
+    return json_response(_page_json(page, mention_notification_json))
 
 
 # --- staff --------------------------------------------------------------------------------------------------------
@@ -506,8 +434,7 @@ async def notifications(request: web.Request) -> web.Response:
 @api.route("GET", "/api/v1/users", summary="Staff and partners", tag="staff")
 async def list_users(request: web.Request) -> web.Response:
     user = await current_user(request)
-    require(can_list_staff(user))
-    return json_response({"items": [user_json(u) for u in await hub_of(request).store.users.list()]})
+    return json_response({"items": [user_json(u) for u in await staff_queries.users(hub_of(request), user)]})
 
 
 class UserIn(Body):
@@ -528,9 +455,8 @@ class UserIn(Body):
 )
 async def create_user(request: web.Request) -> web.Response:
     user = await current_user(request)
-    require(can_manage_staff(user), "only admins manage users")
     body = await parse_body(request, UserIn)
-    created = await staff.create_user(hub_of(request), **body.model_dump())
+    created = await staff.create_user(hub_of(request), actor=user, **body.model_dump())
     return json_response(user_json(created), status=201)
 
 
@@ -545,19 +471,18 @@ class UserPatch(Body):
 @api.route("PATCH", "/api/v1/users/{user_id}", summary="Change a user (admins)", body=UserPatch, tag="staff")
 async def patch_user(request: web.Request) -> web.Response:
     user = await current_user(request)
-    require(can_manage_staff(user), "only admins manage users")
     body = await parse_body(request, UserPatch)
-    updated = await staff.update_user(hub_of(request), request.match_info["user_id"], **body.model_dump())
+    updated = await staff.update_user(
+        hub_of(request), request.match_info["user_id"], actor=user, **body.model_dump()
+    )
     return json_response(user_json(updated))
 
 
 @api.route("GET", "/api/v1/departments", summary="Departments", tag="staff")
 async def list_departments(request: web.Request) -> web.Response:
     user = await current_user(request)
-    require(can_list_staff(user))
-    return json_response(
-        {"items": [department_json(d) for d in await hub_of(request).store.departments.list()]}
-    )
+    found = await staff_queries.departments(hub_of(request), user)
+    return json_response({"items": [department_json(d) for d in found]})
 
 
 class DepartmentIn(Body):
@@ -597,14 +522,17 @@ async def rename_department(request: web.Request) -> web.Response:
     return json_response(department_json(department))
 
 
-@api.route("GET", "/api/v1/files/{key}", summary="An attachment a customer sent", tag="clients")
+@api.route(
+    "GET",
+    "/api/v1/entries/{entry_id}/files/{key}",
+    summary="An attachment of a timeline entry (served to those who may see the entry)",
+    tag="clients",
+)
 async def get_file(request: web.Request) -> web.StreamResponse:
     user = await current_user(request)
-    require(can_list_staff(user) or user.role is Role.partner)
-    files = hub_of(request).files
-    path = files.path(request.match_info["key"]) if files else None
-    if path is None:
-        raise NotFound("no such file")
+    path = await entry_queries.attachment(
+        hub_of(request), user, request.match_info["entry_id"], request.match_info["key"]
+    )
     return web.FileResponse(
         path, headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"}
     )

@@ -1,0 +1,335 @@
+"""The one access policy: who may see and do what. Every action, query, REST route, socket emit, search, file
+download and notification asks here, and nowhere else.
+
+Three kinds of answers, all from the same rules:
+- predicates on loaded records (`can_view_conversation`, `can_view_entry`, ...), used by the doors below and by
+  the realtime layer when it picks the recipients of an event;
+- scopes (`conversation_scope`, `client_search_scope`, `entry_scope`) that the store compiles into its queries,
+  so lists, searches and counts are built from the policy instead of being filtered afterwards;
+- doors (`client_for`, `conversation_for`, `entry_for`, `attachment_for`): the only way a reader gets one record.
+  A record the actor may not see raises the same `NotFound` as one that does not exist, so nobody learns that a
+  hidden record exists (Zulip's `access_stream_by_id`).
+
+Actors are users, or `SYSTEM` (connectors, bots, the CLI, automations), which may see everything.
+Client visibility for agents is `HUB_CLIENT_VISIBILITY`: `all` (every staff member sees every client card) or
+`department` (an agent sees a client only through a conversation of their departments, an unrouted one, or one
+assigned to them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hub.domain import Client, Conversation, Direction, EntryKind, Role, TimelineEntry, User
+from hub.errors import Forbidden, NotFound
+from hub.store.port import ConversationQuery, EntryScope, Scope
+
+if TYPE_CHECKING:
+    from hub.context import Hub
+
+__all__ = ["SYSTEM", "Actor", "EntryScope", "Forbidden", "NotFound", "Scope", "SystemActor"]
+
+STAFF_ROLES = frozenset({Role.admin, Role.supervisor, Role.agent})
+SEES_EVERYTHING = frozenset({Role.admin, Role.supervisor})
+
+
+@dataclass(frozen=True, slots=True)
+class SystemActor:
+    """The hub itself: connectors, bots, automations, the CLI. Sees and does everything."""
+
+    name: str = "system"
+
+
+SYSTEM = SystemActor()
+Actor = User | SystemActor
+
+
+def is_system(actor: Actor) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def as_actor(actor: Actor | None) -> Actor:
+    """Actions take `None` for the system (bots, connectors, automations)."""
+    return SYSTEM if actor is None else actor
+
+
+def actor_id(actor: Actor) -> str | None:
+    return actor.id if isinstance(actor, User) else None
+
+
+# --- roles --------------------------------------------------------------------------------------------------------
+
+
+def is_staff(actor: Actor) -> bool:
+    return isinstance(actor, User) and actor.active and actor.role in STAFF_ROLES
+
+
+def sees_everything(actor: Actor) -> bool:
+    return is_system(actor) or (isinstance(actor, User) and actor.active and actor.role in SEES_EVERYTHING)
+
+
+def is_partner(actor: Actor) -> bool:
+    return isinstance(actor, User) and actor.active and actor.role is Role.partner
+
+
+def partner_key(user: User) -> str:
+    """What a client's `partner_ids` name to share it with this partner user."""
+    return user.id
+
+
+def can_manage_staff(actor: Actor) -> bool:
+    return is_system(actor) or (isinstance(actor, User) and actor.active and actor.role is Role.admin)
+
+
+def can_list_staff(actor: Actor) -> bool:
+    return is_system(actor) or is_staff(actor)
+
+
+def can_push_inbound(actor: Actor) -> bool:
+    return is_system(actor) or is_staff(actor)
+
+
+def can_share_client(actor: Actor) -> bool:
+    return sees_everything(actor)
+
+
+def can_merge_clients(actor: Actor) -> bool:
+    return sees_everything(actor) or is_staff(actor)
+
+
+def can_view_merge_suggestions(hub: Hub, actor: Actor) -> bool:
+    """Merge suggestions name two clients: with department visibility only those who see every client get them."""
+    if hub.settings.client_visibility == "department":
+        return sees_everything(actor)
+    return is_staff(actor) or is_system(actor)
+
+
+def require(allowed: bool, message: str = "not allowed") -> None:
+    if not allowed:
+        raise Forbidden(message)
+
+
+# --- conversations ------------------------------------------------------------------------------------------------
+
+
+def conversation_scope(actor: Actor) -> Scope | None:
+    """The conversations an actor may list, as the store compiles it: None means all of them."""
+    if sees_everything(actor):
+        return None
+    if is_staff(actor):
+        assert isinstance(actor, User)
+        return Scope(department_ids=tuple(actor.department_ids), user_id=actor.id, unrouted=True)
+    return Scope()  # partners (and inactive users) list no conversation through this scope
+
+
+def partner_conversation_scope(client_ids: Iterable[str]) -> Scope:
+    """A partner's conversations: those of the clients shared with them."""
+    return Scope(client_ids=tuple(client_ids))
+
+
+def can_view_conversation(actor: Actor, conversation: Conversation, client: Client | None = None) -> bool:
+    """`client` is needed for partners only (they see the conversations of the clients shared with them)."""
+    if sees_everything(actor):
+        return True
+    if is_staff(actor):
+        assert isinstance(actor, User)
+        return (
+            conversation.department_id is None
+            or conversation.department_id in actor.department_ids
+            or conversation.assignee_id == actor.id
+        )
+    if is_partner(actor):
+        assert isinstance(actor, User)
+        return (
+            client is not None
+            and client.id == conversation.client_id
+            and partner_key(actor) in client.partner_ids
+        )
+    return False
+
+
+def can_work_conversation(actor: Actor, conversation: Conversation) -> bool:
+    """Reply, write notes, assign, route, change status."""
+    return is_system(actor) or (is_staff(actor) and can_view_conversation(actor, conversation))
+
+
+# --- clients ------------------------------------------------------------------------------------------------------
+
+
+def _client_needs_conversations(hub: Hub, actor: Actor) -> bool:
+    return hub.settings.client_visibility == "department" and is_staff(actor) and not sees_everything(actor)
+
+
+def client_search_scope(hub: Hub, actor: Actor) -> Scope | None:
+    """With department visibility, the conversations through which an agent sees clients (None: no limit)."""
+    return conversation_scope(actor) if _client_needs_conversations(hub, actor) else None
+
+
+def can_view_client_card(hub: Hub, actor: Actor, client: Client) -> bool | None:
+    """True/False when the record alone decides; None when the actor's conversations with the client decide."""
+    if sees_everything(actor):
+        return True
+    if is_partner(actor):
+        assert isinstance(actor, User)
+        return partner_key(actor) in client.partner_ids
+    if not is_staff(actor):
+        return False
+    return None if _client_needs_conversations(hub, actor) else True
+
+
+async def can_view_client(hub: Hub, actor: Actor, client: Client) -> bool:
+    decided = can_view_client_card(hub, actor, client)
+    if decided is not None:
+        return decided
+    scope = conversation_scope(actor)
+    found = await hub.store.conversations.query(ConversationQuery(client_id=client.id, scope=scope, limit=1))
+    return bool(found)
+
+
+def can_edit_client(actor: Actor, client: Client) -> bool:
+    return is_system(actor) or is_staff(actor)
+
+
+# --- timeline entries ---------------------------------------------------------------------------------------------
+
+
+def is_internal_note(entry: TimelineEntry) -> bool:
+    return entry.kind is EntryKind.note and not entry.meta.get("shared_with_partners")
+
+
+def can_view_entry(
+    actor: Actor, entry: TimelineEntry, client: Client, conversation: Conversation | None
+) -> bool:
+    """An entry of a conversation is seen by who sees the conversation; a client-level entry by who sees the
+    client (the caller has checked the client). Partners never see internal notes."""
+    if entry.client_id != client.id:
+        return False
+    if is_partner(actor) and is_internal_note(entry):
+        return False
+    if entry.conversation_id is None:
+        return True
+    return conversation is not None and can_view_conversation(actor, conversation, client)
+
+
+async def entry_scope(hub: Hub, actor: Actor, client: Client) -> EntryScope | None:
+    """The part of a (visible) client's timeline the actor may read, as the store compiles it."""
+    if sees_everything(actor):
+        return None
+    if is_partner(actor):
+        return EntryScope(shared_only=True)
+    if not is_staff(actor):
+        return EntryScope(conversation_ids=(), unthreaded=False)
+    conversations = await hub.store.conversations.query(
+        ConversationQuery(client_id=client.id, scope=conversation_scope(actor), limit=500)
+    )
+    return EntryScope(conversation_ids=tuple(c.id for c in conversations), unthreaded=True)
+
+
+def visible_to_customer(entry: TimelineEntry) -> bool:
+    """Whether a customer-facing channel may ever show this entry (never notes or internal system entries)."""
+    return entry.kind is not EntryKind.note and entry.direction is not Direction.internal
+
+
+# --- doors --------------------------------------------------------------------------------------------------------
+
+
+def _not_found(what: str) -> NotFound:
+    return NotFound(f"no such {what}")
+
+
+async def client_for(hub: Hub, actor: Actor, client_id: str) -> Client:
+    client = await hub.store.clients.get(client_id)
+    if client is None or not await can_view_client(hub, actor, client):
+        raise _not_found("client")
+    return client
+
+
+async def conversation_for(
+    hub: Hub, actor: Actor, conversation_id: str
+) -> tuple[Conversation, Client | None]:
+    """The conversation (and, for partners, its client); NotFound when missing or hidden."""
+    conversation = await hub.store.conversations.get(conversation_id)
+    if conversation is None:
+        raise _not_found("conversation")
+    client = None
+    if is_partner(actor):
+        client = await hub.store.clients.get(conversation.client_id)
+    if not can_view_conversation(actor, conversation, client):
+        raise _not_found("conversation")
+    return conversation, client
+
+
+async def entry_for(hub: Hub, actor: Actor, entry_id: str) -> tuple[TimelineEntry, Conversation | None]:
+    entry = await hub.store.timeline.get(entry_id)
+    if entry is None:
+        raise _not_found("entry")
+    conversation = None
+    if entry.conversation_id is not None:
+        conversation = await hub.store.conversations.get(entry.conversation_id)
+    if sees_everything(actor):
+        return entry, conversation
+    client = await hub.store.clients.get(entry.client_id)
+    if client is None or not await can_view_client(hub, actor, client):
+        raise _not_found("entry")
+    if not can_view_entry(actor, entry, client, conversation):
+        raise _not_found("entry")
+    return entry, conversation
+
+
+async def attachment_for(hub: Hub, actor: Actor, entry_id: str, key: str) -> Path:
+    """A file is served only as an attachment of an entry the actor may see."""
+    entry, _conversation = await entry_for(hub, actor, entry_id)
+    files = hub.files
+    if files is None or not any(files.key_of(a.url) == key for a in entry.attachments if a.url):
+        raise _not_found("file")
+    path = files.path(key)
+    if path is None:
+        raise _not_found("file")
+    return path
+
+
+# --- recipients of pushes -----------------------------------------------------------------------------------------
+
+
+def conversation_viewers(
+    users: Iterable[User], conversation: Conversation, client: Client | None
+) -> list[User]:
+    """Who, of `users`, may see this conversation now: the recipients of its events."""
+    return [u for u in users if can_view_conversation(u, conversation, client)]
+
+
+async def client_viewers(hub: Hub, users: Iterable[User], client: Client) -> list[User]:
+    """Who, of `users`, may see this client card now (one query for all of them when agents need their
+    conversations with the client to decide)."""
+    seen: list[User] = []
+    undecided: list[User] = []
+    for user in users:
+        decided = can_view_client_card(hub, user, client)
+        if decided is None:
+            undecided.append(user)
+        elif decided:
+            seen.append(user)
+    if undecided:
+        conversations = await hub.store.conversations.query(ConversationQuery(client_id=client.id, limit=200))
+        seen += [u for u in undecided if any(can_view_conversation(u, c, client) for c in conversations)]
+    return seen
+
+
+async def entry_viewers(
+    hub: Hub,
+    users: Iterable[User],
+    entry: TimelineEntry,
+    client: Client | None,
+    conversation: Conversation | None,
+) -> list[User]:
+    """Who, of `users`, may see this entry now (by the same rules as `entry_for`)."""
+    if client is None:
+        return [u for u in users if sees_everything(u)]
+    if conversation is not None:
+        viewers = conversation_viewers(users, conversation, client)
+    else:
+        viewers = await client_viewers(hub, users, client)
+    return [u for u in viewers if can_view_entry(u, entry, client, conversation)]

@@ -1,0 +1,96 @@
+"""Reading conversations: the inbox list, one conversation, its timeline, what a reconnecting socket missed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub import access
+from hub.access import Actor
+from hub.context import Hub
+from hub.domain import Client, Conversation, ConversationStatus, TimelineEntry
+from hub.queries import Page
+from hub.store.port import ConversationQuery, Cursor
+
+SINCE_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    status: ConversationStatus | None = None
+    assignee_id: str | None = None  # a user id
+    unassigned: bool = False
+    department_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    items: list[Conversation]
+    clients: list[Client]
+    next_cursor: Cursor | None
+
+
+async def inbox(
+    hub: Hub, actor: Actor, filters: InboxFilter, *, before: Cursor | None = None, limit: int = 50
+) -> InboxPage:
+    """The conversations the actor may see, newest first, with their clients (the inbox shows names)."""
+    if access.is_partner(actor):
+        shared = await hub.store.clients.search(
+            "",
+            limit=1000,
+            partner_id=access.partner_key(actor),  # type: ignore[arg-type]
+        )
+        scope = access.partner_conversation_scope(c.id for c in shared)
+    else:
+        scope = access.conversation_scope(actor)
+    found = await hub.store.conversations.query(
+        ConversationQuery(
+            status=filters.status,
+            assignee_id=filters.assignee_id,
+            unassigned=filters.unassigned,
+            department_id=filters.department_id,
+            scope=scope,
+            before=before,
+            limit=limit,
+        )
+    )
+    clients = await hub.store.clients.get_many([c.client_id for c in found])
+    next_cursor = (
+        Cursor(found[-1].last_message_at or found[-1].created_at, found[-1].id)
+        if len(found) == limit
+        else None
+    )
+    return InboxPage(found, clients, next_cursor)
+
+
+async def get(hub: Hub, actor: Actor, conversation_id: str) -> Conversation:
+    conversation, _client = await access.conversation_for(hub, actor, conversation_id)
+    return conversation
+
+
+async def timeline(
+    hub: Hub, actor: Actor, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
+) -> Page[TimelineEntry]:
+    conversation, _client = await access.conversation_for(hub, actor, conversation_id)
+    scope = access.EntryScope(shared_only=True) if access.is_partner(actor) else None
+    entries = await hub.store.timeline.conversation_page(
+        conversation.id, before=before, limit=limit, scope=scope
+    )
+    next_cursor = Cursor(entries[-1].occurred_at, entries[-1].id) if len(entries) == limit else None
+    return Page(entries, next_cursor)
+
+
+async def since(
+    hub: Hub, actor: Actor, conversation_id: str, after_entry_id: str | None
+) -> list[TimelineEntry]:
+    """What arrived in a conversation after an entry the reader has, oldest first, by arrival order (a message
+    delivered late with an older provider time is still returned). Without a known entry: the latest ones."""
+    conversation, _client = await access.conversation_for(hub, actor, conversation_id)
+    scope = access.EntryScope(shared_only=True) if access.is_partner(actor) else None
+    after = await hub.store.timeline.get(after_entry_id) if after_entry_id else None
+    if after is None or after.conversation_id != conversation.id or after.seq is None:
+        latest = await hub.store.timeline.conversation_page(conversation.id, limit=SINCE_LIMIT, scope=scope)
+        return list(reversed(latest))
+    entries = await hub.store.timeline.since(conversation.id, after.seq, limit=SINCE_LIMIT)
+    if scope is not None:
+        entries = [e for e in entries if not access.is_internal_note(e)]
+    return entries
