@@ -105,6 +105,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         preview=preview(entry.text or _attachment_preview(entry)),
         inbound=True,
         reopen=True,
+        now=hub.clock(),
     )
     after = touched or conversation
 

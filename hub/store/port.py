@@ -6,6 +6,7 @@ Rules every adapter follows:
 - Every call is one round trip to the database where possible, and counts itself in `Store.stats.round_trips`.
 - Datetimes go in and come out timezone-aware UTC with millisecond precision.
 - Lists are returned newest first where they are time-ordered; pages are cursor based (see `Cursor`).
+- Every `limit` must be >= 1 (`check_limit`): anything else raises ValueError, on every adapter.
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ class ConversationQuery:
     limit: int = 50
 
 
+def check_limit(limit: int) -> int:
+    """The one check every limit-taking method of every adapter makes first: a limit below 1 is a caller's bug
+    (SQLite would read it as "no limit", MongoDB as "nothing"), so it is refused the same way everywhere."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number >= 1, got {limit!r}")
+    return limit
+
+
 @dataclass
 class StoreStats:
     round_trips: int = 0
@@ -160,11 +169,20 @@ class ConversationRepo(Protocol):
         """Set fields (keys in CONVERSATION_MUTABLE); returns the conversation after the update."""
 
     async def touch(
-        self, conversation_id: str, *, at: datetime, preview: str, inbound: bool, reopen: bool
+        self,
+        conversation_id: str,
+        *,
+        at: datetime,
+        preview: str,
+        inbound: bool,
+        reopen: bool,
+        now: datetime | None = None,
     ) -> Conversation | None:
         """Record a new message in one atomic update: last_message_at = max(old, at); the preview replaced
-        only when `at` >= the old last_message_at (a late, older message keeps the newer preview); updated_at >= at;
-        unread += 1 when `inbound`; status = open when `reopen` and the status was resolved or snoozed."""
+        only when `at` >= the old last_message_at (a late, older message keeps the newer preview);
+        updated_at = max(old updated_at, now, at), so it never goes backwards; unread += 1 when `inbound`;
+        status = open when `reopen` and the status was resolved or snoozed. `now` is the caller's clock
+        (hub.clock()); None means hub.domain.utcnow()."""
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         """Conversations matching the filters, newest last_message_at first (conversations with no message yet
@@ -257,6 +275,10 @@ class MergeRepo(Protocol):
     async def list(self, *, status: str | None = "open", limit: int = 100) -> list[MergeSuggestion]: ...
 
     async def get(self, suggestion_id: str) -> MergeSuggestion | None: ...
+
+    async def for_pair(self, a: str, b: str) -> MergeSuggestion | None:
+        """The suggestion (any status) for the client pair {a, b}, in either order: one look-up by the unique
+        sorted pair key."""
 
     async def set_status(self, suggestion_id: str, status: str) -> MergeSuggestion | None: ...
 

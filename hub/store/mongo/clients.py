@@ -23,7 +23,7 @@ from hub.store.mongo.base import (
     to_model,
     to_models,
 )
-from hub.store.port import CLIENT_MUTABLE
+from hub.store.port import CLIENT_MUTABLE, check_limit
 
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "clients": [
@@ -102,8 +102,7 @@ class MongoClientRepo(MongoRepo):
     async def search(
         self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
     ) -> list[Client]:
-        if limit <= 0:
-            return []
+        check_limit(limit)
         # An anchored, escaped prefix regex can use the multikey index on `terms` on a real server.
         conditions: list[dict[str, Any]] = [
             {"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q, region)

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.domain import Conversation, ConversationStatus, truncate_ms
+from hub.domain import Conversation, ConversationStatus, truncate_ms, utcnow
 from hub.store.mongo.base import (
     MongoRepo,
     all_of,
@@ -19,7 +19,7 @@ from hub.store.mongo.base import (
     to_model,
     to_models,
 )
-from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery
+from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, check_limit
 
 _DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
 _REOPENABLE = [ConversationStatus.resolved.value, ConversationStatus.snoozed.value]
@@ -82,14 +82,21 @@ class MongoConversationRepo(MongoRepo):
         return to_model(Conversation, doc)
 
     async def touch(
-        self, conversation_id: str, *, at: datetime, preview: str, inbound: bool, reopen: bool
+        self,
+        conversation_id: str,
+        *,
+        at: datetime,
+        preview: str,
+        inbound: bool,
+        reopen: bool,
+        now: datetime | None = None,
     ) -> Conversation | None:
         # One atomic aggregation-pipeline update (MongoDB >= 4.2; mongomock supports it). All expressions of the
         # first stage see the old document:
         # - last_message_at = max(old, at) ($max ignores a null old value);
         # - the preview is replaced only when `at` >= the old last_message_at (a late, older message does not
         #   overwrite the newer preview);
-        # - updated_at = max(old, at), so it never goes backwards either;
+        # - updated_at = max(old, now, at), so it never goes backwards either;
         # - unread += 1 when inbound; status = open when `reopen` and it was resolved or snoozed.
         # The second stage refreshes the sort key from the new last_message_at.
         at = truncate_ms(at)
@@ -102,7 +109,7 @@ class MongoConversationRepo(MongoRepo):
                     "$last_message_preview",
                 ]
             },
-            "updated_at": {"$max": ["$updated_at", at]},
+            "updated_at": {"$max": ["$updated_at", at, truncate_ms(now or utcnow())]},
         }
         if inbound:
             first["unread"] = {"$add": [{"$ifNull": ["$unread", 0]}, 1]}
@@ -122,8 +129,7 @@ class MongoConversationRepo(MongoRepo):
         return to_model(Conversation, doc)
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:
-        if query.limit <= 0:
-            return []
+        check_limit(query.limit)
         conditions: list[dict[str, Any]] = []
         if query.status is not None:
             conditions.append({"status": to_bson(query.status)})

@@ -7,6 +7,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.domain import MergeSuggestion
 from hub.store.mongo.base import MongoRepo, to_doc, to_model, to_models
+from hub.store.port import check_limit
 
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "merge_suggestions": [
@@ -31,14 +32,17 @@ class MongoMergeRepo(MongoRepo):
         return True
 
     async def list(self, *, status: str | None = "open", limit: int = 100) -> list[MergeSuggestion]:
-        if limit <= 0:
-            return []
+        check_limit(limit)
         filter_ = {} if status is None else {"status": status}
         docs = await self._find(filter_, sort=[("created_at", DESCENDING), ("_id", DESCENDING)], limit=limit)
         return to_models(MergeSuggestion, docs)
 
     async def get(self, suggestion_id: str) -> MergeSuggestion | None:
         return to_model(MergeSuggestion, await self._rt(self._c.find_one({"_id": suggestion_id})))
+
+    async def for_pair(self, a: str, b: str) -> MergeSuggestion | None:
+        doc = await self._rt(self._c.find_one({"pair_key": "|".join(sorted((a, b)))}))
+        return to_model(MergeSuggestion, doc)
 
     async def set_status(self, suggestion_id: str, status: str) -> MergeSuggestion | None:
         doc = await self._update({"_id": suggestion_id}, {"$set": {"status": status}})

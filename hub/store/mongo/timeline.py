@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Delivery, DeliveryStatus, TimelineEntry, truncate_ms
 from hub.store.mongo.base import MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
-from hub.store.port import Cursor
+from hub.store.port import Cursor, check_limit
 
 _DUE_ORDER = [("delivery.next_attempt_at", ASCENDING), ("occurred_at", ASCENDING), ("_id", ASCENDING)]
 
@@ -42,8 +42,7 @@ class MongoTimelineRepo(MongoRepo):
         return to_model(TimelineEntry, await self._rt(self._c.find_one({"dedupe_key": key})))
 
     async def _page(self, field: str, value: str, before: Cursor | None, limit: int) -> list[TimelineEntry]:
-        if limit <= 0:
-            return []
+        check_limit(limit)
         conditions: list[dict[str, Any]] = [{field: value}]
         if before is not None:
             conditions.append(before_cursor("occurred_at", before))
@@ -90,8 +89,7 @@ class MongoTimelineRepo(MongoRepo):
         return to_model(TimelineEntry, doc)
 
     async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
-        if limit <= 0:
-            return []
+        check_limit(limit)
         now = truncate_ms(now)
         filter_ = {
             "delivery.status": DeliveryStatus.queued.value,

@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.domain import Client, Identity
 from hub.identities import query_terms, search_terms
-from hub.store.port import CLIENT_MUTABLE
+from hub.store.port import CLIENT_MUTABLE, check_limit
 from hub.store.sqlite.base import TOP, Base, model_json, set_doc_paths, to_json, ts
 
 SCHEMA = """
@@ -132,6 +132,7 @@ class SqliteClients(Base):
     async def search(
         self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
     ) -> list[Client]:
+        check_limit(limit)
         where, params = [], []
         for term in query_terms(q, region):
             where.append("id IN (SELECT client_id FROM client_terms WHERE term >= ? AND term < ?)")

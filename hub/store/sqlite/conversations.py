@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from hub.domain import Conversation
-from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery
+from hub.domain import Conversation, utcnow
+from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, check_limit
 from hub.store.sqlite.base import Base, from_ts, to_json, ts
 
 SCHEMA = """
@@ -114,7 +114,14 @@ class SqliteConversations(Base):
         return _conv_from_row(rows[0]) if rows else None
 
     async def touch(
-        self, conversation_id: str, *, at: datetime, preview: str, inbound: bool, reopen: bool
+        self,
+        conversation_id: str,
+        *,
+        at: datetime,
+        preview: str,
+        inbound: bool,
+        reopen: bool,
+        now: datetime | None = None,
     ) -> Conversation | None:
         rows = await self.fetch(
             f"""
@@ -123,14 +130,14 @@ class SqliteConversations(Base):
                                             THEN :preview ELSE last_message_preview END,
                 last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < :at
                                        THEN :at ELSE last_message_at END,
-                updated_at = :now,
+                updated_at = max(updated_at, :now),
                 unread = unread + :inc,
                 status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed') THEN 'open' ELSE status END
             WHERE id = :id RETURNING {_CONV_COLUMNS}
             """,
             {
                 "at": ts(at),
-                "now": ts(max(at, datetime.now(UTC))),
+                "now": ts(max(at, now or utcnow())),
                 "preview": preview,
                 "inc": 1 if inbound else 0,
                 "reopen": 1 if reopen else 0,
@@ -140,6 +147,7 @@ class SqliteConversations(Base):
         return _conv_from_row(rows[0]) if rows else None
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:
+        check_limit(query.limit)
         where: list[str] = []
         params: list[Any] = []
         if query.status is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.domain import MergeSuggestion
+from hub.store.port import check_limit
 from hub.store.sqlite.base import Base, model_json, ts
 
 SCHEMA = """
@@ -27,6 +28,7 @@ class SqliteMerges(Base):
         return count == 1
 
     async def list(self, *, status: str | None = "open", limit: int = 100) -> list[MergeSuggestion]:
+        check_limit(limit)
         if status is None:
             rows = await self.fetch("SELECT doc FROM merges ORDER BY created_at DESC LIMIT ?", (limit,))
         else:
@@ -37,6 +39,10 @@ class SqliteMerges(Base):
 
     async def get(self, suggestion_id: str) -> MergeSuggestion | None:
         rows = await self.fetch("SELECT doc FROM merges WHERE id = ?", (suggestion_id,))
+        return MergeSuggestion.model_validate_json(rows[0][0]) if rows else None
+
+    async def for_pair(self, a: str, b: str) -> MergeSuggestion | None:
+        rows = await self.fetch("SELECT doc FROM merges WHERE pair_key = ?", ("|".join(sorted((a, b))),))
         return MergeSuggestion.model_validate_json(rows[0][0]) if rows else None
 
     async def set_status(self, suggestion_id: str, status: str) -> MergeSuggestion | None:

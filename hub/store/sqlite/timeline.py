@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain import Delivery, TimelineEntry
-from hub.store.port import Cursor
+from hub.store.port import Cursor, check_limit
 from hub.store.sqlite.base import Base, model_json, to_json, ts
 
 SCHEMA = """
@@ -71,6 +71,7 @@ class SqliteTimeline(Base):
         return _entry(rows[0]) if rows else None
 
     async def _page(self, column: str, value: str, before: Cursor | None, limit: int) -> list[TimelineEntry]:
+        check_limit(limit)
         params: list[Any] = [value]
         sql = f"SELECT doc FROM timeline WHERE {column} = ?"
         if before is not None:
@@ -94,6 +95,7 @@ class SqliteTimeline(Base):
     async def mentioning(
         self, user_id: str, *, before: Cursor | None = None, limit: int = 50
     ) -> list[TimelineEntry]:
+        check_limit(limit)
         params: list[Any] = [user_id]
         sql = "SELECT t.doc FROM entry_mentions AS m JOIN timeline AS t ON t.id = m.entry_id WHERE m.user_id = ?"
         if before is not None:
@@ -138,6 +140,7 @@ class SqliteTimeline(Base):
         return _entry(rows[0]) if rows else None
 
     async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
+        check_limit(limit)
         at = ts(now)
         rows = await self.fetch(
             "SELECT doc FROM timeline WHERE delivery_status = 'queued' "
