@@ -82,6 +82,17 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryScope:
+    """Which entries of a timeline a reader may see. conversation_ids None = every conversation's entries;
+    unthreaded = also entries with no conversation (client-level notes); shared_only = notes only when
+    meta['shared_with_partners'] is true (partners never see internal notes)."""
+
+    conversation_ids: tuple[str, ...] | None = None
+    unthreaded: bool = True
+    shared_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationQuery:
     status: ConversationStatus | None = None
     assignee_id: str | None = None
