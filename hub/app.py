@@ -23,8 +23,9 @@ from hub.auth import Tokens
 from hub.config import ConfigurationError, Settings
 from hub.context import Hub
 from hub.delivery import DeliveryWorker
-from hub.events import EventBus
+from hub.events import EventBus, StaffChanged
 from hub.files import FileStore
+from hub.relay import RedisRelay
 from hub.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,12 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         tokens=Tokens(settings.resolved_secret(), settings.token_ttl_hours * 3600),
         files=FileStore(settings.files_dir, settings.max_file_bytes),
     )
+
+    async def drop_directory(_event: StaffChanged) -> None:
+        hub.directory.invalidate()
+
+    hub.bus.subscribe(StaffChanged, drop_directory)
+    relay = RedisRelay(hub.bus, settings.redis_url) if settings.redis_url else None
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[HUB_KEY] = hub
 
@@ -98,6 +105,8 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         admin = await ensure_admin(hub)
         if admin is not None:
             log.info("created admin %s", admin.email)
+        if relay is not None:
+            await relay.start()
         await worker.start()
         # what start-up built lives as long as the process: keep it out of the cyclic GC's full collections,
         # which otherwise pause every request for tens of milliseconds once many sockets are connected
@@ -106,6 +115,8 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 
     async def cleanup(_app: web.Application) -> None:
         await worker.stop()
+        if relay is not None:
+            await relay.stop()
         if owns_store:
             await store.close()
 

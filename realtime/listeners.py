@@ -1,10 +1,18 @@
-"""One listener per concern: each turns a typed hub event into Socket.IO emits to the rooms of its audience."""
+"""One listener per concern: each turns a typed hub event into Socket.IO emits to the users who may see it.
+
+Recipients are decided when the event is sent (Zulip's `send_event`): the access policy is asked about the
+active users of the directory at that moment, so a user who lost a department a second ago is simply not on the
+next list, and a socket whose token was revoked sits in a room (`user:<id>:<token version>`) nobody emits to."""
 
 from __future__ import annotations
 
+import logging
+
 import socketio
 
+from hub import access, relay
 from hub.context import Hub
+from hub.domain import Client, Conversation, TimelineEntry, User
 from hub.events import (
     ClientsMerged,
     ClientUpdated,
@@ -15,18 +23,24 @@ from hub.events import (
     EntryEdited,
     MergeSuggested,
     Presence,
+    StaffChanged,
     Typing,
     UserMentioned,
 )
-from hub.permissions import Audience, conversation_audience
+from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
+from hub.queries import staff as staff_queries
 from hub.representations import (
     client_json,
     conversation_json,
     entry_json,
     mention_notification_json,
     merge_json,
+    user_json,
 )
-from realtime.rooms import AGENT_NS, ALL_SEEING, STAFF, audience_rooms, conversation_rooms, user_room
+from realtime.rooms import AGENT_NS, STAFF, room_of, rooms_of, user_room
+
+log = logging.getLogger(__name__)
 
 
 class AgentListeners:
@@ -47,45 +61,60 @@ class AgentListeners:
         bus.subscribe(ClientUpdated, self.client_updated)
         bus.subscribe(ClientsMerged, self.clients_merged)
         bus.subscribe(MergeSuggested, self.merge_suggested)
+        bus.subscribe(StaffChanged, self.staff_changed)
 
     async def emit(self, event: str, data: object, rooms: list[str]) -> None:
-        await self.sio.emit(event, data, to=rooms, namespace=AGENT_NS)
+        if rooms:
+            await self.sio.emit(event, data, to=rooms, namespace=AGENT_NS)
+
+    async def _staff(self) -> list[User]:
+        return [u for u in await staff_queries.active_users(self.hub) if access.is_staff(u)]
+
+    async def _conversation_viewers(self, conversation: Conversation) -> list[User]:
+        return access.conversation_viewers(await self._staff(), conversation, None)
+
+    async def _client_viewers(self, client: Client) -> list[User]:
+        return await access.client_viewers(self.hub, await self._staff(), client)
+
+    # --- timeline -------------------------------------------------------------------------------------------------
+
+    async def _entry_viewers(self, entry: TimelineEntry, conversation: Conversation | None) -> list[User]:
+        if conversation is not None:  # staff see a conversation's entries with the conversation
+            return await self._conversation_viewers(conversation)
+        client = await client_queries.find(self.hub, entry.client_id)
+        return await access.entry_viewers(self.hub, await self._staff(), entry, client, None)
 
     async def entry_added(self, event: EntryAdded) -> None:
-        conversation = event.conversation
-        rooms = conversation_rooms(conversation) if conversation is not None else [STAFF]
-        await self.emit(
-            "timeline:new",
-            {
-                "entry": entry_json(event.entry),
-                "conversation": conversation_json(conversation) if conversation is not None else None,
-            },
-            rooms,
-        )
+        entry, conversation = event.entry, event.conversation
+        payload = {
+            "entry": entry_json(entry),
+            "conversation": conversation_json(conversation) if conversation is not None else None,
+        }
+        await self.emit("timeline:new", payload, rooms_of(await self._entry_viewers(entry, conversation)))
 
     async def entry_changed(self, event: EntryEdited | DeliveryChanged) -> None:
         entry = event.entry
         conversation = (
-            await self.hub.store.conversations.get(entry.conversation_id) if entry.conversation_id else None
+            await conversation_queries.find(self.hub, entry.conversation_id)
+            if entry.conversation_id
+            else None
         )
-        rooms = conversation_rooms(conversation) if conversation is not None else [STAFF]
-        await self.emit("timeline:updated", {"entry": entry_json(entry)}, rooms)
+        viewers = await self._entry_viewers(entry, conversation)
+        await self.emit("timeline:updated", {"entry": entry_json(entry)}, rooms_of(viewers))
+
+    # --- conversations --------------------------------------------------------------------------------------------
 
     async def conversation_created(self, event: ConversationCreated) -> None:
         await self.emit(
             "conversation:updated",
             {"conversation": conversation_json(event.conversation), "changes": ["created"]},
-            conversation_rooms(event.conversation),
+            rooms_of(await self._conversation_viewers(event.conversation)),
         )
 
     async def conversation_updated(self, event: ConversationUpdated) -> None:
         conversation = event.conversation
-        rooms = conversation_rooms(conversation)
-        # those who saw it before a re-route or re-assignment learn that it left them
-        old_department = event.changes.get("department_id", (conversation.department_id,))[0]
-        old_assignee = event.changes.get("assignee_id", (conversation.assignee_id,))[0]
-        if "department_id" in event.changes or "assignee_id" in event.changes:
-            rooms += audience_rooms(Audience(old_department, old_assignee))
+        staff = await self._staff()
+        viewers = access.conversation_viewers(staff, conversation, None)
         await self.emit(
             "conversation:updated",
             {
@@ -93,22 +122,36 @@ class AgentListeners:
                 "changes": sorted(event.changes),
                 "actor_id": event.actor_id,
             },
-            list(dict.fromkeys(rooms)),
+            rooms_of(viewers),
         )
+        moved = {k: old for k, (old, _new) in event.changes.items() if k in ("department_id", "assignee_id")}
+        if moved:
+            # those who saw it before a re-route or re-assignment learn that it left them (without its content)
+            before = conversation.model_copy(update=moved)
+            now = {u.id for u in viewers}
+            lost = [u for u in access.conversation_viewers(staff, before, None) if u.id not in now]
+            await self.emit("conversation:removed", {"conversation_id": conversation.id}, rooms_of(lost))
 
     async def mentioned(self, event: UserMentioned) -> None:
+        # the action chose readers of the note; ask again with the user as they are now
+        current = {u.id: u for u in await self._staff()}.get(event.user.id)
+        if current is None:
+            return
+        if event.conversation is not None and not access.can_view_conversation(current, event.conversation):
+            return
         payload = {
             "entry": entry_json(event.entry),
             "conversation": conversation_json(event.conversation) if event.conversation else None,
         }
-        room = [user_room(event.user.id)]
+        room = [room_of(current)]
         await self.emit("mention", payload, room)
         await self.emit("notification", mention_notification_json(event.entry), room)
 
     async def typing(self, event: Typing) -> None:
-        conversation = await self.hub.store.conversations.get(event.conversation_id)
+        conversation = await conversation_queries.find(self.hub, event.conversation_id)
         if conversation is None:
             return
+        viewers = [u for u in await self._conversation_viewers(conversation) if u.id != event.author.id]
         await self.emit(
             "typing",
             {
@@ -116,25 +159,57 @@ class AgentListeners:
                 "author": event.author.model_dump(mode="json"),
                 "on": event.on,
             },
-            audience_rooms(conversation_audience(conversation), conversation.id),
+            rooms_of(viewers),
         )
 
-    async def presence(self, event: Presence) -> None:
-        await self.emit("presence", {"user_id": event.user_id, "online": event.online}, [STAFF])
+    # --- clients --------------------------------------------------------------------------------------------------
 
     async def client_updated(self, event: ClientUpdated) -> None:
         await self.emit(
-            "client:updated", {"client": client_json(event.client), "changes": list(event.changed)}, [STAFF]
+            "client:updated",
+            {"client": client_json(event.client), "changes": list(event.changed)},
+            rooms_of(await self._client_viewers(event.client)),
         )
 
     async def clients_merged(self, event: ClientsMerged) -> None:
         await self.emit(
-            "client:merged", {"client": client_json(event.kept), "removed_id": event.removed_id}, [STAFF]
+            "client:merged",
+            {"client": client_json(event.kept), "removed_id": event.removed_id},
+            rooms_of(await self._client_viewers(event.kept)),
         )
 
     async def merge_suggested(self, event: MergeSuggested) -> None:
+        viewers = [u for u in await self._staff() if access.can_view_merge_suggestions(self.hub, u)]
         await self.emit(
             "notification",
             {"kind": "merge_suggested", "suggestion": merge_json(event.suggestion)},
-            [ALL_SEEING],
+            rooms_of(viewers),
         )
+
+    # --- staff ----------------------------------------------------------------------------------------------------
+
+    async def presence(self, event: Presence) -> None:
+        await self.emit("presence", {"user_id": event.user_id, "online": event.online}, [STAFF])
+
+    async def staff_changed(self, event: StaffChanged) -> None:
+        """Runs in every hub process (hub.relay carries the event): this process's sockets of that user follow."""
+        user, before = event.user, event.before
+        if before is not None and (event.sessions_ended or not access.is_staff(user)):
+            await self._disconnect_local(user_room(user.id, before.token_version))
+        if not relay.relayed():
+            # announced once, by the process where the change was made: the client manager reaches every socket
+            await self.emit("staff:updated", {"user": user_json(user)}, [STAFF])
+            scope_changed = before is not None and (user.role, user.department_ids) != (
+                before.role,
+                before.department_ids,
+            )
+            if scope_changed and access.is_staff(user) and not event.sessions_ended:
+                # what they may see changed: their inbox reloads its lists
+                await self.emit("access:changed", {"user": user_json(user)}, [room_of(user)])
+
+    async def _disconnect_local(self, room: str) -> None:
+        manager = self.sio.manager
+        sids = [sid for sid, _eio in manager.get_participants(AGENT_NS, room)]
+        for sid in sids:
+            log.info("disconnecting socket %s: its session ended", sid)
+            await self.sio.disconnect(sid, namespace=AGENT_NS)

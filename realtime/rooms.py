@@ -1,49 +1,25 @@
-"""Room names. A socket joins the rooms of what it may see; an event goes to the rooms of its audience, so the
-cost of an emit grows with the interested sockets, not with everyone connected."""
+"""Room names. Every staff socket is in two rooms: `staff` (presence, the staff list) and its user's room, which
+carries the token version it authenticated with. Recipients of everything else are decided when the event is
+sent: the listeners ask the access policy which users may see it *now* and emit to those users' rooms. A socket
+whose token was revoked is in a room nobody emits to any more, before it is even disconnected."""
 
 from __future__ import annotations
 
-from hub.domain import Conversation, User
-from hub.permissions import Audience, sees_everything
+from collections.abc import Iterable
+
+from hub.domain import User
 
 AGENT_NS = "/agent"
-ALL_SEEING = "all-seeing"  # admins and supervisors
-UNROUTED = "unrouted"  # agents: conversations not routed to a department yet
-STAFF = "staff"  # every staff socket (presence, client card changes)
+STAFF = "staff"  # every staff socket: presence and staff changes (no customer data)
 
 
-def user_room(user_id: str) -> str:
-    return f"user:{user_id}"
+def user_room(user_id: str, token_version: int) -> str:
+    return f"user:{user_id}:{token_version}"
 
 
-def department_room(department_id: str) -> str:
-    return f"dept:{department_id}"
+def room_of(user: User) -> str:
+    return user_room(user.id, user.token_version)
 
 
-def conversation_room(conversation_id: str) -> str:
-    return f"conv:{conversation_id}"
-
-
-def rooms_of_user(user: User) -> list[str]:
-    rooms = [STAFF, user_room(user.id)]
-    if sees_everything(user):
-        rooms.append(ALL_SEEING)
-    else:
-        rooms.append(UNROUTED)
-        rooms += [department_room(d) for d in user.department_ids]
-    return rooms
-
-
-def audience_rooms(audience: Audience, conversation_id: str | None = None) -> list[str]:
-    rooms = [ALL_SEEING, department_room(audience.department_id) if audience.department_id else UNROUTED]
-    if audience.assignee_id:
-        rooms.append(user_room(audience.assignee_id))
-    if conversation_id:
-        rooms.append(conversation_room(conversation_id))
-    return rooms
-
-
-def conversation_rooms(conversation: Conversation) -> list[str]:
-    from hub.permissions import conversation_audience
-
-    return audience_rooms(conversation_audience(conversation), conversation.id)
+def rooms_of(users: Iterable[User]) -> list[str]:
+    return [room_of(u) for u in users]

@@ -60,3 +60,8 @@ async def timeline(
 
 def _next(entries: list[TimelineEntry], limit: int) -> Cursor | None:
     return Cursor(entries[-1].occurred_at, entries[-1].id) if len(entries) == limit else None
+
+
+async def find(hub: Hub, client_id: str) -> Client | None:
+    """System read (connectors, bots, realtime): the client or None."""
+    return await hub.store.clients.get(client_id)

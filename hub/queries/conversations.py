@@ -94,3 +94,8 @@ async def since(
     if scope is not None:
         entries = [e for e in entries if not access.is_internal_note(e)]
     return entries
+
+
+async def find(hub: Hub, conversation_id: str) -> Conversation | None:
+    """System read (connectors, bots, realtime): the conversation or None."""
+    return await hub.store.conversations.get(conversation_id)

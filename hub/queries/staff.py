@@ -36,3 +36,11 @@ async def active_users(hub: Hub) -> list[User]:
     """Every active user (staff and partners): the candidates the realtime layer asks the policy about.
     Cached per process; staff actions invalidate it (and other processes hear of it through the bus relay)."""
     return await hub.directory.active_users(hub.store)
+
+
+async def session_user(hub: Hub, user_id: str, token_version: int) -> User | None:
+    """The user behind an open socket, while their session is still valid (active, same token version)."""
+    found = await hub.store.users.get(user_id) if user_id else None
+    if found is None or not found.active or found.token_version != token_version:
+        return None
+    return found

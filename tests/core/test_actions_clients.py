@@ -134,6 +134,7 @@ async def test_merge_moves_everything_to_the_kept_client(hub):
 async def test_refused_merges_change_nothing(hub):
     agent, a, b, *_ = await two_clients_one_person(hub)
     partner = await make_user(hub, Role.partner)
+    hub.recorded.clear()
     before = (await hub.store.clients.get(a), await hub.store.clients.get(b), await hub.store.merges.list())
 
     with pytest.raises(Invalid):

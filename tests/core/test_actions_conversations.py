@@ -97,6 +97,7 @@ async def test_assignee_must_be_active_staff(hub, setup):
     _, agent, admin, conv = setup
     partner = await make_user(hub, Role.partner)
     gone = await update_user(hub, (await make_user(hub)).id, active=False)
+    hub.recorded.clear()
 
     for assignee_id in (partner.id, gone.id, "000000000000000000000000"):
         with pytest.raises(Invalid):

@@ -94,6 +94,7 @@ async def test_invalid_reply_stores_and_publishes_nothing(hub, text):
 
 async def test_reply_to_unknown_conversation(hub):
     agent = await make_user(hub)
+    hub.recorded.clear()
     with pytest.raises(NotFound):
         await send_reply(hub, agent, "000000000000000000000000", "hi")
     assert hub.recorded.events == []
@@ -201,7 +202,7 @@ async def test_partner_note_is_shared_and_only_on_shared_clients(hub):
     await update_client(hub, admin, shared, partner_ids=[partner.id])
     hub.recorded.clear()
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await add_note(hub, partner, text="hello", client_id=other, shared_with_partners=True)
     assert hub.recorded.events == []
 
@@ -233,4 +234,5 @@ async def test_partner_is_told_only_of_notes_they_may_read(hub):
         (agent.id, internal.id),
         (partner.id, visible.id),
     ]
-    assert elsewhere.mentions == in_conversation.mentions == [partner.id]
+    # a note names only those who may read it: its mentions feed the bell (GET /api/v1/notifications)
+    assert elsewhere.mentions == in_conversation.mentions == []

@@ -95,13 +95,23 @@ async def test_new_unrouted_message_reaches_every_agent_then_only_its_department
         json={"department_id": team["sales"].id},
     ) as r:
         assert r.status == 200
-    # Support hears that it left their view
-    await support1.wait_for("conversation:updated", lambda d: "department_id" in d["changes"])
+    # Support hears that it left their view, without its content
+    removed = await support1.wait_for("conversation:removed", lambda d: True)
+    assert removed == {"conversation_id": first["conversation_id"]}
     second = await push(server, admin_headers, "m2", "new@example.com", "second")
     await agent1.wait_for("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
     await admin.wait_for("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
-    await asyncio.sleep(0.2)
+    # a barrier: a new unrouted message reaches support1 after the second one would have
+    barrier = await push(server, admin_headers, "m3", "other@example.com", "barrier")
+    await support1.wait_for("timeline:new", lambda d: d["entry"]["id"] == barrier["entry_id"])
     assert not support1.got("timeline:new", lambda d: d["entry"]["id"] == second["entry_id"])
+    assert not support1.got(
+        "conversation:updated",
+        lambda d: (
+            d["conversation"]["id"] == first["conversation_id"]
+            and d["conversation"]["department_id"] == team["sales"].id
+        ),
+    )
 
 
 async def test_note_mention_reaches_the_mentioned_agent(server, team, connect):
