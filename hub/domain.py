@@ -209,6 +209,10 @@ class TimelineEntry(Model):
     meta: dict[str, Any] = Field(default_factory=dict)
     occurred_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
+    # the arrival order: strictly increasing per store (across processes too), assigned by the store at insert.
+    # occurred_at is the provider's time and may be older for a late delivery; seq never is. None before insert
+    # (and for entries a MongoDB store kept from before seq existed).
+    seq: int | None = None
 
     def model_post_init(self, __context: Any) -> None:
         if not self.dedupe_key:

@@ -63,6 +63,7 @@ def limit_calls(store, limit):
         "timeline.conversation_page": lambda: store.timeline.conversation_page("k1", limit=limit),
         "timeline.mentioning": lambda: store.timeline.mentioning("u1", limit=limit),
         "timeline.due_deliveries": lambda: store.timeline.due_deliveries(now=T0, limit=limit),
+        "timeline.since": lambda: store.timeline.since("k1", 0, limit=limit),
         "merges.list": lambda: store.merges.list(limit=limit),
     }
 

@@ -10,7 +10,8 @@ milliseconds). A few denormalized fields help the queries and are ignored by the
 - conversations: `sort_at` = last_message_at or created_at, the sort key of `query`;
 - users: `email_key` (lower-cased email, unique); departments: `name_key` (lower-cased name, unique);
 - merge suggestions: `pair_key` ("a|b" of the sorted client ids, unique);
-- identities live in their own collection, `_id` = "kind:value" (unique by construction), plus `client_id`.
+- identities live in their own collection, `_id` = "kind:value" (unique by construction), plus `client_id`;
+- `counters`: one document per sequence (`_id` "timeline": the last timeline `seq` handed out).
 
 Every awaited database operation adds one to `Store.stats.round_trips` (index creation in `open_mongo_store`
 is setup and is not counted).
@@ -30,7 +31,7 @@ from hub.store.port import Store, StoreStats
 __all__ = ["open_mongo_store", "open_mongo_store_url"]
 
 # each aggregate's module declares the indexes of its collections: {collection: [(keys, unique)]}
-_INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {}
+_INDEXES: dict[str, list[tuple[Any, ...]]] = {}
 for _module in (clients, identities, conversations, timeline, staff, merges):
     _INDEXES.update(_module.INDEXES)
 
@@ -38,14 +39,14 @@ for _module in (clients, identities, conversations, timeline, staff, merges):
 async def open_mongo_store(db: Any) -> Store:
     """A Store on a motor database (or a mongomock-motor one). Creates the indexes (idempotent)."""
     for collection, indexes in _INDEXES.items():
-        for keys, unique in indexes:
-            await db[collection].create_index(keys, unique=unique)
+        for keys, unique, *options in indexes:
+            await db[collection].create_index(keys, unique=unique, **(options[0] if options else {}))
     stats = StoreStats()
     return Store(
         clients=MongoClientRepo(db["clients"], stats),
         identities=MongoIdentityRepo(db["identities"], stats),
         conversations=MongoConversationRepo(db["conversations"], stats),
-        timeline=MongoTimelineRepo(db["timeline"], stats),
+        timeline=MongoTimelineRepo(db["timeline"], stats, db["counters"]),
         users=MongoUserRepo(db["users"], stats),
         departments=MongoDepartmentRepo(db["departments"], stats),
         merges=MongoMergeRepo(db["merge_suggestions"], stats),

@@ -25,7 +25,8 @@ from hub.store.mongo.base import (
 )
 from hub.store.port import CLIENT_MUTABLE, check_limit
 
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+# {collection: [(keys, unique) or (keys, unique, create_index options)]}
+INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "clients": [
         ([("terms", ASCENDING)], False),
         ([("updated_at", DESCENDING), ("_id", DESCENDING)], False),

@@ -24,7 +24,8 @@ from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, check_limit
 _DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
 _REOPENABLE = [ConversationStatus.resolved.value, ConversationStatus.snoozed.value]
 
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+# {collection: [(keys, unique) or (keys, unique, create_index options)]}
+INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "conversations": [
         ([("client_id", ASCENDING), ("channel", ASCENDING), ("thread_key", ASCENDING)], True),
         (_DESC_AT_ID, False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -10,7 +11,8 @@ from pymongo.errors import DuplicateKeyError
 from hub.domain import Identity
 from hub.store.mongo.base import MongoRepo, identity_doc
 
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+# {collection: [(keys, unique) or (keys, unique, create_index options)]}
+INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "identities": [
         ([("client_id", ASCENDING)], False),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -9,7 +11,8 @@ from hub.domain import MergeSuggestion
 from hub.store.mongo.base import MongoRepo, to_doc, to_model, to_models
 from hub.store.port import check_limit
 
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+# {collection: [(keys, unique) or (keys, unique, create_index options)]}
+INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "merge_suggestions": [
         ([("pair_key", ASCENDING)], True),
         ([("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)], False),

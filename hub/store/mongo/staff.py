@@ -11,7 +11,8 @@ from hub.domain import Department, User
 from hub.store.mongo.base import MongoRepo, check_keys, to_bson, to_doc, to_model, to_models
 from hub.store.port import USER_MUTABLE, DuplicateError
 
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+# {collection: [(keys, unique) or (keys, unique, create_index options)]}
+INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "users": [
         ([("email_key", ASCENDING)], True),
         ([("name", ASCENDING), ("_id", ASCENDING)], False),

@@ -9,18 +9,22 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Delivery, DeliveryStatus, TimelineEntry, truncate_ms
-from hub.store.mongo.base import MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
-from hub.store.port import Cursor, check_limit
+from hub.store.mongo.base import AFTER, MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
+from hub.store.port import Cursor, StoreStats, check_limit
 
 _DUE_ORDER = [("delivery.next_attempt_at", ASCENDING), ("occurred_at", ASCENDING), ("_id", ASCENDING)]
 
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+# {collection: [(keys, unique) or (keys, unique, create_index options)]}
+INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "timeline": [
         ([("dedupe_key", ASCENDING)], True),
         ([("client_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
         ([("conversation_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
         ([("mentions", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)], False),
         ([("delivery.status", ASCENDING), *_DUE_ORDER], False),
+        # entries from before seq existed have none: a partial index keeps them out of the unique one
+        ([("seq", ASCENDING)], True, {"partialFilterExpression": {"seq": {"$exists": True}}}),
+        ([("conversation_id", ASCENDING), ("seq", ASCENDING)], False),
     ],
 }
 
@@ -28,10 +32,27 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
 class MongoTimelineRepo(MongoRepo):
     _NEWEST_FIRST = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
 
+    def __init__(self, collection: Any, stats: StoreStats, counters: Any) -> None:
+        super().__init__(collection, stats)
+        self._counters = counters
+
+    async def _next_seq(self) -> int:
+        # one atomic $inc on a counter document: every caller, in any process, gets a new, larger number
+        doc = await self._rt(
+            self._counters.find_one_and_update(
+                {"_id": "timeline"}, {"$inc": {"value": 1}}, upsert=True, return_document=AFTER
+            )
+        )
+        return int(doc["value"])
+
     async def insert(self, entry: TimelineEntry) -> bool:
+        # the number is taken before the insert (one more round trip); a refused duplicate leaves a gap, which is
+        # fine: seq is strictly increasing, not dense
+        entry.seq = await self._next_seq()
         try:
             await self._rt(self._c.insert_one(to_doc(entry)))
         except DuplicateKeyError:
+            entry.seq = None
             return False
         return True
 
@@ -59,6 +80,16 @@ class MongoTimelineRepo(MongoRepo):
         self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
     ) -> list[TimelineEntry]:
         return await self._page("conversation_id", conversation_id, before, limit)
+
+    async def since(self, conversation_id: str, after_seq: int, *, limit: int = 200) -> list[TimelineEntry]:
+        check_limit(limit)
+        # {"$gt": n} never matches a missing seq: entries stored before seq existed are not returned
+        docs = await self._find(
+            {"conversation_id": conversation_id, "seq": {"$gt": after_seq}},
+            sort=[("seq", ASCENDING)],
+            limit=limit,
+        )
+        return to_models(TimelineEntry, docs)
 
     async def mentioning(
         self, user_id: str, *, before: Cursor | None = None, limit: int = 50

@@ -22,8 +22,32 @@ from hub.store.sqlite.timeline import SqliteTimeline
 
 __all__ = ["from_ts", "open_sqlite_store", "ts"]
 
-# each aggregate's module declares its tables, indexes and triggers
-SCHEMA = "".join(m.SCHEMA for m in (clients, identities, conversations, timeline, staff, merges))
+_MODULES = (clients, identities, conversations, timeline, staff, merges)
+# each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
+# later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
+SCHEMA = "".join(m.SCHEMA for m in _MODULES)
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    """Add the columns a table gained after its first release (PRAGMA table_xinfo tells which are missing), back-fill
+    them, then create what depends on them. One IMMEDIATE transaction: two processes opening an old file at once
+    migrate it once (the second finds the columns there)."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        for module in _MODULES:
+            for table, column, declaration, backfill in getattr(module, "ADDED_COLUMNS", ()):
+                info = await db.execute_fetchall(f"PRAGMA table_xinfo({table})")
+                if column not in {row[1] for row in info}:
+                    await db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    if backfill:
+                        await db.execute(backfill)
+        for module in _MODULES:
+            for statement in getattr(module, "LATE_SCHEMA", ()):
+                await db.execute(statement)
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
 
 
 async def open_sqlite_store(path: str | Path) -> Store:
@@ -41,6 +65,7 @@ async def open_sqlite_store(path: str | Path) -> Store:
     await db.execute("PRAGMA temp_store=MEMORY")
     await db.execute("PRAGMA foreign_keys=OFF")
     await db.executescript(SCHEMA)
+    await _migrate(db)
     stats = StoreStats()
     store = Store(
         clients=SqliteClients(db, stats),

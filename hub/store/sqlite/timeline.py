@@ -35,7 +35,40 @@ CREATE TRIGGER IF NOT EXISTS timeline_mentions_ai AFTER INSERT ON timeline BEGIN
     INSERT OR IGNORE INTO entry_mentions(user_id, occurred_at, entry_id)
         SELECT value, NEW.occurred_at, NEW.id FROM json_each(NEW.doc, '$.mentions');
 END;
+
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 """
+
+# Columns the timeline gained after its first release: (table, column, declaration, back-fill run once, right after
+# the column is added). A fresh file goes through the same steps, so the migration runs in every test.
+ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
+    # the arrival sequence; old rows get theirs in rowid (= insertion) order, in the column and in the document
+    ("timeline", "seq", "INTEGER", "UPDATE timeline SET seq = rowid, doc = json_set(doc, '$.seq', rowid)"),
+]
+
+# Run after ADDED_COLUMNS (they name the added columns), one statement each.
+LATE_SCHEMA: list[str] = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS timeline_seq ON timeline(seq)",
+    "CREATE INDEX IF NOT EXISTS timeline_conversation_seq ON timeline(conversation_id, seq)",
+    # the counter only moves forward: deleting the newest entries never hands their numbers out again
+    "INSERT OR IGNORE INTO counters(name, value) SELECT 'timeline', coalesce(max(seq), 0) FROM timeline",
+    "UPDATE counters SET value = (SELECT max(seq) FROM timeline) "
+    "WHERE name = 'timeline' AND value < (SELECT coalesce(max(seq), 0) FROM timeline)",
+    """CREATE TRIGGER IF NOT EXISTS timeline_seq_ai AFTER INSERT ON timeline BEGIN
+        UPDATE counters SET value = NEW.seq WHERE name = 'timeline' AND value < NEW.seq;
+    END""",
+]
+
+# The insert reads the counter (value + 1) and the AFTER INSERT trigger stores it back, all inside the one INSERT
+# statement, which holds SQLite's write lock from its first step: two writers (tasks or processes) never read the
+# same value. A refused duplicate fires no trigger and uses no number.
+_INSERT = (
+    "INSERT INTO timeline(id, client_id, conversation_id, dedupe_key, occurred_at, delivery_status, "
+    "next_attempt_at, lease_until, seq, doc) "
+    "SELECT ?,?,?,?,?,?,?,?, c.value + 1, json_set(?, '$.seq', c.value + 1) FROM counters AS c "
+    "WHERE c.name = 'timeline' "
+    "ON CONFLICT(dedupe_key) DO NOTHING RETURNING seq"
+)
 
 
 def _entry(row: Sequence[Any]) -> TimelineEntry:
@@ -45,9 +78,8 @@ def _entry(row: Sequence[Any]) -> TimelineEntry:
 class SqliteTimeline(Base):
     async def insert(self, entry: TimelineEntry) -> bool:
         delivery = entry.delivery
-        count = await self.run(
-            "INSERT INTO timeline(id, client_id, conversation_id, dedupe_key, occurred_at, delivery_status, "
-            "next_attempt_at, lease_until, doc) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(dedupe_key) DO NOTHING",
+        rows = await self.fetch(
+            _INSERT,
             (
                 entry.id,
                 entry.client_id,
@@ -60,7 +92,10 @@ class SqliteTimeline(Base):
                 model_json(entry),
             ),
         )
-        return count == 1
+        if not rows:
+            return False
+        entry.seq = rows[0][0]
+        return True
 
     async def get(self, entry_id: str) -> TimelineEntry | None:
         rows = await self.fetch("SELECT doc FROM timeline WHERE id = ?", (entry_id,))
@@ -91,6 +126,14 @@ class SqliteTimeline(Base):
         self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
     ) -> list[TimelineEntry]:
         return await self._page("conversation_id", conversation_id, before, limit)
+
+    async def since(self, conversation_id: str, after_seq: int, *, limit: int = 200) -> list[TimelineEntry]:
+        check_limit(limit)
+        rows = await self.fetch(
+            "SELECT doc FROM timeline WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (conversation_id, after_seq, limit),
+        )
+        return [_entry(r) for r in rows]
 
     async def mentioning(
         self, user_id: str, *, before: Cursor | None = None, limit: int = 50
