@@ -1,12 +1,20 @@
 """Text matching for the bot engine: normalization, keyword phrases (tolerant of simple word endings), fuzzy FAQ
-lookup with difflib, Cyrillic detection. Pure functions, no I/O."""
+lookup (rapidfuzz), Cyrillic detection. Pure functions, no I/O.
+
+It runs on the event loop for every message a bot answers, and anyone can send a message: the work is bounded.
+Only the first MAX_CHARS characters are read (more than any channel lets a customer send at once), the fuzzy
+lookup looks at the first FUZZY_WORDS distinct words, and an example question is compared only with a text short
+enough to reach QUESTION_CUTOFF at all.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import TypeVar
+
+from rapidfuzz import fuzz, process
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _EDGE_PUNCT = ".,!?;:…\"'«»„“”()[]{}<>*_~`|—–-"
@@ -16,9 +24,15 @@ _RU_VOWEL_END = re.compile(r"[аеёиоуыэюяйь]+$")
 _EN_ENDINGS = ("", "s", "es", "'s")
 _RU_MAX_ENDING = 3
 
-# fuzzy thresholds (difflib ratios, 0..1)
+# fuzzy thresholds (similarity ratios 2*LCS/(len a + len b), 0..1, as difflib's ratio)
 WORD_CUTOFF = 0.8
 QUESTION_CUTOFF = 0.72
+
+# bounds of the work a text costs (a 100 KB message must not stall the hub)
+MAX_CHARS = 5000
+FUZZY_WORDS = 100
+# a ratio >= QUESTION_CUTOFF needs the longer text at most this many times the shorter one
+_QUESTION_LENGTH_FACTOR = 2 / QUESTION_CUTOFF - 1
 
 T = TypeVar("T")
 
@@ -31,7 +45,7 @@ def tokens(text: str) -> list[str]:
     """Lower-case words with punctuation stripped at their edges ('Оператор!' -> 'оператор'); an email or a
     '/command' stays one word."""
     out = []
-    for raw in text.lower().replace("ё", "е").split():
+    for raw in text[:MAX_CHARS].lower().replace("ё", "е").split():
         word = raw.strip(_EDGE_PUNCT)
         if word:
             out.append(word)
@@ -42,25 +56,39 @@ def normalize(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def _word_matches(word: str, keyword: str) -> bool:
-    if word == keyword:
-        return True
+@lru_cache(maxsize=4096)
+def _compiled(keyword: str) -> tuple[str, str | None, frozenset[str]]:
+    """(keyword, the Russian stem any short ending may follow or None, the English forms)."""
     if has_cyrillic(keyword):
         stem = _RU_VOWEL_END.sub("", keyword)
-        if len(stem) < 3:
-            stem = keyword
+        return keyword, stem if len(stem) >= 3 else keyword, frozenset()
+    return keyword, None, frozenset(keyword + ending for ending in _EN_ENDINGS)
+
+
+def _word_matches(word: str, keyword: str) -> bool:
+    kw, stem, forms = _compiled(keyword)
+    if word == kw:
+        return True
+    if stem is not None:
         return word.startswith(stem) and len(word) - len(stem) <= _RU_MAX_ENDING
-    return any(word == keyword + ending for ending in _EN_ENDINGS)
+    return word in forms
+
+
+@lru_cache(maxsize=4096)
+def _phrase_tokens(phrase: str) -> tuple[str, ...]:
+    return tuple(tokens(phrase))
 
 
 def phrase_in(words: Sequence[str], phrase: str) -> bool:
     """Whether the keyword phrase occurs in `words` as consecutive words (each allowing a simple ending)."""
-    wanted = tokens(phrase)
+    wanted = _phrase_tokens(phrase)
     n = len(wanted)
     if not n:
         return False
+    first = wanted[0]
     return any(
-        all(_word_matches(words[i + j], wanted[j]) for j in range(n)) for i in range(len(words) - n + 1)
+        _word_matches(words[i], first) and all(_word_matches(words[i + j], wanted[j]) for j in range(1, n))
+        for i in range(len(words) - n + 1)
     )
 
 
@@ -69,25 +97,32 @@ def matches_any(text: str, phrases: Sequence[str]) -> bool:
     return any(phrase_in(words, phrase) for phrase in phrases)
 
 
+def _fuzzy_words(words: Sequence[str]) -> list[str]:
+    """The distinct words worth a fuzzy look (4 letters or more) among the first FUZZY_WORDS."""
+    return list(dict.fromkeys(w for w in words[:FUZZY_WORDS] if len(w) >= 4))
+
+
 def _fuzzy_word_score(words: Sequence[str], keywords: Sequence[str]) -> float:
     best = 0.0
     for keyword in keywords:
         kw = normalize(keyword)
-        if " " in kw or len(kw) < 4:
+        if " " in kw or len(kw) < 4 or not words:
             continue
-        for word in words:
-            if len(word) < 4:
-                continue
-            ratio = SequenceMatcher(None, word, kw).ratio()
-            if ratio >= WORD_CUTOFF and ratio > best:
-                best = ratio
+        found = process.extractOne(
+            kw, words, scorer=fuzz.ratio, processor=None, score_cutoff=max(WORD_CUTOFF, best) * 100
+        )
+        if found is not None and found[1] / 100 > best:
+            best = found[1] / 100
     return best
 
 
 def _question_score(text: str, questions: Sequence[str]) -> float:
     best = 0.0
     for question in questions:
-        ratio = SequenceMatcher(None, text, normalize(question)).ratio()
+        wanted = normalize(question)
+        if not wanted or len(text) > len(wanted) * _QUESTION_LENGTH_FACTOR + 1:
+            continue  # too long to come close: a ratio is at most 2 * shorter / (sum of lengths)
+        ratio = fuzz.ratio(text, wanted, processor=None, score_cutoff=QUESTION_CUTOFF * 100) / 100
         if ratio >= QUESTION_CUTOFF and ratio > best:
             best = ratio
     return best
@@ -104,12 +139,13 @@ def best_match(text: str, candidates: Sequence[tuple[T, Sequence[str], Sequence[
     exact: tuple[int, T | None] = (0, None)
     fuzzy: tuple[float, T | None] = (0.0, None)
     norm = " ".join(words)
+    fuzzy_words = _fuzzy_words(words)
     for item, keywords, questions in candidates:
         hits = sum(1 for kw in keywords if phrase_in(words, kw))
         if hits > exact[0]:
             exact = (hits, item)
         if exact[0] == 0:
-            score = max(_fuzzy_word_score(words, keywords), _question_score(norm, questions))
+            score = max(_fuzzy_word_score(fuzzy_words, keywords), _question_score(norm, questions))
             if score > fuzzy[0]:
                 fuzzy = (score, item)
     return exact[1] if exact[0] else fuzzy[1]

@@ -110,3 +110,40 @@ def test_valid_answers_are_cleaned(validator, text, expected):
 def test_invalid_answers_are_refused(validator, text):
     with pytest.raises(InvalidAnswer):
         check_answer(validator, text, "RU")
+
+
+# --- bounded work: anyone can send a long message, and matching runs on the event loop ------------------------
+
+
+def _long_text(chars: int) -> str:
+    import random
+
+    rng = random.Random(7)
+    words, size = [], 0
+    while size < chars:
+        words.append("".join(rng.choice("abcdefghijklmnoprstuvwxyz") for _ in range(rng.randint(3, 10))))
+        size += len(words[-1]) + 1
+    return " ".join(words)[:chars]
+
+
+@pytest.mark.parametrize("start", ["delivry please", "what's the price", "Цены?"])
+def test_a_100kb_message_is_matched_fast_and_a_keyword_near_its_start_is_found(start):
+    import time
+
+    text = f"{start} {_long_text(100_000)}"
+    began = time.perf_counter()
+    found = best_match(text, FAQ)
+    handoff = matches_any(text, HANDOFF)
+    took = time.perf_counter() - began
+    print(f"100 KB text matched in {took * 1000:.1f} ms")
+    # measured ~1-2 ms on a 2-core machine (difflib over every word took 1.3-6 s); 10x that and headroom
+    assert took < 0.05, took
+    assert found == ("delivery" if start.startswith("delivry") else "price")
+    assert not handoff
+
+
+def test_a_long_text_is_never_close_to_a_short_example_question():
+    question_only = [("hours", [], ["when are you open"])]
+    assert best_match("when are you open", question_only) == "hours"
+    assert best_match("when are you opne", question_only) == "hours"  # a typo
+    assert best_match("when are you open " + _long_text(3000), question_only) is None
