@@ -1,11 +1,17 @@
-"""The OpenAPI 3.1 document, generated from the same route declarations that register the handlers."""
+"""The OpenAPI 3.1 document, generated from the same route declarations that register (and enforce) the handlers:
+request bodies and query parameters from their pydantic models, response bodies from the declared schemas, and
+every status an operation can answer — those the declaration enforces (400, 401, 403, 404, 413, 415) and those the
+handler declares."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from hub.api.http import ApiRoutes
+from pydantic import BaseModel
+
+from hub.api.http import ApiRoutes, Doc, RouteSpec
+
+REF = "#/components/schemas/{model}"
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -18,62 +24,42 @@ ERROR_SCHEMA = {
         }
     },
 }
+ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+# what each enforced status means, when the declaration does not say it in its own words
+ENFORCED = {
+    400: "invalid parameters or body (the fields are named in error.details)",
+    401: "not logged in: send 'Authorization: Bearer <token>' (or the session cookie)",
+    403: "not allowed for your role",
+    404: "no such record (or one you may not see)",
+    413: "the body is too large",
+    415: "the body is not application/json",
+}
+
+
+def documented_statuses(spec: RouteSpec) -> dict[int, str]:
+    """Every status the route can answer, with its description."""
+    statuses: dict[int, str] = {spec.status: "OK"}
+    statuses.update(spec.responses)
+    enforced: list[int] = []
+    if spec.body is not None:
+        enforced += [400, 413, 415]
+    if spec.query_model is not None or spec.query:
+        enforced.append(400)
+    if spec.path_params:
+        enforced.append(404)
+    if spec.needs_auth:
+        enforced += [401, 403]
+    for status in enforced:
+        statuses.setdefault(status, ENFORCED[status])
+    return dict(sorted(statuses.items()))
 
 
 def openapi_document(routes: ApiRoutes, *, version: str = "0.1.0") -> dict[str, Any]:
-    paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
     for spec in routes.specs:
-        operation: dict[str, Any] = {
-            "summary": spec.summary,
-            "operationId": spec.handler.__name__,
-            "tags": [spec.tag] if spec.tag else [],
-            "responses": {},
-        }
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"{(\w+)}", spec.path)
-        ]
-        params += [
-            {
-                "name": q.name,
-                "in": "query",
-                "required": False,
-                "description": q.description,
-                "schema": {"type": q.type},
-            }
-            for q in spec.query
-        ]
-        if params:
-            operation["parameters"] = params
-        if spec.body is not None:
-            schema = spec.body.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in schema.pop("$defs", {}).items():
-                schemas[name] = definition
-            schemas[spec.body.__name__] = schema
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{spec.body.__name__}"}}
-                },
-            }
-        responses = {200: "OK", **spec.responses}
-        if spec.method in ("POST",) and 201 in responses:
-            responses.pop(200)
-        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        for status, description in sorted(responses.items()):
-            operation["responses"][str(status)] = (
-                {"description": description, **error} if status >= 400 else {"description": description}
-            )
-        if spec.body is not None:
-            operation["responses"].setdefault(
-                "400", {"description": "malformed JSON or invalid fields", **error}
-            )
-        if spec.auth:
-            operation["security"] = [{"bearer": []}, {"cookie": []}]
-            operation["responses"].setdefault("401", {"description": "not logged in", **error})
-            operation["responses"].setdefault("403", {"description": "not allowed", **error})
-        paths.setdefault(spec.path, {})[spec.method.lower()] = operation
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Omnichannel hub API", "version": version},
@@ -86,3 +72,95 @@ def openapi_document(routes: ApiRoutes, *, version: str = "0.1.0") -> dict[str, 
             },
         },
     }
+
+
+def _operation(spec: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": spec.summary,
+        "operationId": spec.handler.__name__,
+        "tags": [spec.tag] if spec.tag else [],
+    }
+    if spec.description:
+        operation["description"] = spec.description
+    if isinstance(spec.auth, frozenset):
+        roles = ", ".join(sorted(r.value for r in spec.auth))
+        operation["description"] = f"{spec.description}\n\nRoles: {roles}.".strip()
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in spec.path_params
+    ]
+    if spec.query_model is not None:
+        params += _query_parameters(spec.query_model, schemas)
+    params += [
+        {
+            "name": q.name,
+            "in": "query",
+            "required": False,
+            "description": q.description,
+            "schema": {"type": q.type},
+        }
+        for q in spec.query
+    ]
+    if params:
+        operation["parameters"] = params
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _model_ref(spec.body, schemas)}},
+        }
+    responses: dict[str, Any] = {}
+    for status, description in documented_statuses(spec).items():
+        if status >= 400:
+            responses[str(status)] = {"description": description, **ERROR}
+        elif status == spec.status and spec.response is not None:
+            responses[str(status)] = {"description": description, "content": _content(spec.response, schemas)}
+        else:
+            responses[str(status)] = {"description": description}
+    operation["responses"] = responses
+    if spec.needs_auth:
+        operation["security"] = [{"bearer": []}, {"cookie": []}]
+    return operation
+
+
+def _model_ref(model: type[BaseModel], schemas: dict[str, Any], mode: str = "validation") -> dict[str, str]:
+    schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _content(response: Doc | type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(response, Doc):
+        schemas.update(response.defs)
+        if response.name:
+            schemas[response.name] = response.schema
+            return {response.content_type: {"schema": {"$ref": REF.format(model=response.name)}}}
+        return {response.content_type: {"schema": response.schema}}
+    return {"application/json": {"schema": _model_ref(response, schemas, mode="serialization")}}
+
+
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per field of the query model; `X | None` is documented as X (a query value is never null)."""
+    schema = model.model_json_schema(ref_template=REF)
+    schemas.update(schema.pop("$defs", {}))
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
+        description = prop.pop("description", "")
+        prop.pop("title", None)
+        options = prop.get("anyOf")
+        if options:
+            kept = [o for o in options if o.get("type") != "null"]
+            if len(kept) == 1:
+                prop.pop("anyOf")
+                prop = {**kept[0], **prop}
+            else:
+                prop["anyOf"] = kept
+        if prop.get("default") is None:
+            prop.pop("default", None)
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if description:
+            param["description"] = description
+        params.append(param)
+    return params

@@ -1,0 +1,17 @@
+"""REST API v1, the core routes: one module per resource, the shared request models in `models`.
+
+`api` is the core route table (hub.app copies it, connectors and bots add theirs); `Body` is the base of request
+bodies (hub.api.routes_auth declares its own with it). Handlers read through `hub.queries`, write through
+`hub.actions`, and never ask the access policy themselves: the declaration enforces who may call, the queries and
+actions decide what they may see and do.
+"""
+
+from __future__ import annotations
+
+from hub.api.http import ApiRoutes, Body
+
+api = ApiRoutes()
+
+from hub.api.routes import clients, conversations, files, service, staff  # noqa: E402  (they register on `api`)
+
+__all__ = ["Body", "api", "clients", "conversations", "files", "service", "staff"]

@@ -1,0 +1,172 @@
+"""Conversations: the inbox, one conversation, its timeline, replies, notes, read marks, retries, the bell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.actions import conversations as conv_actions
+from hub.actions import messages
+from hub.actions.delivery import retry_now
+from hub.api import schemas
+from hub.api.http import ApiError, Ctx
+from hub.api.routes import api
+from hub.api.routes.models import (
+    STAFF,
+    ConversationPatch,
+    InboxQuery,
+    NoteIn,
+    NotificationsPage,
+    ReplyIn,
+    TimelinePage,
+    page_json,
+)
+from hub.errors import NotFound
+from hub.queries import conversations as conversation_queries
+from hub.queries import entries as entry_queries
+from hub.queries import notifications as notification_queries
+from hub.representations import client_json, conversation_json, entry_json, mention_notification_json
+
+TAG = "conversations"
+CONVERSATION = "/api/v1/conversations/{conversation_id}"
+
+
+@api.route(
+    "GET",
+    "/api/v1/conversations",
+    summary="The inbox: conversations you may see, newest first, with their clients (`clients` by id)",
+    tag=TAG,
+    query=InboxQuery,
+    response=schemas.INBOX_PAGE,
+)
+async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
+    assignee = query.assignee
+    filters = conversation_queries.InboxFilter(
+        status=query.status,
+        assignee_id=ctx.user.id if assignee == "me" else (None if assignee in (None, "none") else assignee),
+        unassigned=assignee == "none",
+        department_id=query.department,
+    )
+    page = await conversation_queries.inbox(
+        ctx.hub, ctx.user, filters, before=query.cursor, limit=query.limit
+    )
+    # the clients of the page in the same answer: the inbox shows names without a request per conversation
+    return {
+        "items": [conversation_json(c) for c in page.items],
+        "clients": {c.id: client_json(c) for c in page.clients},
+        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+    }
+
+
+@api.route("GET", CONVERSATION, summary="A conversation", tag=TAG, response=schemas.CONVERSATION)
+async def get_conversation(ctx: Ctx, conversation_id: str) -> Any:
+    return conversation_json(await conversation_queries.get(ctx.hub, ctx.user, conversation_id))
+
+
+@api.route(
+    "PATCH",
+    CONVERSATION,
+    summary="Change status, assignee (null unassigns), department (null unroutes), bot/human handler",
+    tag=TAG,
+    body=ConversationPatch,
+    response=schemas.CONVERSATION,
+)
+async def patch_conversation(ctx: Ctx, conversation_id: str, body: ConversationPatch) -> Any:
+    conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
+    changes: dict[str, Any] = {"status": body.status, "handler": body.handler}
+    changes.update(body.model_dump(include={"assignee_id", "department_id"}, exclude_unset=True))
+    updated = await conv_actions.update_conversation(ctx.hub, ctx.user, conversation.id, **changes)
+    return conversation_json(updated)
+
+
+@api.route(
+    "POST",
+    f"{CONVERSATION}/read",
+    summary="Mark the conversation read",
+    tag=TAG,
+    response=schemas.CONVERSATION,
+)
+async def read_conversation(ctx: Ctx, conversation_id: str) -> Any:
+    conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
+    return conversation_json(await conv_actions.mark_read(ctx.hub, ctx.user, conversation.id))
+
+
+@api.route(
+    "GET",
+    f"{CONVERSATION}/timeline",
+    summary="This conversation's entries",
+    tag=TAG,
+    query=TimelinePage,
+    response=schemas.ENTRY_PAGE,
+)
+async def conversation_timeline(ctx: Ctx, conversation_id: str, query: TimelinePage) -> Any:
+    page = await conversation_queries.timeline(
+        ctx.hub, ctx.user, conversation_id, before=query.cursor, limit=query.limit
+    )
+    return page_json(page, entry_json)
+
+
+@api.route(
+    "POST",
+    f"{CONVERSATION}/replies",
+    summary="Reply to the customer through the conversation's channel (delivery status: queued → sent/failed)",
+    tag=TAG,
+    body=ReplyIn,
+    status=201,
+    response=schemas.ENTRY,
+)
+async def reply(ctx: Ctx, conversation_id: str, body: ReplyIn) -> Any:
+    conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
+    return entry_json(await messages.send_reply(ctx.hub, ctx.user, conversation.id, body.text))
+
+
+@api.route(
+    "POST",
+    f"{CONVERSATION}/notes",
+    summary="An internal note (never sent to the customer); @mentions notify",
+    tag=TAG,
+    body=NoteIn,
+    status=201,
+    response=schemas.ENTRY,
+)
+async def conversation_note(ctx: Ctx, conversation_id: str, body: NoteIn) -> Any:
+    conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
+    entry = await messages.add_note(
+        ctx.hub,
+        ctx.user,
+        text=body.text,
+        conversation_id=conversation.id,
+        shared_with_partners=body.shared_with_partners,
+    )
+    return entry_json(entry)
+
+
+@api.route(
+    "POST",
+    "/api/v1/entries/{entry_id}/retry",
+    summary="Send a failed outgoing message again",
+    tag=TAG,
+    auth=STAFF,
+    response=schemas.ENTRY,
+    responses={409: "not a failed outgoing message"},
+)
+async def retry_entry(ctx: Ctx, entry_id: str) -> Any:
+    entry, conversation = await entry_queries.get(ctx.hub, ctx.user, entry_id)
+    if conversation is None:
+        raise NotFound("no such entry")
+    updated = await retry_now(ctx.hub, entry.id)
+    if updated is None:
+        raise ApiError(409, "conflict", "only a failed outgoing message can be retried")
+    return entry_json(updated)
+
+
+@api.route(
+    "GET",
+    "/api/v1/notifications",
+    summary="Your mentions (the bell), newest first",
+    tag=TAG,
+    query=NotificationsPage,
+    response=schemas.NOTIFICATION_PAGE,
+)
+async def notifications(ctx: Ctx, query: NotificationsPage) -> Any:
+    page = await notification_queries.mentions(ctx.hub, ctx.user, before=query.cursor, limit=query.limit)
+    return page_json(page, mention_notification_json)

@@ -1,0 +1,120 @@
+"""The request bodies and query-parameter models of the core routes (one place, shared by the resource modules),
+and the shaping of pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from hub import queries
+from hub.api.http import Body, CursorParam, Query
+from hub.domain import ClientKind, ConversationStatus, FieldValue, Handler, Role
+
+Text = Annotated[str, StringConstraints(max_length=10_000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+STAFF = frozenset({Role.admin, Role.supervisor, Role.agent})
+ADMINS = frozenset({Role.admin})
+
+
+def limit(default: int, most: int = 200) -> Any:
+    return Field(default, ge=1, le=most, description=f"how many (1 to {most}, default {default})")
+
+
+# --- query parameters ---------------------------------------------------------------------------------------------
+
+
+class ClientSearch(Query):
+    q: str = Field("", description="words that prefix a name, email or phone")
+    limit: int = limit(20, 100)
+
+
+class TimelinePage(Query):
+    cursor: CursorParam | None = None
+    limit: int = limit(50)
+
+
+class NotificationsPage(Query):
+    cursor: CursorParam | None = None
+    limit: int = limit(30, 100)
+
+
+class InboxQuery(Query):
+    status: ConversationStatus | None = Field(None, description="only conversations in this status")
+    assignee: str | None = Field(None, description="a user id, 'me' or 'none' (unassigned)")
+    department: str | None = Field(None, description="a department id")
+    cursor: CursorParam | None = None
+    limit: int = limit(50)
+
+
+class MergeSuggestionsQuery(Query):
+    status: Literal["open", "merged", "dismissed", "all"] = Field("open", description="which suggestions")
+
+
+# --- bodies -------------------------------------------------------------------------------------------------------
+
+
+class ClientPatch(Body):
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    kind: ClientKind | None = None
+    fields: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], FieldValue] | None = None
+    tags: list[Annotated[str, StringConstraints(max_length=50)]] | None = Field(None, max_length=50)
+    partner_ids: list[str] | None = None
+
+
+class NoteIn(Body):
+    text: Text
+    shared_with_partners: bool = False
+
+
+class MergeIn(Body):
+    other_id: Id
+
+
+class ConversationPatch(Body):
+    status: ConversationStatus | None = None
+    assignee_id: str | None = None
+    department_id: str | None = None
+    handler: Handler | None = None
+
+
+class ReplyIn(Body):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+
+
+class UserIn(Body):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    name: Name
+    role: Role = Role.agent
+    password: Password
+    department_ids: list[str] = Field(default_factory=list)
+
+
+class UserPatch(Body):
+    name: Name | None = None
+    role: Role | None = None
+    password: Password | None = None
+    department_ids: list[str] | None = None
+    active: bool | None = None
+
+
+class DepartmentIn(Body):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+# --- answers ------------------------------------------------------------------------------------------------------
+
+
+def page_json(page: queries.Page[Any], shape: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "items": [shape(item) for item in page.items],
+        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+    }
+
+
+def items_json(found: list[Any], shape: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    return {"items": [shape(item) for item in found]}
