@@ -125,10 +125,16 @@ class Recorder:
         self.events: dict[str, list] = defaultdict(list)
         self._arrived = asyncio.Event()
 
+        self._closed = asyncio.Event()
+
         @self.client.on("*", namespace=self.namespace)
         async def _any(event, data=None):
             self.events[event].append(data)
             self._arrived.set()
+
+        @self.client.on("disconnect", namespace=self.namespace)
+        async def _gone(*_args):
+            self._closed.set()
 
     async def open(self, url: str, auth: dict[str, Any] | None) -> None:
         await self.client.connect(
@@ -162,6 +168,11 @@ class Recorder:
 
     async def close(self) -> None:
         await self.client.disconnect()
+
+    async def wait_disconnected(self, within: float = 5.0) -> None:
+        """Until the server has closed this socket's namespace (python-socketio drops it from `namespaces`)."""
+
+        await asyncio.wait_for(self._closed.wait(), within)
 
 
 class AgentClient(Recorder):

@@ -9,7 +9,7 @@ from hub.actions.clients import update_client
 from hub.actions.delivery import deliver
 from hub.actions.messages import add_note, send_reply
 from hub.domain import Author, AuthorType, DeliveryStatus, Direction, EntryKind, Role
-from hub.errors import Forbidden, Invalid, NotFound
+from hub.errors import Invalid, NotFound
 from hub.events import ConversationUpdated, EntryAdded, UserMentioned
 from hub.store.port import ConversationQuery
 
