@@ -149,11 +149,21 @@ class ClientRepo(Protocol):
         update, or None when nothing changed (the client has the identity already, or does not exist)."""
 
     async def search(
-        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+        self,
+        q: str,
+        *,
+        limit: int = 20,
+        partner_id: str | None = None,
+        region: str | None = None,
+        conversation_scope: Scope | None = None,
     ) -> list[Client]:
         """Clients whose search terms start with every word of `q` (see hub.identities.query_terms), most
         recently updated first. An empty `q` lists clients. `region` reads a phone-like query written the local
-        way ('8 916 123-45-67' with region RU) as the E.164 number phones are stored as. `partner_id` limits to clients shared with that partner.
+        way ('8 916 123-45-67' with region RU) as the E.164 number phones are stored as. `partner_id` limits to
+        clients shared with that partner. `conversation_scope` limits to clients with at least one conversation
+        that the Scope lets through (an empty Scope: none). SQLite filters with a sub-select on conversations;
+        MongoDB first reads the distinct client ids of the matching conversations (one more round trip, and a
+        list as long as the number of such clients), then matches clients `$in` them.
         """
 
 
@@ -213,13 +223,30 @@ class TimelineRepo(Protocol):
     async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None: ...
 
     async def page(
-        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+        self,
+        client_id: str,
+        *,
+        before: Cursor | None = None,
+        limit: int = 50,
+        scope: EntryScope | None = None,
     ) -> list[TimelineEntry]:
-        """A client's entries, newest first by (occurred_at, id), strictly after `before` in that order."""
+        """A client's entries, newest first by (occurred_at, id), strictly after `before` in that order.
+        `scope` (None: everything) is applied in the query, so a page holds `limit` entries the reader may see."""
 
     async def conversation_page(
-        self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
-    ) -> list[TimelineEntry]: ...
+        self,
+        conversation_id: str,
+        *,
+        before: Cursor | None = None,
+        limit: int = 50,
+        scope: EntryScope | None = None,
+    ) -> list[TimelineEntry]:
+        """A conversation's entries, like `page`."""
+
+    async def since(self, conversation_id: str, after_seq: int, *, limit: int = 200) -> list[TimelineEntry]:
+        """A conversation's entries that arrived after the one numbered `after_seq` (seq > after_seq), in arrival
+        order (ascending seq) — a late delivery with an old occurred_at included. Entries without a seq (kept by a
+        MongoDB store from before seq existed) are never returned."""
 
     async def mentioning(
         self, user_id: str, *, before: Cursor | None = None, limit: int = 50

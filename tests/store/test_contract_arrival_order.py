@@ -188,3 +188,28 @@ async def test_sqlite_two_stores_on_one_file_share_the_sequence(tmp_path):
     finally:
         await one.close()
         await two.close()
+
+
+async def test_sqlite_file_from_before_scopes_filters_old_entries(tmp_path):
+    from hub.domain import Author, AuthorType, Direction, EntryKind
+    from hub.store.port import EntryScope
+
+    path = tmp_path / "old.db"
+    staff = Author(type=AuthorType.user, id="u1", name="Agent")
+    message = entry("c1", conversation_id="k1", occurred_at=at(1))
+    internal = entry("c1", kind=EntryKind.note, direction=Direction.internal, author=staff, occurred_at=at(2))
+    shared = entry(
+        "c1",
+        kind=EntryKind.note,
+        direction=Direction.internal,
+        author=staff,
+        meta={"shared_with_partners": True},
+        occurred_at=at(3),
+    )
+    await _old_file(path, [message, internal, shared])
+    store = await open_sqlite_store(path)
+    try:
+        got = await store.timeline.page("c1", scope=EntryScope(shared_only=True))
+        assert ids(got) == [shared.id, message.id]
+    finally:
+        await store.close()

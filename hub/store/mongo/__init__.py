@@ -43,7 +43,7 @@ async def open_mongo_store(db: Any) -> Store:
             await db[collection].create_index(keys, unique=unique, **(options[0] if options else {}))
     stats = StoreStats()
     return Store(
-        clients=MongoClientRepo(db["clients"], stats),
+        clients=MongoClientRepo(db["clients"], stats, db["conversations"]),
         identities=MongoIdentityRepo(db["identities"], stats),
         conversations=MongoConversationRepo(db["conversations"], stats),
         timeline=MongoTimelineRepo(db["timeline"], stats, db["counters"]),

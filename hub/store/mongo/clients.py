@@ -23,7 +23,8 @@ from hub.store.mongo.base import (
     to_model,
     to_models,
 )
-from hub.store.port import CLIENT_MUTABLE, check_limit
+from hub.store.mongo.conversations import scope_filter
+from hub.store.port import CLIENT_MUTABLE, Scope, StoreStats, check_limit
 
 # {collection: [(keys, unique) or (keys, unique, create_index options)]}
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
@@ -36,6 +37,10 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
 
 
 class MongoClientRepo(MongoRepo):
+    def __init__(self, collection: Any, stats: StoreStats, conversations: Any) -> None:
+        super().__init__(collection, stats)
+        self._conversations = conversations
+
     async def create(self, client: Client) -> None:
         doc = to_doc(client)
         name_terms = name_terms_of(client.name)
@@ -101,7 +106,13 @@ class MongoClientRepo(MongoRepo):
         return to_model(Client, doc)
 
     async def search(
-        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+        self,
+        q: str,
+        *,
+        limit: int = 20,
+        partner_id: str | None = None,
+        region: str | None = None,
+        conversation_scope: Scope | None = None,
     ) -> list[Client]:
         check_limit(limit)
         # An anchored, escaped prefix regex can use the multikey index on `terms` on a real server.
@@ -110,6 +121,17 @@ class MongoClientRepo(MongoRepo):
         ]
         if partner_id is not None:
             conditions.append({"partner_ids": partner_id})
+        if conversation_scope is not None:
+            # No join in a find: first the distinct client ids of the conversations in the scope (one more round
+            # trip, served by the conversations' department / assignee / client indexes; the list is as long as
+            # the number of such clients, a few thousand ids for a busy department), then clients `$in` them.
+            allowed = scope_filter(conversation_scope)
+            if allowed is None:
+                return []
+            client_ids = await self._rt(self._conversations.distinct("client_id", allowed))
+            if not client_ids:
+                return []
+            conditions.append({"_id": {"$in": client_ids}})
         docs = await self._find(
             all_of(conditions), sort=[("updated_at", DESCENDING), ("_id", DESCENDING)], limit=limit
         )

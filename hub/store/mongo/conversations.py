@@ -19,7 +19,7 @@ from hub.store.mongo.base import (
     to_model,
     to_models,
 )
-from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, check_limit
+from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, Scope, check_limit
 
 _DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
 _REOPENABLE = [ConversationStatus.resolved.value, ConversationStatus.snoozed.value]
@@ -41,6 +41,23 @@ def _conversation(doc: dict[str, Any]) -> Conversation:
     conversation = to_model(Conversation, doc)
     assert conversation is not None
     return conversation
+
+
+def scope_filter(scope: Scope) -> dict[str, Any] | None:
+    """The filter (on conversation documents) of a Scope: any of its conditions; None when it allows nothing.
+    Shared with the client search."""
+    allowed: list[dict[str, Any]] = []
+    if scope.department_ids:
+        allowed.append({"department_id": {"$in": list(scope.department_ids)}})
+    if scope.user_id is not None:
+        allowed.append({"assignee_id": scope.user_id})
+    if scope.unrouted:
+        allowed.append({"department_id": None})
+    if scope.client_ids:
+        allowed.append({"client_id": {"$in": list(scope.client_ids)}})
+    if not allowed:
+        return None
+    return allowed[0] if len(allowed) == 1 else {"$or": allowed}
 
 
 class MongoConversationRepo(MongoRepo):
@@ -143,19 +160,10 @@ class MongoConversationRepo(MongoRepo):
         if query.client_id is not None:
             conditions.append({"client_id": query.client_id})
         if query.scope is not None:
-            scope = query.scope
-            allowed: list[dict[str, Any]] = []
-            if scope.department_ids:
-                allowed.append({"department_id": {"$in": list(scope.department_ids)}})
-            if scope.user_id is not None:
-                allowed.append({"assignee_id": scope.user_id})
-            if scope.unrouted:
-                allowed.append({"department_id": None})
-            if scope.client_ids:
-                allowed.append({"client_id": {"$in": list(scope.client_ids)}})
-            if not allowed:
+            allowed = scope_filter(query.scope)
+            if allowed is None:
                 return []  # a scope that allows nothing
-            conditions.append(allowed[0] if len(allowed) == 1 else {"$or": allowed})
+            conditions.append(allowed)
         if query.before is not None:
             conditions.append(before_cursor("sort_at", query.before))
         docs = await self._find(

@@ -8,9 +8,9 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from hub.domain import Delivery, DeliveryStatus, TimelineEntry, truncate_ms
+from hub.domain import Delivery, DeliveryStatus, EntryKind, TimelineEntry, truncate_ms
 from hub.store.mongo.base import AFTER, MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
-from hub.store.port import Cursor, StoreStats, check_limit
+from hub.store.port import Cursor, EntryScope, StoreStats, check_limit
 
 _DUE_ORDER = [("delivery.next_attempt_at", ASCENDING), ("occurred_at", ASCENDING), ("_id", ASCENDING)]
 
@@ -27,6 +27,28 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
         ([("conversation_id", ASCENDING), ("seq", ASCENDING)], False),
     ],
 }
+
+
+def _entry_scope_filter(scope: EntryScope) -> list[dict[str, Any]] | None:
+    """The conditions of an EntryScope on entry documents (matched together with the page's own filter, so a page
+    holds `limit` visible entries); None when it allows nothing."""
+    conditions: list[dict[str, Any]] = []
+    if scope.conversation_ids is not None:
+        anyof: list[dict[str, Any]] = []
+        if scope.conversation_ids:
+            anyof.append({"conversation_id": {"$in": list(scope.conversation_ids)}})
+        if scope.unthreaded:
+            anyof.append({"conversation_id": None})  # null or missing
+        if not anyof:
+            return None
+        conditions.append(anyof[0] if len(anyof) == 1 else {"$or": anyof})
+    elif not scope.unthreaded:
+        conditions.append({"conversation_id": {"$ne": None}})
+    if scope.shared_only:
+        conditions.append(
+            {"$or": [{"kind": {"$ne": EntryKind.note.value}}, {"meta.shared_with_partners": True}]}
+        )
+    return conditions
 
 
 class MongoTimelineRepo(MongoRepo):
@@ -62,9 +84,16 @@ class MongoTimelineRepo(MongoRepo):
     async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None:
         return to_model(TimelineEntry, await self._rt(self._c.find_one({"dedupe_key": key})))
 
-    async def _page(self, field: str, value: str, before: Cursor | None, limit: int) -> list[TimelineEntry]:
+    async def _page(
+        self, field: str, value: str, before: Cursor | None, limit: int, scope: EntryScope | None = None
+    ) -> list[TimelineEntry]:
         check_limit(limit)
         conditions: list[dict[str, Any]] = [{field: value}]
+        if scope is not None:
+            visible = _entry_scope_filter(scope)
+            if visible is None:
+                return []  # a scope that allows nothing
+            conditions += visible
         if before is not None:
             conditions.append(before_cursor("occurred_at", before))
         return to_models(
@@ -72,14 +101,24 @@ class MongoTimelineRepo(MongoRepo):
         )
 
     async def page(
-        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+        self,
+        client_id: str,
+        *,
+        before: Cursor | None = None,
+        limit: int = 50,
+        scope: EntryScope | None = None,
     ) -> list[TimelineEntry]:
-        return await self._page("client_id", client_id, before, limit)
+        return await self._page("client_id", client_id, before, limit, scope)
 
     async def conversation_page(
-        self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
+        self,
+        conversation_id: str,
+        *,
+        before: Cursor | None = None,
+        limit: int = 50,
+        scope: EntryScope | None = None,
     ) -> list[TimelineEntry]:
-        return await self._page("conversation_id", conversation_id, before, limit)
+        return await self._page("conversation_id", conversation_id, before, limit, scope)
 
     async def since(self, conversation_id: str, after_seq: int, *, limit: int = 200) -> list[TimelineEntry]:
         check_limit(limit)

@@ -8,8 +8,9 @@ from typing import Any
 
 from hub.domain import Client, Identity
 from hub.identities import query_terms, search_terms
-from hub.store.port import CLIENT_MUTABLE, check_limit
+from hub.store.port import CLIENT_MUTABLE, Scope, check_limit
 from hub.store.sqlite.base import TOP, Base, model_json, set_doc_paths, to_json, ts
+from hub.store.sqlite.conversations import scope_sql
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
@@ -130,7 +131,13 @@ class SqliteClients(Base):
         return Client.model_validate_json(rows[0][0]) if rows else None
 
     async def search(
-        self, q: str, *, limit: int = 20, partner_id: str | None = None, region: str | None = None
+        self,
+        q: str,
+        *,
+        limit: int = 20,
+        partner_id: str | None = None,
+        region: str | None = None,
+        conversation_scope: Scope | None = None,
     ) -> list[Client]:
         check_limit(limit)
         where, params = [], []
@@ -140,6 +147,10 @@ class SqliteClients(Base):
         if partner_id is not None:
             where.append("id IN (SELECT client_id FROM client_partners WHERE partner_id = ?)")
             params.append(partner_id)
+        if conversation_scope is not None:
+            scope, scope_params = scope_sql(conversation_scope)
+            where.append(f"id IN (SELECT client_id FROM conversations WHERE {scope})")
+            params += scope_params
         sql = "SELECT doc FROM clients"
         if where:
             sql += " WHERE " + " AND ".join(where)

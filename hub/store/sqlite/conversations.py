@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain import Conversation, utcnow
-from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, check_limit
+from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, Scope, check_limit
 from hub.store.sqlite.base import Base, from_ts, to_json, ts
 
 SCHEMA = """
@@ -69,6 +69,25 @@ def _conv_params(conv: Conversation) -> list[Any]:
             value = value.value
         out.append(value)
     return out
+
+
+def scope_sql(scope: Scope) -> tuple[str, list[Any]]:
+    """The SQL condition (on conversations' columns) of a Scope: any of its conditions; an empty Scope allows
+    nothing. Shared with the client search (`id IN (SELECT client_id FROM conversations WHERE ...)`)."""
+    anyof: list[str] = []
+    params: list[Any] = []
+    if scope.department_ids:
+        anyof.append(f"department_id IN ({','.join('?' * len(scope.department_ids))})")
+        params += list(scope.department_ids)
+    if scope.user_id is not None:
+        anyof.append("assignee_id = ?")
+        params.append(scope.user_id)
+    if scope.unrouted:
+        anyof.append("department_id IS NULL")
+    if scope.client_ids:
+        anyof.append(f"client_id IN ({','.join('?' * len(scope.client_ids))})")
+        params += list(scope.client_ids)
+    return ("(" + " OR ".join(anyof) + ")" if anyof else "0"), params
 
 
 class SqliteConversations(Base):
@@ -165,20 +184,9 @@ class SqliteConversations(Base):
             where.append("client_id = ?")
             params.append(query.client_id)
         if query.scope is not None:
-            scope = query.scope
-            anyof: list[str] = []
-            if scope.department_ids:
-                anyof.append(f"department_id IN ({','.join('?' * len(scope.department_ids))})")
-                params += list(scope.department_ids)
-            if scope.user_id is not None:
-                anyof.append("assignee_id = ?")
-                params.append(scope.user_id)
-            if scope.unrouted:
-                anyof.append("department_id IS NULL")
-            if scope.client_ids:
-                anyof.append(f"client_id IN ({','.join('?' * len(scope.client_ids))})")
-                params += list(scope.client_ids)
-            where.append("(" + " OR ".join(anyof) + ")" if anyof else "0")
+            sql, scope_params = scope_sql(query.scope)
+            where.append(sql)
+            params += scope_params
         if query.before is not None:
             where.append("(sort_at < ? OR (sort_at = ? AND id < ?))")
             at = ts(query.before.at)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain import Delivery, TimelineEntry
-from hub.store.port import Cursor, check_limit
+from hub.store.port import Cursor, EntryScope, check_limit
 from hub.store.sqlite.base import Base, model_json, to_json, ts
 
 SCHEMA = """
@@ -44,6 +44,14 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
     # the arrival sequence; old rows get theirs in rowid (= insertion) order, in the column and in the document
     ("timeline", "seq", "INTEGER", "UPDATE timeline SET seq = rowid, doc = json_set(doc, '$.seq', rowid)"),
+    # what an EntryScope filters on, read from the document (virtual: always in step with it, nothing to fill)
+    ("timeline", "kind", "TEXT GENERATED ALWAYS AS (json_extract(doc, '$.kind')) VIRTUAL", None),
+    (
+        "timeline",
+        "shared",
+        "INTEGER GENERATED ALWAYS AS (coalesce(json_extract(doc, '$.meta.shared_with_partners') IS 1, 0)) VIRTUAL",
+        None,
+    ),
 ]
 
 # Run after ADDED_COLUMNS (they name the added columns), one statement each.
@@ -73,6 +81,25 @@ _INSERT = (
 
 def _entry(row: Sequence[Any]) -> TimelineEntry:
     return TimelineEntry.model_validate_json(row[0])
+
+
+def _entry_scope_sql(scope: EntryScope) -> tuple[str, list[Any]]:
+    """` AND ...` conditions of an EntryScope. They are checked on the rows the page walks in its index order
+    (client or conversation, then occurred_at, id), so a page still stops after `limit` visible entries."""
+    sql, params = "", []
+    if scope.conversation_ids is not None:
+        anyof = []
+        if scope.conversation_ids:
+            anyof.append(f"conversation_id IN ({','.join('?' * len(scope.conversation_ids))})")
+            params += list(scope.conversation_ids)
+        if scope.unthreaded:
+            anyof.append("conversation_id IS NULL")
+        sql += " AND (" + " OR ".join(anyof) + ")" if anyof else " AND 0"
+    elif not scope.unthreaded:
+        sql += " AND conversation_id IS NOT NULL"
+    if scope.shared_only:
+        sql += " AND (kind <> 'note' OR shared = 1)"
+    return sql, params
 
 
 class SqliteTimeline(Base):
@@ -105,10 +132,16 @@ class SqliteTimeline(Base):
         rows = await self.fetch("SELECT doc FROM timeline WHERE dedupe_key = ?", (key,))
         return _entry(rows[0]) if rows else None
 
-    async def _page(self, column: str, value: str, before: Cursor | None, limit: int) -> list[TimelineEntry]:
+    async def _page(
+        self, column: str, value: str, before: Cursor | None, limit: int, scope: EntryScope | None
+    ) -> list[TimelineEntry]:
         check_limit(limit)
         params: list[Any] = [value]
         sql = f"SELECT doc FROM timeline WHERE {column} = ?"
+        if scope is not None:
+            scope_sql, scope_params = _entry_scope_sql(scope)
+            sql += scope_sql
+            params += scope_params
         if before is not None:
             at = ts(before.at)
             sql += " AND (occurred_at < ? OR (occurred_at = ? AND id < ?))"
@@ -118,14 +151,24 @@ class SqliteTimeline(Base):
         return [_entry(r) for r in rows]
 
     async def page(
-        self, client_id: str, *, before: Cursor | None = None, limit: int = 50
+        self,
+        client_id: str,
+        *,
+        before: Cursor | None = None,
+        limit: int = 50,
+        scope: EntryScope | None = None,
     ) -> list[TimelineEntry]:
-        return await self._page("client_id", client_id, before, limit)
+        return await self._page("client_id", client_id, before, limit, scope)
 
     async def conversation_page(
-        self, conversation_id: str, *, before: Cursor | None = None, limit: int = 50
+        self,
+        conversation_id: str,
+        *,
+        before: Cursor | None = None,
+        limit: int = 50,
+        scope: EntryScope | None = None,
     ) -> list[TimelineEntry]:
-        return await self._page("conversation_id", conversation_id, before, limit)
+        return await self._page("conversation_id", conversation_id, before, limit, scope)
 
     async def since(self, conversation_id: str, after_seq: int, *, limit: int = 200) -> list[TimelineEntry]:
         check_limit(limit)
