@@ -74,3 +74,65 @@ async def test_an_inbound_pushed_to_process_a_reaches_an_agent_connected_to_proc
             if proc is not None and proc.returncode is None:
                 proc.terminate()
                 await proc.wait()
+
+
+async def test_deactivating_a_user_on_process_a_disconnects_their_socket_on_process_b(tmp_path, redis_url):
+    """Permissions that change while sockets are open, across processes: the StaffChanged event is relayed
+    through Redis, and process B disconnects its own socket of the deactivated agent at once."""
+    port_a, port_b = free_port(), free_port()
+    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    proc_a = await start_hub(tmp_path, port_a, redis_url)
+    proc_b = None
+    agent = socketio.AsyncClient(reconnection=False)
+    gone = asyncio.Event()
+
+    @agent.on("disconnect", namespace="/agent")
+    async def _gone(*_args):
+        gone.set()
+
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_healthy(http, url_a, proc_a)
+            proc_b = await start_hub(tmp_path, port_b, redis_url)
+            await wait_healthy(http, url_b, proc_b)
+            admin = await _login(http, url_a, "admin@example.com", "admin-password")
+            async with http.post(
+                f"{url_a}/api/v1/users",
+                headers=admin,
+                json={
+                    "email": "ann@example.com",
+                    "name": "Ann",
+                    "role": "agent",
+                    "password": "agent-password",
+                },
+            ) as r:
+                assert r.status == 201, await r.text()
+                ann_id = (await r.json())["id"]
+            ann = await _login(http, url_b, "ann@example.com", "agent-password")
+            await agent.connect(
+                url_b,
+                namespaces=["/agent"],
+                auth={"token": ann["Authorization"][7:]},
+                transports=["websocket"],
+                wait_timeout=5,
+            )
+            async with http.patch(
+                f"{url_a}/api/v1/users/{ann_id}", headers=admin, json={"active": False}
+            ) as r:
+                assert r.status == 200
+            await asyncio.wait_for(gone.wait(), 10)
+            async with http.get(f"{url_b}/api/v1/me", headers=ann) as r:
+                assert r.status == 401
+    finally:
+        if agent.connected:
+            await agent.disconnect()
+        for proc in (proc_a, proc_b):
+            if proc is not None and proc.returncode is None:
+                proc.terminate()
+                await proc.wait()
+
+
+async def _login(http: aiohttp.ClientSession, url: str, email: str, password: str) -> dict[str, str]:
+    async with http.post(f"{url}/api/v1/auth/login", json={"email": email, "password": password}) as r:
+        assert r.status == 200, await r.text()
+        return {"Authorization": f"Bearer {(await r.json())['token']}"}
