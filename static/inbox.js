@@ -20,8 +20,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const t = (key, vars) => I18N.t(key, vars);
   const config = JSON.parse(document.getElementById("hub-config").textContent);
   const me = config.user;
-  const seesAll = Boolean(config.sees_everything);
-  const myDepartments = me.department_ids || [];
+  // what the user may see is decided by the server (it pushes and lists only that); these only pick the tabs
+  let seesAll = Boolean(config.sees_everything);
+  let myDepartments = me.department_ids || [];
   const EMAIL_CSS = new URL("/static/email-frame.css", window.location.href).href;
   const PAGE = 50;
 
@@ -232,12 +233,8 @@ document.addEventListener("DOMContentLoaded", () => {
     all: { shown: () => seesAll, match: () => true, queries: () => [{}] },
   };
 
-  function canSee(c) {
-    return seesAll || !c.department_id || myDepartments.includes(c.department_id) || c.assignee_id === me.id;
-  }
-
   function inCurrentList(c) {
-    return canSee(c) && TABS[state.tab].match(c) && (!state.status || c.status === state.status);
+    return TABS[state.tab].match(c) && (!state.status || c.status === state.status);
   }
 
   const activity = (c) => Date.parse(c.last_message_at || c.created_at) || 0;
@@ -251,12 +248,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const known = state.conversations.get(c.id);
     // a list fetched before a live update may answer after it: never let an older copy win
     if (known && Date.parse(known.updated_at) > Date.parse(c.updated_at)) return;
-    if (!canSee(c)) {
-      state.conversations.delete(c.id);
-    } else {
-      state.conversations.set(c.id, c);
-      if (!state.clients.has(c.client_id)) ensureClient(c.client_id);
-    }
+    state.conversations.set(c.id, c);
+    if (!state.clients.has(c.client_id)) ensureClient(c.client_id);
     if (c.id === state.openId) renderHeader();
     scheduleListRender();
   }
@@ -559,7 +552,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (seq !== state.openSeq) return;
       state.clients.set(client.id, client);
       state.clientConversations = conversations.items;
-      for (const c of conversations.items) if (canSee(c)) state.conversations.set(c.id, c);
+      for (const c of conversations.items) state.conversations.set(c.id, c);
       scheduleListRender();
       renderHeader();
       renderCard();
@@ -1220,6 +1213,30 @@ document.addEventListener("DOMContentLoaded", () => {
         state.clientConversations[i] = data.conversation;
         renderCard();
       }
+    });
+    socket.on("conversation:removed", (data) => {
+      // re-routed or re-assigned away from this user: the server sends no content any more, so drop it here
+      if (!data || !data.conversation_id) return;
+      state.conversations.delete(data.conversation_id);
+      const i = state.clientConversations.findIndex((c) => c.id === data.conversation_id);
+      if (i >= 0) state.clientConversations.splice(i, 1);
+      if (state.openId === data.conversation_id) {
+        closeConversation();
+        toast(t("notice.conversation_removed"));
+      }
+      scheduleListRender();
+    });
+    socket.on("access:changed", (data) => {
+      if (!data || !data.user) return;
+      me.role = data.user.role;
+      me.department_ids = data.user.department_ids || [];
+      myDepartments = me.department_ids;
+      seesAll = me.role === "admin" || me.role === "supervisor";
+      state.conversations.clear();
+      if (state.openId) closeConversation();
+      renderTabs();
+      loadList();
+      toast(t("notice.access_changed"));
     });
     socket.on("notification", (data) => addNotification(data));
     socket.on("typing", onTypingEvent);
