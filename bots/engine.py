@@ -19,6 +19,7 @@ from typing import Any
 from bots.answers import DEFAULT_TEXTS, NOTE_TEXTS, InvalidAnswer, check_answer
 from bots.flow import Action, Effect, Flow, HandoffTo, State, pick
 from bots.matching import best_match, has_cyrillic, matches_any, normalize
+from hub.access import SYSTEM
 from hub.actions.clients import update_client
 from hub.actions.conversations import set_bot_state, update_conversation
 from hub.actions.messages import add_system_note, send_reply
@@ -37,6 +38,9 @@ from hub.domain import (
 )
 from hub.events import ConversationUpdated, EntryAdded
 from hub.outbound import Button, buttons_meta
+from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
+from hub.queries import staff as staff_queries
 from hub.text import handle_of_name, preview
 
 log = logging.getLogger(__name__)
@@ -152,7 +156,7 @@ class BotEngine:
         missing = []
         for flow in self.flows:
             for name in sorted(department_names(flow)):
-                if await self.hub.store.departments.get_by_name(name) is None:
+                if await staff_queries.department_by_name(self.hub, SYSTEM, name) is None:
                     log.warning(
                         "bot flow %r hands off to department %r, which does not exist", flow.name, name
                     )
@@ -162,7 +166,7 @@ class BotEngine:
     # --- the work -----------------------------------------------------------------------------------------------
 
     async def _current(self, conversation_id: str) -> tuple[Conversation, Flow] | None:
-        conversation = await self.hub.store.conversations.get(conversation_id)
+        conversation = await conversation_queries.find(self.hub, conversation_id)
         if conversation is None or conversation.handler != Handler.bot:
             return None  # handed off meanwhile: the bot stays silent
         flow = self.by_channel.get(conversation.channel)
@@ -379,7 +383,7 @@ class Turn:
         name = spec.department or self.flow.handoff.department
         department: Department | None = None
         if name:
-            department = await self.hub.store.departments.get_by_name(name)
+            department = await staff_queries.department_by_name(self.hub, SYSTEM, name)
             if department is None:
                 log.warning(
                     "bot flow %r: no department named %r; conversation %s stays unrouted",
@@ -476,7 +480,7 @@ class Turn:
 
     async def client(self) -> Client:
         if self._client is None:
-            found = await self.hub.store.clients.get(self.conversation.client_id)
+            found = await client_queries.find(self.hub, self.conversation.client_id)
             if found is None:
                 raise LookupError(f"conversation {self.conversation.id} has no client")
             self._client = found
