@@ -72,7 +72,7 @@ async def send_reply(
     )
     await hub.store.timeline.insert(entry)
     touched = await hub.store.conversations.touch(
-        conversation.id, at=now, preview=preview(text), inbound=False, reopen=False
+        conversation.id, at=now, preview=preview(text), inbound=False, reopen=False, now=now
     )
     after = touched or conversation
     if isinstance(actor, User) and after.unread:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
-from hub.domain import Client, Conversation, TimelineEntry
+from hub.domain import Client, Conversation, Identity, TimelineEntry
 from hub.queries import Page
 from hub.store.port import ConversationQuery, Cursor
 
@@ -65,3 +65,9 @@ def _next(entries: list[TimelineEntry], limit: int) -> Cursor | None:
 async def find(hub: Hub, client_id: str) -> Client | None:
     """System read (connectors, bots, realtime): the client or None."""
     return await hub.store.clients.get(client_id)
+
+
+async def owner_of(hub: Hub, identity: Identity) -> str | None:
+    """System read: the id of the client an identity belongs to, if any."""
+    owners = await hub.store.identities.owners([identity])
+    return owners.get(identity)

@@ -99,3 +99,15 @@ async def since(
 async def find(hub: Hub, conversation_id: str) -> Conversation | None:
     """System read (connectors, bots, realtime): the conversation or None."""
     return await hub.store.conversations.get(conversation_id)
+
+
+async def of_client(hub: Hub, client_id: str, *, limit: int = 200) -> list[Conversation]:
+    """System read: a client's conversations, newest first (connectors finding a customer's thread)."""
+    return await hub.store.conversations.query(ConversationQuery(client_id=client_id, limit=limit))
+
+
+async def customer_history(hub: Hub, conversation_id: str, *, limit: int = 50) -> list[TimelineEntry]:
+    """What the customer may see of their own conversation (customer-facing channels): messages both ways,
+    never notes or internal entries; newest first."""
+    entries = await hub.store.timeline.conversation_page(conversation_id, limit=limit)
+    return [e for e in entries if access.visible_to_customer(e)]
