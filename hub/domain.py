@@ -213,6 +213,9 @@ class TimelineEntry(Model):
     # occurred_at is the provider's time and may be older for a late delivery; seq never is. None before insert
     # (and for entries a MongoDB store kept from before seq existed).
     seq: int | None = None
+    # False while steps of storing it are left to do (ingest: the conversation's touch and the events); a duplicate
+    # delivery or the recovery sweep completes them (hub.actions.ingest). Store bookkeeping, not content.
+    settled: bool = True
 
     def model_post_init(self, __context: Any) -> None:
         if not self.dedupe_key:

@@ -117,6 +117,10 @@ class StoreStats:
     round_trips: int = 0
 
 
+# How many entry ids a conversation remembers as applied by `touch(entry_id=...)` (the newest ones): applying an
+# entry again is a no-op as long as fewer than this many other entries were applied to that conversation since.
+TOUCH_MEMORY = 50
+
 # Conversation fields that `ConversationRepo.update` may set.
 CONVERSATION_MUTABLE = frozenset(
     {"status", "assignee_id", "department_id", "handler", "bot_state", "subject", "unread", "updated_at"}
@@ -198,12 +202,18 @@ class ConversationRepo(Protocol):
         inbound: bool,
         reopen: bool,
         now: datetime | None = None,
+        entry_id: str | None = None,
     ) -> Conversation | None:
         """Record a new message in one atomic update: last_message_at = max(old, at); the preview replaced
         only when `at` >= the old last_message_at (a late, older message keeps the newer preview);
         updated_at = max(old updated_at, now, at), so it never goes backwards; unread += 1 when `inbound`;
         status = open when `reopen` and the status was resolved or snoozed. `now` is the caller's clock
-        (hub.clock()); None means hub.domain.utcnow()."""
+        (hub.clock()); None means hub.domain.utcnow().
+
+        With `entry_id` it is idempotent per entry: the conversation remembers the ids of the last TOUCH_MEMORY
+        entries it applied (in the same single-document update), and touching with a remembered id changes
+        nothing. Returns the conversation after the update when it applied; None when nothing was applied (the
+        conversation is missing, or it applied that entry already)."""
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         """Conversations matching the filters, newest last_message_at first (conversations with no message yet
@@ -215,8 +225,11 @@ class ConversationRepo(Protocol):
 
 
 class TimelineRepo(Protocol):
-    async def insert(self, entry: TimelineEntry) -> bool:
-        """Store the entry; False (and nothing stored) when an entry with the same dedupe_key exists."""
+    async def insert(self, entry: TimelineEntry, *, lease_until: datetime | None = None) -> bool:
+        """Store the entry; False (and nothing stored) when an entry with the same dedupe_key exists. Sets
+        `entry.seq`, the arrival number (strictly increasing per store, never reused). An entry with
+        `settled=False` still has steps to complete (see `claim_settle`); `lease_until` gives its inserter the
+        settle lease from the start, so nobody else completes it while the inserter is at it."""
 
     async def get(self, entry_id: str) -> TimelineEntry | None: ...
 
@@ -266,6 +279,20 @@ class TimelineRepo(Protocol):
 
     async def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[TimelineEntry]:
         """Queued entries whose next_attempt_at is missing or <= now and whose lease is not running."""
+
+    async def claim_settle(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
+        """Atomically take the right to complete an unsettled entry: succeeds when it is not settled and no settle
+        lease is running (missing or <= now); sets the lease to `lease_until` and returns the entry, else None.
+        A holder ends its lease early with claim_settle(now=<its lease_until>, lease_until=<now>)."""
+
+    async def settle(self, entry_id: str) -> bool:
+        """Mark the entry settled (and drop its lease); True when it was unsettled."""
+
+    async def unsettled(self, *, older_than: datetime, limit: int = 100) -> list[TimelineEntry]:
+        """Entries still unsettled whose created_at <= older_than, oldest first (indexed: only unsettled entries
+        are in that index)."""
 
     async def update_content(
         self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]

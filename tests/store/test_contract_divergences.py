@@ -64,6 +64,7 @@ def limit_calls(store, limit):
         "timeline.mentioning": lambda: store.timeline.mentioning("u1", limit=limit),
         "timeline.due_deliveries": lambda: store.timeline.due_deliveries(now=T0, limit=limit),
         "timeline.since": lambda: store.timeline.since("k1", 0, limit=limit),
+        "timeline.unsettled": lambda: store.timeline.unsettled(older_than=T0, limit=limit),
         "merges.list": lambda: store.merges.list(limit=limit),
     }
 

@@ -19,7 +19,7 @@ from hub.store.mongo.base import (
     to_model,
     to_models,
 )
-from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, Scope, check_limit
+from hub.store.port import CONVERSATION_MUTABLE, TOUCH_MEMORY, ConversationQuery, Scope, check_limit
 
 _DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
 _REOPENABLE = [ConversationStatus.resolved.value, ConversationStatus.snoozed.value]
@@ -108,6 +108,7 @@ class MongoConversationRepo(MongoRepo):
         inbound: bool,
         reopen: bool,
         now: datetime | None = None,
+        entry_id: str | None = None,
     ) -> Conversation | None:
         # One atomic aggregation-pipeline update (MongoDB >= 4.2; mongomock supports it). All expressions of the
         # first stage see the old document:
@@ -116,6 +117,8 @@ class MongoConversationRepo(MongoRepo):
         #   overwrite the newer preview);
         # - updated_at = max(old, now, at), so it never goes backwards either;
         # - unread += 1 when inbound; status = open when `reopen` and it was resolved or snoozed.
+        # - with an entry id, the filter matches only while `applied_entry_ids` lacks it, and the stage appends it
+        #   (keeping the last TOUCH_MEMORY): the same entry is never applied twice.
         # The second stage refreshes the sort key from the new last_message_at.
         at = truncate_ms(at)
         first: dict[str, Any] = {
@@ -139,11 +142,20 @@ class MongoConversationRepo(MongoRepo):
                     "$status",
                 ]
             }
+        filter_: dict[str, Any] = {"_id": conversation_id}
+        if entry_id is not None:
+            filter_["applied_entry_ids"] = {"$ne": entry_id}
+            first["applied_entry_ids"] = {
+                "$slice": [
+                    {"$concatArrays": [{"$ifNull": ["$applied_entry_ids", []]}, {"$literal": [entry_id]}]},
+                    -TOUCH_MEMORY,
+                ]
+            }
         pipeline = [
             {"$set": first},
             {"$set": {"sort_at": {"$ifNull": ["$last_message_at", "$created_at"]}}},
         ]
-        doc = await self._update({"_id": conversation_id}, pipeline)
+        doc = await self._update(filter_, pipeline)
         return to_model(Conversation, doc)
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:

@@ -25,6 +25,8 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
         # entries from before seq existed have none: a partial index keeps them out of the unique one
         ([("seq", ASCENDING)], True, {"partialFilterExpression": {"seq": {"$exists": True}}}),
         ([("conversation_id", ASCENDING), ("seq", ASCENDING)], False),
+        # only unsettled entries are in it
+        ([("created_at", ASCENDING)], False, {"partialFilterExpression": {"settled": False}}),
     ],
 }
 
@@ -67,12 +69,15 @@ class MongoTimelineRepo(MongoRepo):
         )
         return int(doc["value"])
 
-    async def insert(self, entry: TimelineEntry) -> bool:
+    async def insert(self, entry: TimelineEntry, *, lease_until: datetime | None = None) -> bool:
         # the number is taken before the insert (one more round trip); a refused duplicate leaves a gap, which is
         # fine: seq is strictly increasing, not dense
         entry.seq = await self._next_seq()
+        doc = to_doc(entry)
+        if not entry.settled and lease_until is not None:
+            doc["settle_lease_until"] = truncate_ms(lease_until)
         try:
-            await self._rt(self._c.insert_one(to_doc(entry)))
+            await self._rt(self._c.insert_one(doc))
         except DuplicateKeyError:
             entry.seq = None
             return False
@@ -170,6 +175,37 @@ class MongoTimelineRepo(MongoRepo):
         }
         # a work queue: never-tried first (null sorts first), then by next attempt time, then oldest
         docs = await self._find(filter_, sort=_DUE_ORDER, limit=limit)
+        return to_models(TimelineEntry, docs)
+
+    async def claim_settle(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
+        now = truncate_ms(now)
+        filter_ = {
+            "_id": entry_id,
+            "settled": False,
+            "$or": [{"settle_lease_until": None}, {"settle_lease_until": {"$lte": now}}],
+        }
+        doc = await self._update(filter_, {"$set": {"settle_lease_until": truncate_ms(lease_until)}})
+        return to_model(TimelineEntry, doc)
+
+    async def settle(self, entry_id: str) -> bool:
+        result = await self._rt(
+            self._c.update_one(
+                {"_id": entry_id, "settled": False},
+                {"$set": {"settled": True}, "$unset": {"settle_lease_until": ""}},
+            )
+        )
+        return result.modified_count == 1
+
+    async def unsettled(self, *, older_than: datetime, limit: int = 100) -> list[TimelineEntry]:
+        check_limit(limit)
+        # {"settled": False} does not match entries from before the field existed: they are settled
+        docs = await self._find(
+            {"settled": False, "created_at": {"$lte": truncate_ms(older_than)}},
+            sort=[("created_at", ASCENDING), ("_id", ASCENDING)],
+            limit=limit,
+        )
         return to_models(TimelineEntry, docs)
 
     async def update_content(

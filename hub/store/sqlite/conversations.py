@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain import Conversation, utcnow
-from hub.store.port import CONVERSATION_MUTABLE, ConversationQuery, Scope, check_limit
+from hub.store.port import CONVERSATION_MUTABLE, TOUCH_MEMORY, ConversationQuery, Scope, check_limit
 from hub.store.sqlite.base import Base, from_ts, to_json, ts
 
 SCHEMA = """
@@ -37,6 +37,12 @@ CREATE INDEX IF NOT EXISTS conversations_department ON conversations(department_
 CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations(assignee_id, sort_at);
 """
 
+
+# Columns conversations gained after their first release (see hub.store.sqlite._migrate).
+ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
+    # the ids of the last TOUCH_MEMORY entries `touch(entry_id=...)` applied, a JSON array (oldest first)
+    ("conversations", "applied", "TEXT NOT NULL DEFAULT '[]'", None),
+]
 
 _CONV_COLUMNS = (
     "id, client_id, channel, thread_key, status, assignee_id, department_id, handler, bot_state, subject, unread, "
@@ -141,7 +147,10 @@ class SqliteConversations(Base):
         inbound: bool,
         reopen: bool,
         now: datetime | None = None,
+        entry_id: str | None = None,
     ) -> Conversation | None:
+        # with an entry id: the row matches only while the entry is not among the applied ones, and the same
+        # statement appends it (dropping the oldest once TOUCH_MEMORY are remembered)
         rows = await self.fetch(
             f"""
             UPDATE conversations SET
@@ -151,8 +160,15 @@ class SqliteConversations(Base):
                                        THEN :at ELSE last_message_at END,
                 updated_at = max(updated_at, :now),
                 unread = unread + :inc,
-                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed') THEN 'open' ELSE status END
-            WHERE id = :id RETURNING {_CONV_COLUMNS}
+                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed') THEN 'open' ELSE status END,
+                applied = CASE
+                    WHEN :entry IS NULL THEN applied
+                    WHEN json_array_length(applied) >= :memory
+                        THEN json_remove(json_insert(applied, '$[#]', :entry), '$[0]')
+                    ELSE json_insert(applied, '$[#]', :entry) END
+            WHERE id = :id
+                AND (:entry IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(conversations.applied) WHERE value = :entry))
+            RETURNING {_CONV_COLUMNS}
             """,
             {
                 "at": ts(at),
@@ -161,6 +177,8 @@ class SqliteConversations(Base):
                 "inc": 1 if inbound else 0,
                 "reopen": 1 if reopen else 0,
                 "id": conversation_id,
+                "entry": entry_id,
+                "memory": TOUCH_MEMORY,
             },
         )
         return _conv_from_row(rows[0]) if rows else None

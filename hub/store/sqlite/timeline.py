@@ -52,12 +52,16 @@ ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
         "INTEGER GENERATED ALWAYS AS (coalesce(json_extract(doc, '$.meta.shared_with_partners') IS 1, 0)) VIRTUAL",
         None,
     ),
+    # an entry with steps left to complete: since when (NULL = settled), and who is completing it until when
+    ("timeline", "unsettled_since", "TEXT", None),
+    ("timeline", "settle_lease", "TEXT", None),
 ]
 
 # Run after ADDED_COLUMNS (they name the added columns), one statement each.
 LATE_SCHEMA: list[str] = [
     "CREATE UNIQUE INDEX IF NOT EXISTS timeline_seq ON timeline(seq)",
     "CREATE INDEX IF NOT EXISTS timeline_conversation_seq ON timeline(conversation_id, seq)",
+    "CREATE INDEX IF NOT EXISTS timeline_unsettled ON timeline(unsettled_since) WHERE unsettled_since IS NOT NULL",
     # the counter only moves forward: deleting the newest entries never hands their numbers out again
     "INSERT OR IGNORE INTO counters(name, value) SELECT 'timeline', coalesce(max(seq), 0) FROM timeline",
     "UPDATE counters SET value = (SELECT max(seq) FROM timeline) "
@@ -72,8 +76,8 @@ LATE_SCHEMA: list[str] = [
 # same value. A refused duplicate fires no trigger and uses no number.
 _INSERT = (
     "INSERT INTO timeline(id, client_id, conversation_id, dedupe_key, occurred_at, delivery_status, "
-    "next_attempt_at, lease_until, seq, doc) "
-    "SELECT ?,?,?,?,?,?,?,?, c.value + 1, json_set(?, '$.seq', c.value + 1) FROM counters AS c "
+    "next_attempt_at, lease_until, unsettled_since, settle_lease, seq, doc) "
+    "SELECT ?,?,?,?,?,?,?,?,?,?, c.value + 1, json_set(?, '$.seq', c.value + 1) FROM counters AS c "
     "WHERE c.name = 'timeline' "
     "ON CONFLICT(dedupe_key) DO NOTHING RETURNING seq"
 )
@@ -103,7 +107,7 @@ def _entry_scope_sql(scope: EntryScope) -> tuple[str, list[Any]]:
 
 
 class SqliteTimeline(Base):
-    async def insert(self, entry: TimelineEntry) -> bool:
+    async def insert(self, entry: TimelineEntry, *, lease_until: datetime | None = None) -> bool:
         delivery = entry.delivery
         rows = await self.fetch(
             _INSERT,
@@ -116,6 +120,8 @@ class SqliteTimeline(Base):
                 delivery.status.value if delivery else None,
                 ts(delivery.next_attempt_at) if delivery else None,
                 ts(delivery.lease_until) if delivery else None,
+                None if entry.settled else ts(entry.created_at),
+                None if entry.settled else ts(lease_until),
                 model_json(entry),
             ),
         )
@@ -233,6 +239,33 @@ class SqliteTimeline(Base):
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until <= ?) "
             "ORDER BY next_attempt_at LIMIT ?",
             (at, at, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def claim_settle(
+        self, entry_id: str, *, now: datetime, lease_until: datetime
+    ) -> TimelineEntry | None:
+        rows = await self.fetch(
+            "UPDATE timeline SET settle_lease = ? WHERE id = ? AND unsettled_since IS NOT NULL "
+            "AND (settle_lease IS NULL OR settle_lease <= ?) RETURNING doc",
+            (ts(lease_until), entry_id, ts(now)),
+        )
+        return _entry(rows[0]) if rows else None
+
+    async def settle(self, entry_id: str) -> bool:
+        count = await self.run(
+            "UPDATE timeline SET unsettled_since = NULL, settle_lease = NULL, "
+            "doc = json_set(doc, '$.settled', json('true')) WHERE id = ? AND unsettled_since IS NOT NULL",
+            (entry_id,),
+        )
+        return count == 1
+
+    async def unsettled(self, *, older_than: datetime, limit: int = 100) -> list[TimelineEntry]:
+        check_limit(limit)
+        rows = await self.fetch(
+            "SELECT doc FROM timeline WHERE unsettled_since IS NOT NULL AND unsettled_since <= ? "
+            "ORDER BY unsettled_since LIMIT ?",
+            (ts(older_than), limit),
         )
         return [_entry(r) for r in rows]
 
