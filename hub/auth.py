@@ -1,14 +1,26 @@
-"""Passwords (argon2) and bearer tokens (signed, expiring, revocable by bumping the user's token_version)."""
+"""Passwords (argon2) and bearer tokens (signed, expiring, revocable by bumping the user's token_version).
+
+argon2 costs ~0.1-0.2 s of CPU a hash by design: it never runs on the event loop. `hash_password_async` and
+`password_workers.run(verify_password, ...)` run it in a small dedicated thread pool (argon2-cffi releases the GIL), and refuse at once with
+`Busy` when more than `PasswordWorkers.max_pending` verifications are already waiting, rather than queueing a flood.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from hub.domain import User
+from hub.keys import LOGIN_TOKENS, derive_secret
 
 _hasher = PasswordHasher()
 
@@ -32,6 +44,60 @@ def verify_dummy(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Too many password hashes are waiting: answer "try again in a moment" instead of queueing."""
+
+
+class PasswordWorkers:
+    """A bounded thread pool for argon2, shared by the process (the CPU is): `workers` threads (default: half
+    the cores, at least one, so the event loop keeps a core), at most `max_pending` jobs waiting or running."""
+
+    def __init__(self, workers: int | None = None, max_pending: int | None = None) -> None:
+        self.workers = workers or max(1, (os.cpu_count() or 2) // 2)
+        self.max_pending = max_pending or 16 * self.workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            if self._pending >= self.max_pending:
+                raise Busy(f"{self._pending} password checks are waiting")
+            self._pending += 1
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="argon2")
+            executor = self._executor
+        try:
+            future = executor.submit(self._call, fn, args)
+        except RuntimeError:  # the pool was shut down
+            with self._lock:
+                self._pending -= 1
+            raise
+        # counted until the job itself ends (a cancelled await does not stop a running hash)
+        return await asyncio.wrap_future(future)
+
+    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        try:
+            return fn(*args)
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+
+password_workers = PasswordWorkers()
+
+
+async def hash_password_async(password: str) -> str:
+    return await password_workers.run(hash_password, password)
+
+
 class InvalidToken(Exception):
     pass
 
@@ -43,8 +109,11 @@ class TokenClaims:
 
 
 class Tokens:
+    """Login tokens, signed with their own key derived from `secret` (HUB_SECRET_KEY): a key given to anyone else
+    (the webhook receivers' one) never signs a login."""
+
     def __init__(self, secret: str, ttl_seconds: int, salt: str = "hub.user") -> None:
-        self._signer = URLSafeTimedSerializer(secret, salt=salt)
+        self._signer = URLSafeTimedSerializer(derive_secret(secret, LOGIN_TOKENS), salt=salt)
         self.ttl_seconds = ttl_seconds
 
     def issue(self, user: User) -> str:

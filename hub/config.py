@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,17 @@ class Settings(BaseSettings):
     client_visibility: Literal["all", "department"] = "all"
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     api_webhook_url: str = ""
+    # the key of X-Hub-Signature on api webhooks; empty: derived from secret_key (hub.keys), never the master key
+    api_webhook_secret: str = ""
+    # proxies (IP addresses or CIDR networks) whose X-Forwarded-For names the client; others' is ignored
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # failed logins: per account and per client address, within the window; beyond it 429 with Retry-After
+    login_failures_per_account: int = Field(5, ge=1)
+    login_failures_per_address: int = Field(20, ge=1)
+    login_failure_window_seconds: int = Field(15 * 60, ge=1)
+    # new web chat visitors one address may start within the window (a token bucket)
+    widget_new_visitors_per_address: int = Field(30, ge=1)
+    widget_new_visitors_window_seconds: int = Field(10 * 60, ge=1)
     delivery_max_attempts: int = Field(6, ge=1)
     delivery_base_delay: float = Field(2.0, gt=0)
     log_level: str = "INFO"
@@ -107,6 +119,11 @@ class Settings(BaseSettings):
             raise ValueError("HUB_TELEGRAM_BOTS: two bots have the same name")
         if self.telegram_mode == "webhook" and any(not b.webhook_secret for b in self.telegram_bots):
             raise ValueError("HUB_TELEGRAM_BOTS: every bot needs a webhook_secret in webhook mode")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"HUB_TRUSTED_PROXIES: not an IP address or network: {proxy!r}") from exc
         if bool(self.admin_email) != bool(self.admin_password):
             raise ValueError("set both HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD, or neither")
         return self

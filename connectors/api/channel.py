@@ -17,6 +17,7 @@ from hub.context import Hub
 from hub.domain import IdentityKind
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
+from hub.keys import api_webhook_secret
 from hub.outbound import DeliveryError, OutboundMessage
 
 CHANNEL = "api"
@@ -175,7 +176,7 @@ def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> ApiChannelSend
         tag="channels",
         responses={201: "stored", 200: "already stored (duplicate: true)"},
     )(inbound)
-    sender = ApiChannelSender(hub.settings.api_webhook_url, hub.settings.resolved_secret())
+    sender = ApiChannelSender(hub.settings.api_webhook_url, api_webhook_secret(hub.settings))
     hub.channels.register(sender)
 
     async def _close(_app: web.Application) -> None:

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from hub.api.http import ApiRoutes, error_response, json_response
 from hub.config import Settings
 from hub.context import Hub
+from hub.keys import TELEGRAM_LINKS, derive_secret
 from hub.links import sign_client_link
 
 from .inbound import CHANNEL, BotContext, handle_callback, handle_edited, handle_message, redact
@@ -80,7 +81,8 @@ class TelegramConnector:
             self._by_token[config.token] = ctx
             self.secrets[config.name] = config.webhook_secret
         self.sender = TelegramSender({name: c.bot for name, c in self.contexts.items()}, hub.files)
-        self._link_secret = settings.resolved_secret()
+        # deep links are signed with a key of their own (hub.keys), not the hub's master secret
+        self._link_secret = derive_secret(settings.resolved_secret(), TELEGRAM_LINKS)
         self.dispatcher = Dispatcher(disable_fsm=True)  # the hub keeps conversation state itself
         self.dispatcher.message.register(self._on_message)
         self.dispatcher.edited_message.register(self._on_edited)

@@ -1,8 +1,8 @@
 """Visitors of the web chat: who they are (a signed token the page keeps), how their entries look to them, and
 where their conversation is.
 
-A visitor is known by a random id. The page keeps a token signed with the hub's secret (salt distinct from staff
-tokens) that names the visitor and, until their first message creates a client, what they told the pre-chat form.
+A visitor is known by a random id. The page keeps a token signed with a key derived from the hub's secret for this
+purpose alone (hub.keys) that names the visitor and, until their first message creates a client, what they told the pre-chat form.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hub.context import Hub
 from hub.domain import Conversation, Direction, Identity, IdentityKind, TimelineEntry
+from hub.keys import WEBCHAT_VISITORS, derive_secret
 from hub.outbound import buttons_of
 from hub.store.port import ConversationQuery
 
@@ -51,7 +52,8 @@ def new_visitor() -> Visitor:
 
 class VisitorTokens:
     def __init__(self, secret: str, max_age: int = TOKEN_MAX_AGE) -> None:
-        self._signer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
+        # a key of its own, derived from the hub's secret: a visitor token is never valid as anything else
+        self._signer = URLSafeTimedSerializer(derive_secret(secret, WEBCHAT_VISITORS), salt=TOKEN_SALT)
         self.max_age = max_age
 
     def issue(self, visitor: Visitor) -> str:

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from api_helpers import Api, admin_api, api_settings, push, run_hub, timeline, wait_for_delivery
+from itsdangerous import URLSafeTimedSerializer
 from support import RunningHub, free_port, start_app
 from support import eventually as wait_for
 
 from hub.config import Settings
+from hub.keys import API_WEBHOOK, derive_secret
 
 
 @dataclass
@@ -57,6 +59,12 @@ async def webhook_hub(tmp_path) -> AsyncIterator[WebhookHub]:
         await target_runner.cleanup()
 
 
+def webhook_key(settings: Settings) -> str:
+    """What a receiver is given to verify X-Hub-Signature: HUB_API_WEBHOOK_SECRET, else the key derived from
+    HUB_SECRET_KEY for this purpose (hub.keys)."""
+    return settings.api_webhook_secret or derive_secret(settings.secret_key, API_WEBHOOK)
+
+
 def check_signature(secret: str, headers: dict[str, str], body: bytes) -> None:
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["X-Hub-Signature"], expected), headers
@@ -83,7 +91,7 @@ async def test_a_reply_arrives_as_signed_json_and_becomes_sent(webhook_hub):
     assert len(target.received) == 1
     headers, body = target.received[0]
     assert headers["Content-Type"].startswith("application/json")
-    check_signature(hub.settings.secret_key, headers, body)
+    check_signature(webhook_key(hub.settings), headers, body)
     payload = json.loads(body)
     assert payload["entry_id"] == reply["id"]
     assert payload["conversation_id"] == pushed["conversation_id"]
@@ -117,7 +125,7 @@ async def test_a_failing_target_is_retried_until_it_answers(webhook_hub):
     assert len(target.received) == 3
     assert {json.loads(b)["entry_id"] for _h, b in target.received} == {reply["id"]}
     for headers, body in target.received:
-        check_signature(hub.settings.secret_key, headers, body)
+        check_signature(webhook_key(hub.settings), headers, body)
 
 
 async def test_a_gone_target_fails_the_entry_visibly_and_retry_requeues_it(webhook_hub):
@@ -168,3 +176,41 @@ async def test_an_unreachable_target_keeps_the_entry_queued_with_the_reason(tmp_
         assert entry["delivery"]["status"] == "queued"
         assert "unreachable" in entry["delivery"]["error"]
         assert entry["delivery"]["next_attempt_at"] is not None
+
+
+async def test_the_webhook_key_is_not_the_master_key_and_cannot_sign_a_login(webhook_hub):
+    """A receiver holds the key that verifies X-Hub-Signature: it must not be able to mint an admin's token."""
+    hub, target = webhook_hub, webhook_hub.target
+    pushed, reply = await reply_in_new_conversation(hub.admin, "signed")
+    await wait_for_delivery(hub.admin, pushed["conversation_id"], reply["id"], "sent")
+    headers, body = target.received[0]
+    key = webhook_key(hub.settings)
+    check_signature(key, headers, body)
+    master = "sha256=" + hmac.new(hub.settings.secret_key.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature"] != master
+
+    for signing_key in (key, hub.settings.secret_key):
+        minted = URLSafeTimedSerializer(signing_key, salt="hub.user").dumps([hub.admin.user["id"], 0])
+        me = await hub.admin.get("/api/v1/me", headers={"Authorization": f"Bearer {minted}"}, auth=False)
+        me.error(401, "unauthorized")
+
+
+async def test_hub_api_webhook_secret_is_the_key_receivers_are_given(tmp_path):
+    target = Target()
+    target_app = web.Application()
+    target_app.router.add_post("/hook", target.handle)
+    target_runner, target_url = await start_app(target_app)
+    secret = "receiver-secret-" + "z" * 24
+    settings = api_settings(tmp_path, api_webhook_url=f"{target_url}/hook", api_webhook_secret=secret)
+    try:
+        async with run_hub(settings) as server:
+            admin = await admin_api(server.url, server.http)
+            pushed, reply = await reply_in_new_conversation(admin, "with a given secret")
+            await wait_for_delivery(admin, pushed["conversation_id"], reply["id"], "sent")
+            headers, body = target.received[0]
+            check_signature(secret, headers, body)
+            minted = URLSafeTimedSerializer(secret, salt="hub.user").dumps([admin.user["id"], 0])
+            me = await admin.get("/api/v1/me", headers={"Authorization": f"Bearer {minted}"}, auth=False)
+            me.error(401, "unauthorized")
+    finally:
+        await target_runner.cleanup()

@@ -7,6 +7,7 @@ import asyncio
 from telegram_helpers import eventually, message, text_update, update, user
 
 from hub.domain import Direction, Identity, IdentityKind
+from hub.keys import API_WEBHOOK, TELEGRAM_LINKS, derive_secret
 from hub.links import sign_client_link
 
 # --- on both stores -----------------------------------------------------------------------------------------------
@@ -85,6 +86,11 @@ async def test_edited_message_updates_the_text_and_keeps_the_previous(tg):
     assert len((await tg.entry("main:42:12")).meta["edits"]) == 1
 
 
+def link_key(tg) -> str:
+    """The key of Telegram deep links: derived from HUB_SECRET_KEY for that purpose alone."""
+    return derive_secret(tg.hub.settings.resolved_secret(), TELEGRAM_LINKS)
+
+
 async def test_start_with_a_signed_link_joins_that_client(tg):
     headers = await tg.login()
     async with tg.http.post(
@@ -93,7 +99,7 @@ async def test_start_with_a_signed_link_joins_that_client(tg):
         json={"external_id": "w-1", "sender": {"email": "web@example.com"}, "text": "from the web"},
     ) as r:
         client_id = (await r.json())["client_id"]
-    token = sign_client_link(tg.hub.settings.resolved_secret(), client_id)
+    token = sign_client_link(link_key(tg), client_id)
 
     status, _ = await tg.post_update(text_update(f"/start {token}", message_id=13))
 
@@ -104,6 +110,26 @@ async def test_start_with_a_signed_link_joins_that_client(tg):
     assert entry.meta["telegram"]["start_link"] == "linked"
     client = await tg.hub.store.clients.get(client_id)
     assert Identity(kind=IdentityKind.telegram, value="42") in client.identities
+
+
+async def test_a_link_signed_with_the_master_key_or_another_purposes_key_joins_nobody(tg1):
+    headers = await tg1.login()
+    async with tg1.http.post(
+        f"{tg1.url}/api/v1/inbound",
+        headers=headers,
+        json={"external_id": "w-2", "sender": {"email": "owner@example.com"}, "text": "mine"},
+    ) as r:
+        client_id = (await r.json())["client_id"]
+    master = tg1.hub.settings.resolved_secret()
+    for n, key in enumerate((master, derive_secret(master, API_WEBHOOK))):
+        token = sign_client_link(key, client_id)
+        status, _ = await tg1.post_update(
+            text_update(f"/start {token}", message_id=50 + n, update_id=900 + n)
+        )
+        assert status == 200
+        entry = await tg1.entry(f"main:42:{50 + n}")
+        assert entry.meta["telegram"]["start_link"] == "invalid"
+        assert entry.client_id != client_id
 
 
 async def test_photo_is_fetched_into_the_attachment_store(tg):

@@ -11,6 +11,7 @@ from telegram_standin import TOKEN
 from hub.actions.messages import send_reply
 from hub.config import TelegramBotConfig
 from hub.domain import Identity, IdentityKind
+from hub.keys import TELEGRAM_LINKS, derive_secret
 from hub.links import verify_client_link
 
 
@@ -90,7 +91,10 @@ async def test_start_up_offers_the_first_bots_deep_link_that_joins_the_client(tg
     prefix = "https://t.me/hub_test_bot?start="
     assert url.startswith(prefix)
     payload = url.removeprefix(prefix)
-    assert verify_client_link(tg1.hub.settings.resolved_secret(), payload) == client_id
+    assert (
+        verify_client_link(derive_secret(tg1.hub.settings.resolved_secret(), TELEGRAM_LINKS), payload)
+        == client_id
+    )
 
     newcomer = user(77, "Olga", None)
     status, _ = await tg1.post_update(

@@ -11,6 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from connectors.webchat.visitors import TOKEN_SALT
 from hub.actions.messages import send_reply
 from hub.domain import Author, AuthorType, DeliveryStatus, Identity, IdentityKind
+from hub.keys import API_WEBHOOK, WEBCHAT_VISITORS, derive_secret
 from hub.outbound import Button, buttons_meta
 
 
@@ -87,12 +88,19 @@ async def test_a_forged_or_foreign_token_is_refused(server, visitor, admin_heade
     real = await visitor()
     await real.wait_for("session")
     good = real.token
-    payload = URLSafeTimedSerializer(settings.secret_key, salt=TOKEN_SALT).loads(good)
+    visitor_key = derive_secret(settings.secret_key, WEBCHAT_VISITORS)
+    payload = URLSafeTimedSerializer(visitor_key, salt=TOKEN_SALT).loads(good)
     forged = [
         "garbage",
         good[:-2] + ("AA" if good[-2:] != "AA" else "BB"),  # tampered signature
         URLSafeTimedSerializer("another-secret-" + "y" * 32, salt=TOKEN_SALT).dumps(payload),  # other hub
-        URLSafeTimedSerializer(settings.secret_key, salt="hub.user").dumps(payload),  # other purpose
+        URLSafeTimedSerializer(visitor_key, salt="hub.user").dumps(payload),  # other purpose
+        URLSafeTimedSerializer(settings.secret_key, salt=TOKEN_SALT).dumps(
+            payload
+        ),  # the master key signs nothing
+        URLSafeTimedSerializer(  # the key the webhook receivers hold
+            derive_secret(settings.secret_key, API_WEBHOOK), salt=TOKEN_SALT
+        ).dumps(payload),
         admin_headers["Authorization"][7:],  # a staff token is not a visitor token
     ]
     for token in forged:
