@@ -30,8 +30,6 @@ from hub.store.port import ConversationQuery, EntryScope, Scope
 if TYPE_CHECKING:
     from hub.context import Hub
 
-__all__ = ["SYSTEM", "Actor", "EntryScope", "Forbidden", "NotFound", "Scope", "SystemActor"]
-
 STAFF_ROLES = frozenset({Role.admin, Role.supervisor, Role.agent})
 SEES_EVERYTHING = frozenset({Role.admin, Role.supervisor})
 
