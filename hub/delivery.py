@@ -2,6 +2,10 @@
 
 Several hub processes may run workers on one store: a lease on each entry (claim_delivery) makes sure only one
 of them sends it.
+
+Its poll loop also runs the ingest recovery sweep (hub.actions.ingest.settle_stale) at start-up and then every
+`sweep_interval` seconds: inbound entries a crashed or failed ingest left unsettled are completed there (a settle
+lease makes sure only one process does each).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import contextlib
 import logging
 
 from hub.actions.delivery import deliver
+from hub.actions.ingest import settle_stale
 from hub.context import Hub
 from hub.domain import DeliveryStatus, TimelineEntry
 from hub.events import DeliveryChanged, EntryAdded
@@ -19,9 +24,12 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryWorker:
-    def __init__(self, hub: Hub, *, poll_interval: float = 1.0, concurrency: int = 16) -> None:
+    def __init__(
+        self, hub: Hub, *, poll_interval: float = 1.0, concurrency: int = 16, sweep_interval: float = 15.0
+    ) -> None:
         self.hub = hub
         self.poll_interval = poll_interval
+        self.sweep_interval = sweep_interval
         self._limit = asyncio.Semaphore(concurrency)
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
@@ -55,12 +63,20 @@ class DeliveryWorker:
                 log.exception("delivery of %s failed unexpectedly", entry_id)
 
     async def _poll(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()  # the first round sweeps at start-up
         while True:
             try:
                 for entry in await self.hub.store.timeline.due_deliveries(now=self.hub.clock(), limit=100):
                     self.kick(entry.id)
             except Exception:
                 log.exception("polling due deliveries failed")
+            if loop.time() >= next_sweep:
+                next_sweep = loop.time() + self.sweep_interval
+                try:
+                    await settle_stale(self.hub)
+                except Exception:
+                    log.exception("sweeping unsettled entries failed")
             await asyncio.sleep(self.poll_interval)
 
     async def start(self) -> None:

@@ -1,7 +1,10 @@
 """Inbound path: InboundMessage -> client -> conversation -> timeline entry -> events.
 
 Idempotent (the timeline's unique dedupe key), race-safe without transactions (unique identities and
-conversation keys decide who wins; losers adopt the winner's records).
+conversation keys decide who wins; losers adopt the winner's records), and self-repairing: the entry is stored
+unsettled (with a settle lease held by its ingest), the conversation's touch is idempotent per entry, and only after
+the touch and the events is it settled. A crash in between leaves an unsettled entry that the next delivery of the
+same message, or the recovery sweep (`settle_stale`), completes exactly once (`settle_entry`).
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
     key = dedupe_key(message.channel, message.provider_message_id)
     existing = await store.timeline.get_by_dedupe_key(key)
     if existing is not None:
+        if not existing.settled:
+            # an earlier delivery stored it and stopped before the end (a crash, a failed touch): finish its work
+            await settle_entry(hub, existing)
         return IngestResult(entry=existing, duplicate=True)
 
     resolution = await resolve_client(hub, message.identities, message.display_name)
@@ -71,6 +77,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
             handler=hub.initial_handler(message.channel),
         )
     )
+    now = hub.clock()
     entry = TimelineEntry(
         client_id=resolution.client_id,
         conversation_id=conversation.id,
@@ -83,11 +90,14 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         attachments=list(message.attachments),
         provider_id=message.provider_message_id,
         dedupe_key=key,
-        occurred_at=_plausible_time(message.occurred_at, hub.clock()),
-        created_at=hub.clock(),
+        occurred_at=_plausible_time(message.occurred_at, now),
+        created_at=now,
         meta={**message.raw, "button_id": message.button_id} if message.button_id else dict(message.raw),
+        # the touch and the events are still to come: until settled, a re-send or the sweep can complete them
+        settled=False,
     )
-    if not await store.timeline.insert(entry):
+    lease_until = now + SETTLE_LEASE
+    if not await store.timeline.insert(entry, lease_until=lease_until):
         # a concurrent delivery of the same message won the unique key. The client, identities, merge
         # suggestion or conversation this call created are stored all the same: announce them, nobody else will.
         winner = await store.timeline.get_by_dedupe_key(key)
@@ -99,24 +109,107 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
             return IngestResult(entry=winner, duplicate=True)
         raise RuntimeError(f"timeline refused {key} but has no entry for it")
 
-    touched = await store.conversations.touch(
-        conversation.id,
-        at=entry.occurred_at,
-        preview=preview(entry.text or _attachment_preview(entry)),
-        inbound=True,
-        reopen=True,
-        now=hub.clock(),
-    )
-    after = touched or conversation
-
+    # what resolve_client changed is stored for good: announce it before the steps that may fail
     for event in resolution.events:
         await hub.bus.publish(event)
-    if conv_created:
-        await hub.bus.publish(ConversationCreated(after))
-    elif after.status != conversation.status:
-        await hub.bus.publish(ConversationUpdated(after, {"status": (conversation.status, after.status)}))
-    await hub.bus.publish(EntryAdded(entry, after))
+    try:
+        touched = await _touch(hub, entry, now)
+        after = touched or conversation
+        if conv_created:
+            await hub.bus.publish(ConversationCreated(after))
+        elif after.status != conversation.status:
+            await hub.bus.publish(ConversationUpdated(after, {"status": (conversation.status, after.status)}))
+        entry.settled = True  # what subscribers see is the entry as it is about to be stored
+        await hub.bus.publish(EntryAdded(entry, after))
+    except BaseException:
+        entry.settled = False
+        await _release(hub, entry.id, lease_until)
+        raise
+    await store.timeline.settle(entry.id)
     return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)
+
+
+# --- completing an entry that an ingest left unsettled -------------------------------------------------------------
+
+# How long a caller that completes an entry holds it; a crashed one is replaced after this.
+SETTLE_LEASE = timedelta(seconds=30)
+# The recovery sweep leaves younger unsettled entries alone: their ingest is probably still at work.
+SWEEP_AFTER = timedelta(seconds=60)
+
+
+async def _touch(hub: Hub, entry: TimelineEntry, now: datetime) -> Conversation | None:
+    """The conversation's part of an inbound entry, applied at most once per entry (None: applied already)."""
+    assert entry.conversation_id is not None
+    return await hub.store.conversations.touch(
+        entry.conversation_id,
+        at=entry.occurred_at,
+        preview=preview(entry.text or _attachment_preview(entry)),
+        inbound=entry.direction is Direction.inbound,
+        reopen=entry.direction is Direction.inbound,
+        now=now,
+        entry_id=entry.id,
+    )
+
+
+async def _release(hub: Hub, entry_id: str, lease_until: datetime) -> None:
+    """End our settle lease now (a failed attempt): a re-send or the sweep may take over at once."""
+    try:
+        await hub.store.timeline.claim_settle(entry_id, now=lease_until, lease_until=hub.clock())
+    except Exception:
+        log.exception("could not release the settle lease of %s; it runs out by itself", entry_id)
+
+
+async def settle_entry(hub: Hub, entry: TimelineEntry) -> bool:
+    """Complete an entry that an ingest stored but did not settle, exactly once however many callers try: the one
+    that takes the settle lease applies the conversation's touch (idempotent per entry: a touch that happened
+    before the crash is not applied twice), publishes what was never published — ConversationCreated when this
+    entry is the conversation's first message, else ConversationUpdated when it reopened it, then EntryAdded — and
+    settles it. Returns False when someone else holds the lease (or it is settled already).
+
+    What cannot be known after a crash: whether events of the crashed call that come after a successful touch were
+    published (the process died between the touch and the settle). Then only EntryAdded is published, possibly a
+    second time — at least once, never lost."""
+    store = hub.store
+    now = hub.clock()
+    lease_until = now + SETTLE_LEASE
+    claimed = await store.timeline.claim_settle(entry.id, now=now, lease_until=lease_until)
+    if claimed is None:
+        return False
+    try:
+        conversation = None
+        if claimed.conversation_id is not None:
+            before = await store.conversations.get(claimed.conversation_id)
+            touched = await _touch(hub, claimed, now)
+            conversation = touched or await store.conversations.get(claimed.conversation_id) or before
+            if touched is not None and before is not None:
+                if before.last_message_at is None:
+                    await hub.bus.publish(ConversationCreated(touched))
+                elif before.status != touched.status:
+                    await hub.bus.publish(
+                        ConversationUpdated(touched, {"status": (before.status, touched.status)})
+                    )
+        claimed.settled = True
+        await hub.bus.publish(EntryAdded(claimed, conversation))
+    except BaseException:
+        await _release(hub, claimed.id, lease_until)
+        raise
+    await store.timeline.settle(claimed.id)
+    log.info("completed entry %s (%s), left unsettled by an earlier ingest", claimed.id, claimed.dedupe_key)
+    return True
+
+
+async def settle_stale(hub: Hub, *, older_than: timedelta = SWEEP_AFTER, limit: int = 100) -> int:
+    """The recovery sweep: complete the entries left unsettled for longer than `older_than` (one indexed query,
+    then settle_entry for each; several processes may sweep at once, the settle lease decides). Returns how many
+    this call completed. Run at start-up and periodically (hub.delivery.DeliveryWorker does)."""
+    done = 0
+    for entry in await hub.store.timeline.unsettled(older_than=hub.clock() - older_than, limit=limit):
+        try:
+            if await settle_entry(hub, entry):
+                done += 1
+        except Exception:
+            log.exception("could not complete unsettled entry %s", entry.id)
+    return done
 
 
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from core_helpers import at, email, inbound, phone, receive, tg
+import pytest
+from core_helpers import Clock, at, email, eventually, inbound, phone, receive, tg
 
+from hub.actions import ingest as ingest_module
 from hub.actions.conversations import update_conversation
-from hub.actions.ingest import ingest
-from hub.domain import Attachment, AuthorType, ConversationStatus, Direction, EntryKind
+from hub.actions.ingest import ingest, settle_stale
+from hub.delivery import DeliveryWorker
+from hub.domain import Attachment, AuthorType, ConversationStatus, Direction, EntryKind, utcnow
 from hub.events import (
     ClientCreated,
     ClientUpdated,
@@ -362,11 +366,13 @@ async def test_round_trips_per_inbound_message(hub):
     )
 
     assert (r1.client_created, r2.duplicate, r3.duplicate) == (True, False, True)
-    # known sender: dedupe check, identity look-up, conversation, insert, touch; MongoDB takes the entry's arrival
-    # number (seq) from a counter document in one more round trip, SQLite inside the INSERT.
+    # known sender: dedupe check, identity look-up, conversation, insert (unsettled), touch, settle — the settle
+    # (the entry's last write, after the events) is what lets a crash be repaired, one round trip more than before
+    # (5). MongoDB also takes the entry's arrival number (seq) from a counter document, one more round trip;
+    # SQLite does it inside the INSERT. So 5 -> 6 on SQLite, 5 -> 7 on MongoDB (6 with seq alone).
     # A new sender adds the client, its two identity claims and, on SQLite, the INSERT of the new conversation
-    # after its SELECT.
-    expected = {"sqlite": (9, 5, 1), "mongo": (9, 6, 1)}[hub.store.name]
+    # after its SELECT. A duplicate of a settled entry is still the one dedupe look-up.
+    expected = {"sqlite": (10, 6, 1), "mongo": (10, 7, 1)}[hub.store.name]
     assert (new_sender, known_sender, duplicate) == expected
 
 
@@ -380,3 +386,204 @@ async def test_a_client_first_known_without_a_name_takes_the_name_given_later(hu
     assert [e.changed for e in hub.recorded.of(ClientUpdated)] == [("name",)]
     await receive(hub, phone("+79161234567"), display_name="Ваня")
     assert (await hub.store.clients.get(client_id)).name == "Иван Петров"
+
+
+# --- an ingest that repairs itself --------------------------------------------------------------------------------
+
+
+class FailOnce:
+    """Replaces `repo.method`: the first call raises (after running the original when `after` is true: the write
+    happened, the caller never learned it); later calls go through."""
+
+    def __init__(self, repo, method: str, *, after: bool = False) -> None:
+        self.original = getattr(repo, method)
+        self.after = after
+        self.failed = 0
+        self.calls = 0
+        setattr(repo, method, self)
+
+    async def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.failed:
+            return await self.original(*args, **kwargs)
+        self.failed += 1
+        if self.after:
+            await self.original(*args, **kwargs)
+        raise RuntimeError("the store went away")
+
+
+async def crash_in_touch(hub, msg, *, after: bool = False):
+    failing = FailOnce(hub.store.conversations, "touch", after=after)
+    with pytest.raises(RuntimeError, match="went away"):
+        await ingest(hub, msg)
+    stored = await hub.store.timeline.get_by_dedupe_key(f"{msg.channel}:{msg.provider_message_id}")
+    assert stored is not None
+    assert stored.settled is False
+    return stored, failing
+
+
+async def test_a_crash_before_touch_leaves_an_unsettled_entry_and_publishes_no_entry(hub):
+    msg = inbound(tg(300), pid="crash-1", text="lost?")
+    stored, _ = await crash_in_touch(hub, msg)
+
+    conv = await hub.store.conversations.get(stored.conversation_id)
+    assert (conv.unread, conv.last_message_at) == (0, None)
+    # the client was created and is announced; the conversation and the entry are not (yet)
+    assert kinds(hub) == ["ClientCreated"]
+
+
+async def test_a_resend_completes_the_crashed_ingest_once(hub):
+    msg = inbound(tg(300), pid="crash-2", text="lost?")
+    stored, failing = await crash_in_touch(hub, msg)
+    hub.recorded.clear()
+
+    again = await ingest(hub, msg)
+
+    assert again.duplicate is True
+    assert again.entry.id == stored.id
+    conv = await hub.store.conversations.get(stored.conversation_id)
+    assert conv.unread == 1
+    assert conv.last_message_preview == "lost?"
+    entry = await hub.store.timeline.get(stored.id)
+    assert entry.settled is True
+    assert hub.recorded.events == [ConversationCreated(conv), EntryAdded(entry, conv)]
+    assert failing.calls == 2
+
+    # settled now: another re-send is a plain duplicate, one round trip, nothing published
+    hub.recorded.clear()
+    before = hub.store.stats.round_trips
+    third = await ingest(hub, msg)
+    assert third.duplicate is True
+    assert hub.store.stats.round_trips - before == 1
+    assert hub.recorded.events == []
+    assert (await hub.store.conversations.get(conv.id)).unread == 1
+
+
+async def test_a_crash_after_the_touch_is_not_counted_twice(hub):
+    await receive(hub, tg(301), pid="before")  # the conversation exists, one unread
+    msg = inbound(tg(301), pid="crash-3", text="second")
+    stored, _ = await crash_in_touch(hub, msg, after=True)
+    assert (await hub.store.conversations.get(stored.conversation_id)).unread == 2
+    hub.recorded.clear()
+
+    again = await ingest(hub, msg)
+
+    assert again.duplicate is True
+    conv = await hub.store.conversations.get(stored.conversation_id)
+    assert conv.unread == 2  # the touch had happened: not applied again
+    assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [stored.id]
+    assert hub.recorded.of(ConversationCreated) == []
+
+
+async def test_a_crash_on_a_resolved_conversation_reopens_it_and_says_so(hub):
+    first = await receive(hub, tg(302))
+    await update_conversation(hub, None, first.entry.conversation_id, status=ConversationStatus.resolved)
+    msg = inbound(tg(302), pid="crash-4")
+    await crash_in_touch(hub, msg)
+    hub.recorded.clear()
+
+    await ingest(hub, msg)
+
+    conv = await hub.store.conversations.get(first.entry.conversation_id)
+    assert conv.status is ConversationStatus.open
+    assert hub.recorded.of(ConversationUpdated) == [
+        ConversationUpdated(conv, {"status": (ConversationStatus.resolved, ConversationStatus.open)})
+    ]
+    assert len(hub.recorded.of(EntryAdded)) == 1
+
+
+async def test_two_concurrent_resends_complete_it_exactly_once(hub):
+    msg = inbound(tg(303), pid="crash-5")
+    stored, _ = await crash_in_touch(hub, msg)
+    hub.recorded.clear()
+    # both re-sends read the unsettled entry, then race for the settle lease (the first is held until the other's
+    # claim returned, whatever the adapter's scheduling)
+    HoldFirstCall(hub.store.timeline, "claim_settle")
+
+    a, b = await asyncio.gather(ingest(hub, msg), ingest(hub, msg))
+
+    assert a.duplicate and b.duplicate
+    assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [stored.id]
+    assert len(hub.recorded.of(ConversationCreated)) == 1
+    assert (await hub.store.conversations.get(stored.conversation_id)).unread == 1
+
+
+async def test_many_concurrent_resends_complete_it_exactly_once(hub):
+    msg = inbound(tg(304), pid="crash-6")
+    stored, _ = await crash_in_touch(hub, msg)
+    hub.recorded.clear()
+
+    results = await asyncio.gather(*(ingest(hub, msg) for _ in range(20)))
+
+    assert all(r.duplicate for r in results)
+    assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [stored.id]
+    assert (await hub.store.conversations.get(stored.conversation_id)).unread == 1
+
+
+@pytest.fixture
+def clock(hub) -> Clock:
+    hub.clock = Clock(utcnow())
+    return hub.clock
+
+
+async def test_a_dead_ingests_lease_holds_resends_off_until_it_runs_out(hub, clock, monkeypatch):
+    async def died(*args, **kwargs):  # the process died: nobody released the lease
+        return None
+
+    monkeypatch.setattr(ingest_module, "_release", died)
+    msg = inbound(tg(305), pid="crash-7")
+    stored, _ = await crash_in_touch(hub, msg)
+    monkeypatch.undo()
+    hub.recorded.clear()
+
+    await ingest(hub, msg)
+    assert (await hub.store.conversations.get(stored.conversation_id)).unread == 0
+    assert hub.recorded.of(EntryAdded) == []
+
+    clock.advance(ingest_module.SETTLE_LEASE.total_seconds())
+    await ingest(hub, msg)
+    assert (await hub.store.conversations.get(stored.conversation_id)).unread == 1
+    assert len(hub.recorded.of(EntryAdded)) == 1
+
+
+async def test_the_sweep_repairs_without_a_resend(hub, clock):
+    msg = inbound(tg(306), pid="crash-8", text="swept")
+    stored, _ = await crash_in_touch(hub, msg)
+    hub.recorded.clear()
+
+    assert await settle_stale(hub) == 0  # too young: its ingest may still be at work
+    clock.advance(ingest_module.SWEEP_AFTER.total_seconds())
+    assert await settle_stale(hub) == 1
+
+    conv = await hub.store.conversations.get(stored.conversation_id)
+    assert (conv.unread, conv.last_message_preview) == (1, "swept")
+    entry = await hub.store.timeline.get(stored.id)
+    assert entry.settled is True
+    assert hub.recorded.events == [ConversationCreated(conv), EntryAdded(entry, conv)]
+    assert await settle_stale(hub) == 0
+    assert await hub.store.timeline.unsettled(older_than=clock()) == []
+
+
+async def test_the_delivery_worker_sweeps_at_start_up(hub, clock):
+    msg = inbound(tg(307), pid="crash-9")
+    stored, _ = await crash_in_touch(hub, msg)
+    clock.advance(ingest_module.SWEEP_AFTER.total_seconds())
+    worker = DeliveryWorker(hub, poll_interval=0.01)
+    await worker.start()
+    try:
+
+        async def repaired():
+            return (await hub.store.conversations.get(stored.conversation_id)).unread == 1
+
+        await eventually(repaired)
+    finally:
+        await worker.stop()
+    assert [e.entry.id for e in hub.recorded.of(EntryAdded)] == [stored.id]
+
+
+async def test_a_normal_ingest_leaves_nothing_unsettled(hub):
+    results = [await receive(hub, tg(308)) for _ in range(3)]
+    assert all(r.entry.settled for r in results)
+    for r in results:
+        assert (await hub.store.timeline.get(r.entry.id)).settled is True
+    assert await hub.store.timeline.unsettled(older_than=utcnow() + timedelta(days=1)) == []
