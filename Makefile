@@ -8,13 +8,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the test suite talks to (real servers, no fakes)
 TEST_APT := redis-server chromium
 
-.PHONY: run test lint system-deps deps bench clean
+.PHONY: run test lint fuzz system-deps deps bench clean
 
 run: $(STAMP) node_modules/.installed
 	$(BIN)/hub demo
 
 test: system-deps $(STAMP) node_modules/.installed lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# `make test` runs schemathesis too (tests/api/test_schemathesis.py, bounded); this runs it alone, with more examples
+fuzz: $(STAMP)
+	HUB_SCHEMATHESIS_EXAMPLES=$${HUB_SCHEMATHESIS_EXAMPLES:-100} $(BIN)/pytest -q -p no:cacheprovider -s tests/api/test_schemathesis.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

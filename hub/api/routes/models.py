@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from hub import queries
 from hub.api.http import Body, CursorParam, Query
@@ -16,6 +16,7 @@ Text = Annotated[str, StringConstraints(max_length=10_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# JSON true/false only: lax validation would take 0 for false, and `{"active": 0}` would deactivate a user
 
 STAFF = frozenset({Role.admin, Role.supervisor, Role.agent})
 ADMINS = frozenset({Role.admin})
@@ -68,7 +69,7 @@ class ClientPatch(Body):
 
 class NoteIn(Body):
     text: Text
-    shared_with_partners: bool = False
+    shared_with_partners: StrictBool = False
 
 
 class MergeIn(Body):
@@ -86,8 +87,15 @@ class ReplyIn(Body):
     text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
 
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    Field(json_schema_extra={"format": "email"}),
+]
+
+
 class UserIn(Body):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    email: Email
     name: Name
     role: Role = Role.agent
     password: Password
@@ -99,7 +107,7 @@ class UserPatch(Body):
     role: Role | None = None
     password: Password | None = None
     department_ids: list[str] | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class DepartmentIn(Body):
