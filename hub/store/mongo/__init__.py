@@ -7,11 +7,16 @@ Documents: `_id` is the model's `id`; enums are stored as their string values, d
 milliseconds). A few denormalized fields help the queries and are ignored by the models on the way back:
 - clients: `name_terms` (search terms of the name), `identity_terms` (search terms of the identities) and
   `terms` = their union, the multikey-indexed field that `search` prefix-matches;
-- conversations: `sort_at` = last_message_at or created_at, the sort key of `query`;
+- conversations: `sort_at` = last_message_at or created_at, the sort key of `query`; `applied_entry_ids`, the
+  ids of the last TOUCH_MEMORY entries `touch(entry_id=...)` applied (so it applies each once);
+- timeline: `settle_lease_until` while someone completes an unsettled entry (`settled: false`);
 - users: `email_key` (lower-cased email, unique); departments: `name_key` (lower-cased name, unique);
 - merge suggestions: `pair_key` ("a|b" of the sorted client ids, unique);
 - identities live in their own collection, `_id` = "kind:value" (unique by construction), plus `client_id`;
 - `counters`: one document per sequence (`_id` "timeline": the last timeline `seq` handed out).
+
+Each aggregate has its module (clients, identities, conversations, timeline, staff, merges) with its repository
+and its INDEXES; a new aggregate is one more module listed in `_MODULES` and in `open_mongo_store`.
 
 Every awaited database operation adds one to `Store.stats.round_trips` (index creation in `open_mongo_store`
 is setup and is not counted).
@@ -32,7 +37,8 @@ __all__ = ["open_mongo_store", "open_mongo_store_url"]
 
 # each aggregate's module declares the indexes of its collections: {collection: [(keys, unique)]}
 _INDEXES: dict[str, list[tuple[Any, ...]]] = {}
-for _module in (clients, identities, conversations, timeline, staff, merges):
+_MODULES = (clients, identities, conversations, timeline, staff, merges)
+for _module in _MODULES:
     _INDEXES.update(_module.INDEXES)
 
 

@@ -4,6 +4,11 @@ Documents are JSON (`doc`) with the queried fields as indexed columns; conversat
 is a single SQL statement (upserts with RETURNING, conditional UPDATEs, triggers for the search-term index), so the
 database is consistent after every statement and no multi-statement transaction is ever needed.
 Datetimes in columns are fixed-width UTC text ('2026-01-02T03:04:05.678Z'), so text order is time order.
+
+Each aggregate has its module (clients, identities, conversations, timeline, staff, merges) with its repository
+and its SCHEMA; columns added to a table later are declared in the module's ADDED_COLUMNS and added to older
+files when they are opened (`_migrate`). A new aggregate is one more module listed in `_MODULES` and in
+`open_sqlite_store`. The shared connection helpers and codecs are in `base`.
 """
 
 from pathlib import Path
