@@ -17,7 +17,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:
-    data = entry.model_dump(mode="json", exclude={"dedupe_key"})
+    data = entry.model_dump(mode="json", exclude={"dedupe_key", "settled"})
     if data.get("delivery"):
         data["delivery"].pop("lease_until", None)
     for attachment in data.get("attachments") or ():

@@ -90,9 +90,9 @@ async def merge_clients(hub: Hub, actor: Actor, keep_id: str, remove_id: str) ->
     if kept is None:
         raise NotFound("the client to keep is gone")
     await store.clients.delete(remove.id)
-    for suggestion in await store.merges.list(status="open", limit=1000):
-        if set(suggestion.client_ids) == {keep.id, remove.id}:
-            await store.merges.set_status(suggestion.id, "merged")
+    suggestion = await store.merges.for_pair(keep.id, remove.id)
+    if suggestion is not None and suggestion.status == "open":
+        await store.merges.set_status(suggestion.id, "merged")
     await hub.bus.publish(ClientsMerged(kept, remove.id))
     return kept
 
