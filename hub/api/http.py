@@ -277,7 +277,7 @@ class RouteSpec:
     auth: Auth = ANY_USER
     query: tuple[QueryParam, ...] = ()
     tag: str = ""
-    responses: dict[int, str] = field(default_factory=dict)
+    responses: dict[int, Any] = field(default_factory=dict)
     query_model: type[BaseModel] | None = None
     response: Doc | type[BaseModel] | None = None
     status: int = 200
@@ -392,14 +392,16 @@ class ApiRoutes:
         tag: str = "",
         response: Doc | type[BaseModel] | None = None,
         status: int | None = None,
-        responses: dict[int, str] | None = None,
+        responses: dict[int, Any] | None = None,
         description: str = "",
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         """Declare a route. `auth`: None (public), "user" (any logged-in user) or a set of roles. `body`, `query`:
         pydantic models validated before the handler runs. `response`: the schema of the success answer (status
         `status`, default 200, or 201 when `responses` names only 201 as success). `responses`: the other statuses
-        the handler itself can answer (the declaration adds those it enforces: 400, 401, 403, 404, 413, 415)."""
+        the handler itself can answer, `{status: description}` or `{status: (description, Doc)}` for an answer
+        that is not the JSON error (the declaration adds those it enforces: 400, 401, 403, 404, 413, 415)."""
         extra = dict(responses or {})
+        allowed = _auth(auth)
 
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             typed = not _is_plain(handler)
@@ -414,7 +416,7 @@ class ApiRoutes:
                 handler=handler,
                 summary=summary,
                 body=body,
-                auth=_auth(auth),
+                auth=allowed,
                 query=params,
                 tag=tag,
                 responses=extra,

@@ -37,9 +37,9 @@ ENFORCED = {
 }
 
 
-def documented_statuses(spec: RouteSpec) -> dict[int, str]:
-    """Every status the route can answer, with its description."""
-    statuses: dict[int, str] = {spec.status: "OK"}
+def documented_statuses(spec: RouteSpec) -> dict[int, Any]:
+    """Every status the route can answer, with its description (or a (description, body schema) pair)."""
+    statuses: dict[int, Any] = {spec.status: "OK"}
     statuses.update(spec.responses)
     enforced: list[int] = []
     if spec.body is not None:
@@ -110,7 +110,10 @@ def _operation(spec: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
         }
     responses: dict[str, Any] = {}
     for status, description in documented_statuses(spec).items():
-        if status >= 400:
+        if isinstance(description, tuple):  # (description, the schema of that answer)
+            description, body = description
+            responses[str(status)] = {"description": description, "content": _content(body, schemas)}
+        elif status >= 400:
             responses[str(status)] = {"description": description, **ERROR}
         elif status == spec.status and spec.response is not None:
             responses[str(status)] = {"description": description, "content": _content(spec.response, schemas)}

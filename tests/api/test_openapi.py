@@ -123,3 +123,82 @@ async def test_every_body_is_documented_with_a_schema(sqlite_server, sqlite_admi
         inbound.get("additionalProperties") is False
     )  # unknown fields are refused, and the document says so
     assert {"external_id", "sender", "text", "thread_key", "occurred_at"} == set(inbound["properties"])
+
+
+async def test_every_declared_route_documents_the_statuses_its_declaration_enforces(
+    sqlite_server, sqlite_admin
+):
+    document = (await sqlite_admin.get(OPENAPI)).body
+    specs = sqlite_server.app[ROUTES_KEY].specs
+    assert len(specs) == sum(len(item) for item in document["paths"].values())
+    for spec in specs:
+        operation = document["paths"][spec.path][spec.method.lower()]
+        statuses = set(operation["responses"])
+        where = (spec.method, spec.path)
+        if spec.needs_auth:
+            assert {"401", "403"} <= statuses, where
+            assert operation["security"], where
+        else:
+            assert "security" not in operation, where
+        if spec.body is not None:
+            assert {"400", "413", "415"} <= statuses, where
+        if spec.query_model is not None:
+            assert "400" in statuses, where
+            documented = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+            assert documented == set(spec.query_model.model_fields), where
+        if spec.path_params:
+            assert "404" in statuses, where
+        assert str(spec.status) in statuses, where
+        for code, response in operation["responses"].items():
+            if code.startswith(("4", "5")) and (spec.path, code) != ("/healthz", "503"):
+                assert response["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }
+
+
+def test_typed_routes_take_their_query_parameters_from_the_model_with_types_and_enums():
+    from hub.api.openapi import openapi_document
+    from hub.api.routes import api
+
+    document = openapi_document(api)
+    inbox = {p["name"]: p for p in document["paths"]["/api/v1/conversations"]["get"]["parameters"]}
+    assert set(inbox) == {"status", "assignee", "department", "cursor", "limit"}
+    assert all(p["in"] == "query" and p["required"] is False for p in inbox.values())
+    assert inbox["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+    status = resolve(document, inbox["status"]["schema"]["$ref"])
+    assert set(status["enum"]) == {"open", "pending", "snoozed", "resolved"}
+    assert inbox["cursor"]["schema"]["type"] == "string"
+    merges = document["paths"]["/api/v1/merge-suggestions"]["get"]["parameters"]
+    assert merges[0]["schema"]["enum"] == ["open", "merged", "dismissed", "all"]
+    clients = {p["name"]: p for p in document["paths"]["/api/v1/clients"]["get"]["parameters"]}
+    assert clients["limit"]["schema"]["maximum"] == 100
+
+
+def test_the_main_resources_have_response_schemas():
+    from hub.api.openapi import openapi_document
+    from hub.api.routes import api
+
+    document = openapi_document(api)
+    schemas = document["components"]["schemas"]
+
+    def success(method: str, path: str) -> Any:
+        responses = document["paths"][path][method]["responses"]
+        code = next(c for c in responses if c.startswith("2"))
+        return resolve(document, responses[code]["content"]["application/json"]["schema"]["$ref"])
+
+    assert success("get", "/api/v1/conversations/{conversation_id}") is schemas["Conversation"]
+    assert success("get", "/api/v1/clients/{client_id}") is schemas["Client"]
+    assert success("post", "/api/v1/conversations/{conversation_id}/replies") is schemas["Entry"]
+    assert success("post", "/api/v1/users") is schemas["User"]
+    assert success("post", "/api/v1/departments") is schemas["Department"]
+    page = success("get", "/api/v1/clients/{client_id}/timeline")
+    assert set(page["required"]) == {"items", "next_cursor"}
+    assert resolve(document, page["properties"]["items"]["items"]["$ref"]) is schemas["Entry"]
+    inbox = success("get", "/api/v1/conversations")
+    assert set(inbox["required"]) == {"items", "clients", "next_cursor"}
+    # what the JSON leaves out is not documented either
+    assert "bot_state" not in schemas["Conversation"]["properties"]
+    assert "dedupe_key" not in schemas["Entry"]["properties"]
+    assert not {"password_hash", "token_version"} & set(schemas["User"]["properties"])
+    for ref in refs(document):
+        resolve(document, ref)

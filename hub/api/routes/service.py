@@ -16,7 +16,7 @@ from hub.api.routes import api
     tag="service",
     auth=PUBLIC,
     response=schemas.HEALTH,
-    responses={503: "the store does not answer"},
+    responses={503: ("the store does not answer", schemas.HEALTH)},
 )
 async def healthz(ctx: Ctx) -> Any:
     store = ctx.hub.store
