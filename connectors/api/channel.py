@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -22,6 +23,16 @@ from hub.outbound import DeliveryError, OutboundMessage
 
 CHANNEL = "api"
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256)]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: object) -> object:
+    """A JSON escape like "\\ud800" decodes to a lone UTF-16 surrogate: no character, and no store can keep it."""
+    if isinstance(value, str) and _LONE_SURROGATE.search(value):
+        raise ValueError(
+            "contains a lone UTF-16 surrogate (a broken \\uD800-\\uDFFF escape): not valid Unicode"
+        )
+    return value
 
 
 class SenderIn(BaseModel):
@@ -37,6 +48,11 @@ class SenderIn(BaseModel):
             raise ValueError("the sender needs an email, a phone or an external_user_id")
         return self
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: object) -> object:
+        return _valid_text(value)
+
 
 class InboundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +61,11 @@ class InboundIn(BaseModel):
     text: Annotated[str, StringConstraints(max_length=10_000)] = ""
     thread_key: Short | None = None
     occurred_at: AwareDatetime | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: object) -> object:
+        return _valid_text(value)
 
     @field_validator("occurred_at")
     @classmethod

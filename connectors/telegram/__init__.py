@@ -14,6 +14,7 @@ import contextlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,39 @@ class TelegramContinueLink:
 
     def url_for(self, client_id: str) -> str:
         return f"https://t.me/{self.username}?start={sign_client_link(self.secret, client_id)}"
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_surrogates(data: Any) -> tuple[Any, int]:
+    """`data` (parsed JSON) with every lone surrogate in its strings replaced by U+FFFD, and how many there were
+    (json.loads joins valid pairs, so any surrogate left is a lone one). Iterative: the depth is the parser's."""
+    count = 0
+
+    def clean(value: str) -> str:
+        nonlocal count
+        fixed, n = _LONE_SURROGATE.subn("\ufffd", value)
+        count += n
+        return fixed
+
+    root: list[Any] = [data]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        value = container[key]
+        if isinstance(value, str):
+            container[key] = clean(value)
+        elif isinstance(value, list):
+            stack.extend((value, i) for i in range(len(value)))
+        elif isinstance(value, dict):
+            fixed_keys = {clean(k) if isinstance(k, str) else k: v for k, v in value.items()}
+            if fixed_keys.keys() != value.keys():
+                value.clear()
+                value.update(fixed_keys)
+            stack.extend((value, k) for k in value)
+    return root[0], count
 
 
 def api_server(settings: Settings) -> TelegramAPIServer:
@@ -143,8 +177,16 @@ class TelegramConnector:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             return error_response(400, "malformed_json", f"the body is not valid JSON: {exc}")
+        except RecursionError:  # '[[[[...' deeper than the parser goes
+            log.warning("Telegram bot %s: refused an update nested too deeply (%d bytes)", name, len(raw))
+            return error_response(400, "malformed_json", "the body is nested too deeply")
         if not isinstance(data, dict):
             return error_response(400, "invalid", "the body must be a Telegram Update object")
+        if _SURROGATE_ESCAPE.search(raw):
+            # a lone UTF-16 surrogate ("\ud800") is valid JSON but no text: stored as U+FFFD, not retried forever
+            data, replaced = scrub_surrogates(data)
+            if replaced:
+                log.warning("Telegram bot %s: replaced %d lone surrogate(s) in an update", name, replaced)
         try:
             update = Update.model_validate(data, context={"bot": ctx.bot})
         except ValidationError as exc:

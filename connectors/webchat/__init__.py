@@ -3,7 +3,9 @@
 HTTP: GET /widget.js (the widget), GET /demo/site (a demo shop page with the widget embedded).
 
 Socket.IO namespace /widget (auth: {"visitor_token"} of a returning visitor, or nothing for a new one; a forged or
-foreign token, or an Origin outside HUB_WIDGET_ORIGINS, is refused):
+foreign token, or an Origin outside HUB_WIDGET_ORIGINS, is refused; so is a new visitor beyond
+HUB_WIDGET_NEW_VISITORS_PER_ADDRESS per HUB_WIDGET_NEW_VISITORS_WINDOW_SECONDS from one address, with the message
+"rate_limited: ..." and data {"code": "rate_limited"}: the widget says so and tries again later):
   server → page   session  {"visitor_token", "visitor_id"}   on every connect and when the token changes: keep it
                   message  {"id", "text", "author": {"type", "name"}, "occurred_at", "buttons": [[{"id","text"}]],
                             "client_msg_id"}   a reply (agent, bot), or the visitor's own message from another tab
@@ -17,7 +19,9 @@ foreign token, or an Origin outside HUB_WIDGET_ORIGINS, is refused):
                             "error"} (code: rate_limited): "continue in <title>" links (Telegram deep links that
                             join that account to the visitor's client); empty until the visitor wrote a message
                   prechat  {"name"?, "email"?} → ack {"ok": true} | {"ok": false, "code", "error"} (codes:
-                            invalid, invalid_email, rate_limited)
+                            invalid, invalid_email, rate_limited). The email is not proof of who the visitor
+                            is: it never attaches them to an existing client; it is claimed for the visitor's
+                            own client when nobody has it, else it becomes a merge suggestion for an agent
                   typing   {"on"}   (no ack)
 
 Identifiers: identity webchat:<visitor id>; thread key = visitor id; provider message id =

@@ -19,6 +19,7 @@ from hub.errors import NotFound
 from hub.events import Typing
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
+from hub.throttle import TrustedProxies
 
 from .limits import RateLimiter
 from .visitors import (
@@ -43,6 +44,21 @@ HISTORY_MAX = 200
 # a visitor's "typing on" reaches the agents at most this often (the page repeats it while typing goes on)
 TYPING_INTERVAL = 1.5
 _CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# a JSON escape like "\ud800" decodes to a lone UTF-16 surrogate (a page that cut an emoji in half): no store can
+# keep it, so it becomes U+FFFD
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+NEW_VISITOR_REFUSED = "rate_limited: too many new chats from this address, try again later"
+
+
+def _text(value: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def peer_address(environ: dict[str, Any], proxies: TrustedProxies) -> str:
+    """The visitor's address: the peer of the HTTP request (or what a trusted proxy says it is)."""
+    request = environ.get("aiohttp.request")
+    peer = getattr(request, "remote", None) or environ.get("REMOTE_ADDR")
+    return proxies.client(peer, environ.get("HTTP_X_FORWARDED_FOR"))
 
 
 def allowed_origins(hub: Hub) -> set[str]:
@@ -76,12 +92,19 @@ class WidgetNamespace(socketio.AsyncNamespace):
         *,
         messages: RateLimiter | None = None,
         reads: RateLimiter | None = None,
+        new_visitors: RateLimiter | None = None,
     ) -> None:
         super().__init__(WIDGET_NS)
         self.hub = hub
         self.tokens = tokens
         self.messages = messages or RateLimiter(10, 10.0)
         self.reads = reads or RateLimiter(10, 10.0)
+        settings = hub.settings
+        # each new visitor can become a client: per address, a token bucket (returning visitors are not counted)
+        self.new_visitors = new_visitors or RateLimiter(
+            settings.widget_new_visitors_per_address, float(settings.widget_new_visitors_window_seconds)
+        )
+        self.proxies = TrustedProxies(settings.trusted_proxies)
         self._origins = allowed_origins(hub)
 
     # --- connection ---------------------------------------------------------------------------------------------
@@ -100,6 +123,12 @@ class WidgetNamespace(socketio.AsyncNamespace):
             if visitor is None:
                 raise socketio.exceptions.ConnectionRefusedError("invalid visitor token")
         else:
+            address = peer_address(environ, self.proxies)
+            if not self.new_visitors.allow(address):
+                log.info("web chat: refused a new visitor from %s (too many new visitors)", address)
+                raise socketio.exceptions.ConnectionRefusedError(
+                    NEW_VISITOR_REFUSED, {"code": "rate_limited"}
+                )
             visitor = new_visitor()
         await self.save_session(sid, {"visitor": visitor, "conversation_id": None, "typing_at": 0.0})
         await self.enter_room(sid, visitor_room(visitor.id))
@@ -149,13 +178,14 @@ class WidgetNamespace(socketio.AsyncNamespace):
         return {"ok": True, "items": items}
 
     async def on_prechat(self, sid: str, data: Any = None) -> dict[str, Any]:
-        """{"name"?, "email"?} → {"ok"}: who the visitor says they are (an email joins them to that client)."""
+        """{"name"?, "email"?} → {"ok"}: who the visitor says they are. The email is not proof: it is claimed for
+        the visitor's own client when nobody has it, else an agent is asked to merge (never a silent join)."""
         if not isinstance(data, dict):
             return _error("invalid", "send {name, email}")
         name, email = data.get("name") or "", data.get("email") or ""
         if not isinstance(name, str) or not isinstance(email, str):
             return _error("invalid", "name and email must be text")
-        name = " ".join(name.split())
+        name, email = _text(" ".join(name.split())), _text(email)
         if len(name) > MAX_NAME:
             return _error("invalid", f"the name is longer than {MAX_NAME} characters")
         identity: Identity | None = None
@@ -200,7 +230,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
             return _error("invalid", "client_msg_id: 1 to 64 letters, digits, - or _")
         if not isinstance(text, str) or not text.strip():
             return _error("empty", "the message is empty")
-        text = text.strip()
+        text = _text(text.strip())
         if len(text) > MAX_TEXT:
             return _error("too_long", f"the message is longer than {MAX_TEXT} characters")
         if button_id is not None and (not isinstance(button_id, str) or not 1 <= len(button_id) <= 64):
@@ -209,15 +239,13 @@ class WidgetNamespace(socketio.AsyncNamespace):
         visitor: Visitor = session["visitor"]
         if not self.messages.allow(visitor.id):
             return _error("rate_limited", "slow down")
-        identities: list[Identity] = [visitor.identity]
-        if visitor.email:
-            identities.append(Identity(kind=IdentityKind.email, value=visitor.email))
-        raw = {"page": page[:MAX_PAGE_URL]} if isinstance(page, str) and page else {}
+        raw = {"page": _text(page[:MAX_PAGE_URL])} if isinstance(page, str) and page else {}
         message = InboundMessage(
             channel=CHANNEL,
             provider_message_id=f"{visitor.id}:{client_msg_id}",
             thread_key=visitor.id,
-            identities=tuple(identities),
+            # the visitor alone decides the client: a pre-chat email is only claimed afterwards (see below)
+            identities=(visitor.identity,),
             display_name=visitor.name,
             text=text,
             button_id=button_id,
@@ -230,6 +258,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
             log.exception("web chat message %s could not be stored", message.provider_message_id)
             return _error("unavailable", "not stored, try again later")
         entry = result.entry
+        if visitor.email:
+            await self._claim_email(entry.client_id, visitor.email)
         was_typing = bool(session["typing_at"])
         session["conversation_id"] = entry.conversation_id
         session["typing_at"] = 0.0
@@ -245,6 +275,16 @@ class WidgetNamespace(socketio.AsyncNamespace):
             # the visitor's other tabs show it too
             await self.emit("message", visitor_entry_json(entry), room=visitor_room(visitor.id), skip_sid=sid)
         return {"ok": True, "entry_id": entry.id, "duplicate": result.duplicate}
+
+    async def _claim_email(self, client_id: str, email: str) -> None:
+        """The pre-chat email of a visitor who now has a client: theirs when nobody has it, else a merge suggestion
+        for an agent (whoever types someone's email is not attached to that person's client)."""
+        try:
+            await link_identity(self.hub, client_id, Identity(kind=IdentityKind.email, value=email))
+        except ValueError:
+            log.info("web chat: client %s is gone, its pre-chat email is not kept", client_id)
+        except Exception:
+            log.exception("web chat: the pre-chat email of client %s could not be kept", client_id)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         """{"on": bool}: the visitor types (no ack). Repeated "on" is throttled."""

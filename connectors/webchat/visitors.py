@@ -34,7 +34,7 @@ _MERGED = "#merged:"
 class Visitor:
     id: str
     # from the pre-chat form: the name signs the visitor's messages; the email is kept until the first message
-    # attaches it to the client
+    # creates the visitor's client, then claimed for it (or suggested as a merge: it is not proof of anything)
     name: str = ""
     email: str = ""
 

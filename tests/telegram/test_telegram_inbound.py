@@ -359,3 +359,37 @@ async def test_contact_of_a_known_telegram_user_suggests_a_merge(tg1):
     [suggestion] = await tg1.hub.store.merges.list()
     assert set(suggestion.client_ids) == {telegram_client, phone_client}
     assert suggestion.identity == Identity(kind=IdentityKind.telegram, value="42")
+
+
+async def test_a_body_nested_too_deeply_is_400_not_500(tg1):
+    for raw in (b"[" * 100_000, b'{"update_id": 1, "message": ' * 30_000):
+        status, body = await tg1.post_update(None, raw=raw)
+        assert status == 400, body
+        assert body["error"]["code"] == "malformed_json"
+    assert await tg1.conversations() == []
+
+
+async def test_a_lone_surrogate_in_a_text_is_stored_as_a_replacement_character(tg1):
+    # json.dumps writes "\ud800" as the JSON escape, as a hostile sender would
+    sender = user(42, "Ann\ud800", None)
+    update_json = text_update("hi \ud800 there \udfff", message_id=61, update_id=961, sender=sender)
+    status, body = await tg1.post_update(update_json)
+    assert status == 200, body
+    entry = await tg1.entry("main:42:61")
+    assert entry.text == "hi \ufffd there \ufffd"
+    client = await tg1.hub.store.clients.get(entry.client_id)
+    assert client.name == "Ann\ufffd"
+    # a real emoji (a valid surrogate pair in JSON) is kept as it is
+    status, _ = await tg1.post_update(text_update("ok \U0001f600", message_id=62, update_id=962))
+    assert status == 200
+    assert (await tg1.entry("main:42:62")).text == "ok \U0001f600"
+
+
+async def test_a_100kb_text_is_stored_and_does_not_stall_the_hub(tg1):
+    """Telegram caps texts at 4096 characters; whoever holds the secret can send more: it must stay cheap."""
+    text = "delivery " + "word " * 20_000
+    began = asyncio.get_running_loop().time()
+    status, _ = await tg1.post_update(text_update(text, message_id=63, update_id=963))
+    assert status == 200
+    assert asyncio.get_running_loop().time() - began < 3
+    assert (await tg1.entry("main:42:63")) is not None

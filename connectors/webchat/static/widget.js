@@ -70,6 +70,7 @@
       tooLong: "The message is too long (up to 4000 characters)", notSent: "Not sent",
       invalidEmail: "Check the email address", needSomething: "Give a name or an email", retrying: "Sending…",
       continueIn: "Continue in {title}",
+      busy: "Too many new chats from your network right now — we will connect in a few minutes",
     },
     ru: {
       title: "Напишите нам", subtitle: "Обычно отвечаем за несколько минут", open: "Открыть чат",
@@ -81,6 +82,7 @@
       tooLong: "Сообщение слишком длинное (до 4000 символов)", notSent: "Не отправлено",
       invalidEmail: "Проверьте адрес почты", needSomething: "Укажите имя или почту", retrying: "Отправляем…",
       continueIn: "Продолжить в {title}",
+      busy: "Слишком много новых чатов из вашей сети — подключимся через несколько минут",
     },
   };
   const LANG = (function () {
@@ -428,7 +430,7 @@
     host.setAttribute("data-state", next);
     ui.status.setAttribute("data-state", next);
     ui.status.textContent = next === "online" ? T.subtitle : next === "offline" ? T.offline
-      : next === "connecting" ? T.connecting : T.subtitle;
+      : next === "connecting" ? T.connecting : next === "busy" ? T.busy : T.subtitle;
   }
 
   function loadSocketIo() {
@@ -502,6 +504,12 @@
           token = null;
           forget("token");
           socket.connect();
+          return;
+        }
+        // too many new visitors from this address: say so, and try again later
+        if (/^rate_limited/.test(String(err && err.message))) {
+          setState("busy");
+          setTimeout(function () { if (socket && !socket.connected) socket.connect(); }, 60000);
           return;
         }
         setState("offline");
