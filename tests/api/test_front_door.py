@@ -5,6 +5,7 @@ and the session cookie is Secure behind https."""
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import threading
 import time
@@ -251,3 +252,92 @@ async def test_the_session_cookie_is_secure_behind_https(tmp_path):
             assert cookie["httponly"] is True
             out = await anonymous.post(LOGOUT, headers={"Cookie": f"hub_session={cookie.value}"})
             assert bool(cookies_of(out)["hub_session"]["secure"]) is secure
+
+
+# --- hostile bodies on POST /api/v1/inbound -------------------------------------------------------------------
+
+
+async def test_inbound_refuses_deep_nesting_lone_surrogates_and_huge_texts_clearly(
+    sqlite_server, sqlite_admin
+):
+    async def raw(body: bytes):
+        return await sqlite_admin.call(
+            "POST", "/api/v1/inbound", data=body, headers={"Content-Type": "application/json"}
+        )
+
+    (await raw(b"[" * 100_000)).error(400, "malformed_json")
+    (await raw(b'{"external_id": ' * 30_000)).error(400, "malformed_json")
+    sender = {"phone": "+79161234567", "name": "Ann"}
+    for field, body in (  # json.dumps writes a lone surrogate as the JSON escape "\\ud800"
+        ("text", {"external_id": "s-1", "sender": sender, "text": "hi \ud800"}),
+        ("sender.name", {"external_id": "s-2", "sender": {"phone": "+79161234567", "name": "A\udfff"}}),
+        ("sender.email", {"external_id": "s-3", "sender": {"email": "a\ud800@example.com"}}),
+        ("external_id", {"external_id": "s-\ud800", "sender": sender}),
+    ):
+        error = (await raw(json.dumps(body).encode())).error(400, "invalid")
+        assert error["message"].startswith(f"{field}: "), error
+        assert "surrogate" in error["message"]
+    began = time.perf_counter()
+    huge = await sqlite_admin.post(
+        "/api/v1/inbound", {"external_id": "s-5", "sender": {"phone": "+79161234567"}, "text": "x" * 100_000}
+    )
+    assert huge.error(400, "invalid")["message"].startswith("text: ")
+    assert time.perf_counter() - began < 2
+    # a real emoji (a valid surrogate pair in JSON) is a character like any other
+    ok = await raw(json.dumps({"external_id": "s-6", "sender": sender, "text": "ok \U0001f600"}).encode())
+    assert ok.status == 201, ok.text
+
+
+# --- units: who the client is, the failure window, the per-purpose keys -------------------------------------
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy():
+    from hub.throttle import TrustedProxies
+
+    none = TrustedProxies([])
+    assert none.client("10.0.0.5", "203.0.113.9") == "10.0.0.5"
+    proxies = TrustedProxies(["10.0.0.0/8", "::1"])
+    assert proxies.client("198.51.100.1", "203.0.113.9") == "198.51.100.1"  # not a proxy of ours
+    assert proxies.client("10.0.0.5", "203.0.113.9") == "203.0.113.9"
+    # the left part is whatever the client wrote: the right-most address not ours is the client
+    assert proxies.client("10.0.0.5", "1.2.3.4, 203.0.113.9, 10.0.0.7") == "203.0.113.9"
+    assert proxies.client("10.0.0.5", "garbage, 10.0.0.7") == "10.0.0.7"
+    assert proxies.client("::1", "2001:db8::1") == "2001:db8::1"
+    assert proxies.client(None, None) == "unknown"
+
+
+def test_the_failure_window_slides():
+    from hub.throttle import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(per_account=2, per_address=3, window=60, clock=lambda: now[0])
+    assert throttle.begin("a", "ip") == 0 and throttle.begin("a", "ip") == 0
+    assert throttle.begin("a", "ip") == 60
+    assert throttle.begin("b", "ip") == 0  # a third failure from the address, for another account
+    assert throttle.begin("c", "ip") == 60  # the address is spent
+    now[0] = 30.0
+    assert throttle.begin("c", "ip") == 30
+    now[0] = 60.5
+    assert throttle.begin("a", "ip") == 0
+
+
+def test_per_purpose_keys_are_hkdf_sha256_and_distinct():
+    from hub import keys
+
+    # RFC 5869, test case 1
+    okm = keys.hkdf_sha256(
+        bytes.fromhex("0b" * 22),
+        bytes.fromhex("f0f1f2f3f4f5f6f7f8f9"),
+        42,
+        salt=bytes.fromhex("000102030405060708090a0b0c"),
+    )
+    assert okm.hex() == (
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+    )
+    master = "m" * 40
+    derived = {
+        p: keys.derive_secret(master, p)
+        for p in (keys.LOGIN_TOKENS, keys.API_WEBHOOK, keys.WEBCHAT_VISITORS, keys.TELEGRAM_LINKS)
+    }
+    assert len(set(derived.values())) == 4 and master not in derived.values()
+    assert keys.derive_secret(master, keys.API_WEBHOOK) == derived[keys.API_WEBHOOK]  # stable
