@@ -143,7 +143,8 @@ def _content(response: Doc | type[BaseModel], schemas: dict[str, Any]) -> dict[s
 
 
 def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
-    """One parameter per field of the query model; `X | None` is documented as X (a query value is never null)."""
+    """One parameter per field of the query model; `X | None` is documented as X (a query value is never null),
+    and an optional one may be sent empty (it then counts as absent)."""
     schema = model.model_json_schema(ref_template=REF)
     schemas.update(schema.pop("$defs", {}))
     required = set(schema.get("required", ()))
@@ -163,6 +164,8 @@ def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[d
         if prop.get("default") is None:
             prop.pop("default", None)
         param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if name not in required:
+            param["allowEmptyValue"] = True  # `?status=` is the same as no status (hub.api.http.parse_query)
         if description:
             param["description"] = description
         params.append(param)

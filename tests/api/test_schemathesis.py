@@ -1,12 +1,14 @@
 """Schemathesis against GET /api/v1/openapi.json: generated requests (valid and invalid) to every documented
 operation, on a hub seeded with the demo data, as the admin and as a partner (whose calls meet the 403s and 404s
 of the access policy). It fails on any 5xx, any status the document does not list, a response that does not match
-its documented schema or content type, and an operation that answers without the authentication it documents.
+its documented schema or content type, an operation that answers without the authentication it documents, and
+invalid input (by the document) that is accepted.
 Sqlite only; bounded: `HUB_SCHEMATHESIS_EXAMPLES` examples per operation and phase (25 by default).
 
 Two operations can end the caller's own session: PATCH /api/v1/users/{user_id} (schemathesis finds the caller's id in
-the answers: `{"active": false}`, a new password or role) and POST /api/v1/auth/logout. They run last, in a run of
-their own.
+the answers: `{"active": false}`, a new password or role) and POST /api/v1/auth/logout. They run last, each in a run of
+its own.
+
 Reproduce a failure by hand: `hub demo`, log in, then the command the failing assertion shows.
 """
 
@@ -31,6 +33,7 @@ CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
     "ignored_auth",
+    "negative_data_rejection",
 )
 
 
@@ -92,5 +95,6 @@ async def test_the_api_answers_only_what_its_document_says(sqlite_server, sqlite
     # the tokens still work: nothing in these runs ended a session
     assert (await sqlite_admin.get("/api/v1/me")).status == 200
     assert (await partner.get("/api/v1/me")).status == 200
-    last = [option.replace("--exclude-", "--include-") for option in SELF_ENDING]
-    await schemathesis(url, admin, tmp_path, *last)
+    # the admin may deactivate or demote themselves here (hub.actions.staff lets them), then logs out
+    await schemathesis(url, admin, tmp_path, "--include-path", "/api/v1/users/{user_id}")
+    await schemathesis(url, admin, tmp_path, "--include-path", "/api/v1/auth/logout")
