@@ -7,6 +7,7 @@ import asyncio
 from telegram_helpers import eventually, message, text_update, update, user
 
 from hub.domain import Direction, Identity, IdentityKind
+from hub.files import entry_file_url
 from hub.keys import API_WEBHOOK, TELEGRAM_LINKS, derive_secret
 from hub.links import sign_client_link
 
@@ -151,7 +152,7 @@ async def test_photo_is_fetched_into_the_attachment_store(tg):
     assert attachment.name == "file_2.jpg"
     assert [c.data["file_id"] for c in tg.standin.calls_of("getFile")] == ["large"]
     headers = await tg.login()
-    async with tg.http.get(f"{tg.url}{attachment.url}", headers=headers) as r:
+    async with tg.http.get(f"{tg.url}{entry_file_url(entry.id, attachment.url)}", headers=headers) as r:
         assert r.status == 200
         assert await r.read() == b"the-large-jpeg-bytes"
 
