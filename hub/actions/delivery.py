@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from hub import access
+from hub.access import Actor
 from hub.context import Hub
 from hub.domain import Delivery, DeliveryStatus, TimelineEntry
 from hub.events import DeliveryChanged
@@ -77,3 +79,13 @@ async def retry_now(hub: Hub, entry_id: str) -> TimelineEntry | None:
     if updated is not None:
         await hub.bus.publish(DeliveryChanged(updated))
     return updated
+
+
+async def retry_entry(hub: Hub, actor: Actor, entry_id: str) -> TimelineEntry | None:
+    """An agent asks to send a failed outgoing message again: through the entry's door (hidden = missing), by
+    someone who may work its conversation. None when it is not a failed outgoing message."""
+    entry, conversation = await access.entry_for(hub, actor, entry_id)
+    if conversation is None:
+        raise access.NotFound("no such entry")
+    access.require(access.can_work_conversation(actor, conversation), "you cannot work on this conversation")
+    return await retry_now(hub, entry.id)

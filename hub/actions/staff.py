@@ -79,11 +79,26 @@ async def update_user(hub: Hub, user_id: str, *, actor: Actor | None = None, **c
         update["token_version"] = user.token_version + 1
     if not update:
         return user
+    await _keep_an_admin(hub, user, update, actor)
     updated = await hub.store.users.update(user_id, update)
     if updated is None:
         raise NotFound("no such user")
     await _changed(hub, updated, user, actor)
     return updated
+
+
+async def _keep_an_admin(hub: Hub, user: User, update: dict[str, Any], actor: Actor) -> None:
+    """Nobody locks the hub out: an admin cannot deactivate or demote themselves, nor the last active admin."""
+    loses_admin = user.role is Role.admin and user.active and (
+        update.get("active") is False or update.get("role", Role.admin) is not Role.admin
+    )
+    if not loses_admin:
+        return
+    if access.actor_id(actor) == user.id:
+        raise Conflict("you cannot deactivate or demote yourself; ask another admin")
+    admins = [u for u in await hub.store.users.list() if u.role is Role.admin and u.active]
+    if len(admins) <= 1:
+        raise Conflict("this is the last active admin")
 
 
 async def end_sessions(hub: Hub, user: User) -> User:
@@ -122,7 +137,8 @@ async def authenticate(hub: Hub, email: str, password: str) -> User | None:
     return user if matches and user.active else None
 
 
-async def create_department(hub: Hub, name: str) -> Department:
+async def create_department(hub: Hub, name: str, *, actor: Actor | None = None) -> Department:
+    access.require(access.can_manage_staff(access.as_actor(actor)), "only admins manage departments")
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a department name has 1 to 100 characters")
@@ -134,7 +150,10 @@ async def create_department(hub: Hub, name: str) -> Department:
     return department
 
 
-async def rename_department(hub: Hub, department_id: str, name: str) -> Department:
+async def rename_department(
+    hub: Hub, department_id: str, name: str, *, actor: Actor | None = None
+) -> Department:
+    access.require(access.can_manage_staff(access.as_actor(actor)), "only admins manage departments")
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a department name has 1 to 100 characters")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
-from hub.domain import Client, Conversation, Identity, TimelineEntry
+from hub.domain import Client, Conversation, Identity, MergeSuggestion, TimelineEntry
 from hub.queries import Page
 from hub.store.port import ConversationQuery, Cursor
 
@@ -71,3 +71,12 @@ async def owner_of(hub: Hub, identity: Identity) -> str | None:
     """System read: the id of the client an identity belongs to, if any."""
     owners = await hub.store.identities.owners([identity])
     return owners.get(identity)
+
+
+async def merge_suggestions(hub: Hub, actor: Actor, *, status: str | None) -> list[MergeSuggestion]:
+    """The merge suggestions the actor may see (`status` None: all). Those who may not see every client they
+    name get none (department visibility)."""
+    access.require(access.can_merge_clients(actor))
+    if not access.can_view_merge_suggestions(hub, actor):
+        return []
+    return await hub.store.merges.list(status=status)

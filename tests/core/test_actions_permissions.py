@@ -171,3 +171,25 @@ async def test_partner_sees_only_shared_clients_and_changes_nothing(hub, org):
     assert await hub.store.clients.get(other_id) is not None
     assert hub.recorded.of(ClientUpdated) == hub.recorded.of(ClientsMerged) == []
     assert hub.recorded.events == []
+
+
+async def test_nobody_locks_the_hub_out_of_its_last_admin(hub, org):
+    from hub.errors import Conflict
+
+    with pytest.raises(Conflict):
+        await update_user(hub, org.admin.id, actor=org.admin, active=False)
+    with pytest.raises(Conflict):
+        await update_user(hub, org.admin.id, actor=org.admin, role=Role.agent)
+    with pytest.raises(Conflict):  # the system (CLI) cannot remove the last admin either
+        await update_user(hub, org.admin.id, active=False)
+    assert (await hub.store.users.get(org.admin.id)).active
+
+
+async def test_only_admins_manage_departments(hub, org):
+    from hub.actions.staff import create_department, rename_department
+
+    with pytest.raises(Forbidden):
+        await create_department(hub, "Secret", actor=org.agent_a)
+    with pytest.raises(Forbidden):
+        await rename_department(hub, org.a.id, "Mine", actor=org.agent_a)
+    assert (await create_department(hub, "Returns", actor=org.admin)).name == "Returns"

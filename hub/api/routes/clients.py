@@ -8,7 +8,7 @@ from hub.actions import clients as client_actions
 from hub.actions import messages
 from hub.api import schemas
 from hub.api.http import Ctx
-from hub.api.routes import _pending, api
+from hub.api.routes import api
 from hub.api.routes.models import (
     STAFF,
     ClientPatch,
@@ -120,7 +120,7 @@ async def merge_client(ctx: Ctx, client_id: str, body: MergeIn) -> Any:
 )
 async def merge_suggestions(ctx: Ctx, query: MergeSuggestionsQuery) -> Any:
     status = None if query.status == "all" else query.status
-    return items_json(await _pending.merge_suggestions(ctx.hub, ctx.user, status=status), merge_json)
+    return items_json(await client_queries.merge_suggestions(ctx.hub, ctx.user, status=status), merge_json)
 
 
 @api.route(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from hub.actions import conversations as conv_actions
+from hub.actions import delivery as delivery_actions
 from hub.actions import messages
-from hub.actions.delivery import retry_now
 from hub.api import schemas
 from hub.api.http import ApiError, Ctx
 from hub.api.routes import api
@@ -20,9 +20,7 @@ from hub.api.routes.models import (
     TimelinePage,
     page_json,
 )
-from hub.errors import NotFound
 from hub.queries import conversations as conversation_queries
-from hub.queries import entries as entry_queries
 from hub.queries import notifications as notification_queries
 from hub.representations import client_json, conversation_json, entry_json, mention_notification_json
 
@@ -150,10 +148,7 @@ async def conversation_note(ctx: Ctx, conversation_id: str, body: NoteIn) -> Any
     responses={409: "not a failed outgoing message"},
 )
 async def retry_entry(ctx: Ctx, entry_id: str) -> Any:
-    entry, conversation = await entry_queries.get(ctx.hub, ctx.user, entry_id)
-    if conversation is None:
-        raise NotFound("no such entry")
-    updated = await retry_now(ctx.hub, entry.id)
+    updated = await delivery_actions.retry_entry(ctx.hub, ctx.user, entry_id)
     if updated is None:
         raise ApiError(409, "conflict", "only a failed outgoing message can be retried")
     return entry_json(updated)

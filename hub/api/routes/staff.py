@@ -69,7 +69,7 @@ async def list_departments(ctx: Ctx) -> Any:
     responses={409: "the name is taken"},
 )
 async def create_department(ctx: Ctx, body: DepartmentIn) -> Any:
-    return department_json(await staff.create_department(ctx.hub, body.name))
+    return department_json(await staff.create_department(ctx.hub, body.name, actor=ctx.user))
 
 
 @api.route(
@@ -83,4 +83,4 @@ async def create_department(ctx: Ctx, body: DepartmentIn) -> Any:
     responses={409: "the name is taken"},
 )
 async def rename_department(ctx: Ctx, department_id: str, body: DepartmentIn) -> Any:
-    return department_json(await staff.rename_department(ctx.hub, department_id, body.name))
+    return department_json(await staff.rename_department(ctx.hub, department_id, body.name, actor=ctx.user))
