@@ -121,6 +121,9 @@ class StoreStats:
 # entry again is a no-op as long as fewer than this many other entries were applied to that conversation since.
 TOUCH_MEMORY = 50
 
+# How many event ids a call entry remembers as applied by `TimelineRepo.record_call` (the newest ones).
+CALL_EVENT_MEMORY = 100
+
 # Conversation fields that `ConversationRepo.update` may set.
 CONVERSATION_MUTABLE = frozenset(
     {"status", "assignee_id", "department_id", "handler", "bot_state", "subject", "unread", "updated_at"}
@@ -298,6 +301,26 @@ class TimelineRepo(Protocol):
         self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]
     ) -> TimelineEntry | None:
         """Edit an entry's text (an edited inbound message); `meta` replaces the meta dict."""
+
+    async def record_call(
+        self,
+        entry_id: str,
+        *,
+        event_id: str,
+        rank: int,
+        status: str | None,
+        fields: dict[str, str | int | float],
+    ) -> TimelineEntry | None:
+        """Apply one event of a call to the call entry's `meta['call']`, in one conditional single-document update
+        that gives the same state whatever order the events arrive in:
+        - it applies only while `event_id` is not among the call's `events` (the last CALL_EVENT_MEMORY applied
+          ids, kept in the same update): a replayed event changes nothing and None is returned;
+        - `status` (None: the event carries no status) replaces the stored one only when `rank` is greater than
+          the stored `rank` (the most advanced state wins); then `rank` = rank and `status_event` = event_id, so
+          the caller knows that this very event set the status;
+        - each of `fields` (scalar values) is set when the call has no value for it yet, or when `rank` >= the
+          stored rank (an older event fills gaps, never overwrites what a more advanced one said).
+        Returns the entry after the update; None when the entry is missing or the event was applied already."""
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None: ...
 

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Delivery, DeliveryStatus, EntryKind, TimelineEntry, truncate_ms
 from hub.store.mongo.base import AFTER, MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
-from hub.store.port import Cursor, EntryScope, StoreStats, check_limit
+from hub.store.port import CALL_EVENT_MEMORY, Cursor, EntryScope, StoreStats, check_limit
 
 _DUE_ORDER = [("delivery.next_attempt_at", ASCENDING), ("occurred_at", ASCENDING), ("_id", ASCENDING)]
 
@@ -213,6 +213,55 @@ class MongoTimelineRepo(MongoRepo):
     ) -> TimelineEntry | None:
         update = {"$set": {"text": text, "html": html, "meta": to_bson(meta)}}
         doc = await self._update({"_id": entry_id}, update)
+        return to_model(TimelineEntry, doc)
+
+    async def record_call(
+        self,
+        entry_id: str,
+        *,
+        event_id: str,
+        rank: int,
+        status: str | None,
+        fields: dict[str, str | int | float],
+    ) -> TimelineEntry | None:
+        # One pipeline update: the filter skips an event already applied ($ne on an array: no element equals it);
+        # every expression of the stage reads the old document, so all compare with the old rank.
+        for name, value in fields.items():
+            if not name.isidentifier() or name in ("status", "rank", "status_event", "events"):
+                raise ValueError(f"not a call field: {name!r}")
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ValueError(f"call field {name} must be a string or a number")
+        old_rank = {"$ifNull": ["$meta.call.rank", -1]}
+        changes: dict[str, Any] = {
+            name: {
+                "$cond": [
+                    {
+                        "$or": [
+                            {"$eq": [{"$ifNull": [f"$meta.call.{name}", None]}, None]},
+                            {"$gte": [rank, old_rank]},
+                        ]
+                    },
+                    {"$literal": value},
+                    f"$meta.call.{name}",
+                ]
+            }
+            for name, value in fields.items()
+        }
+        if status is not None:
+            advance = {"$gt": [rank, old_rank]}
+            changes["status"] = {"$cond": [advance, {"$literal": status}, "$meta.call.status"]}
+            changes["status_event"] = {"$cond": [advance, {"$literal": event_id}, "$meta.call.status_event"]}
+            changes["rank"] = {"$cond": [advance, rank, old_rank]}
+        else:
+            changes["rank"] = old_rank
+        changes["events"] = {
+            "$slice": [
+                {"$concatArrays": [{"$ifNull": ["$meta.call.events", []]}, {"$literal": [event_id]}]},
+                -CALL_EVENT_MEMORY,
+            ]
+        }
+        stage = {f"meta.call.{name}": value for name, value in changes.items()}
+        doc = await self._update({"_id": entry_id, "meta.call.events": {"$ne": event_id}}, [{"$set": stage}])
         return to_model(TimelineEntry, doc)
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain import Delivery, TimelineEntry
-from hub.store.port import Cursor, EntryScope, check_limit
+from hub.store.port import CALL_EVENT_MEMORY, Cursor, EntryScope, check_limit
 from hub.store.sqlite.base import Base, model_json, to_json, ts
 
 SCHEMA = """
@@ -85,6 +85,14 @@ _INSERT = (
 
 def _entry(row: Sequence[Any]) -> TimelineEntry:
     return TimelineEntry.model_validate_json(row[0])
+
+
+def _check_call_field(name: str, value: object) -> None:
+    """A call field is a plain name (it goes into a JSON path) with a scalar value (stored as is)."""
+    if not name.isidentifier() or name in ("status", "rank", "status_event", "events"):
+        raise ValueError(f"not a call field: {name!r}")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"call field {name} must be a string or a number")
 
 
 def _entry_scope_sql(scope: EntryScope) -> tuple[str, list[Any]]:
@@ -276,6 +284,55 @@ class SqliteTimeline(Base):
             "UPDATE timeline SET doc = json_set(doc, '$.text', ?, '$.html', json(?), '$.meta', json(?)) "
             "WHERE id = ? RETURNING doc",
             (text, to_json(html), to_json(meta), entry_id),
+        )
+        return _entry(rows[0]) if rows else None
+
+    async def record_call(
+        self,
+        entry_id: str,
+        *,
+        event_id: str,
+        rank: int,
+        status: str | None,
+        fields: dict[str, str | int | float],
+    ) -> TimelineEntry | None:
+        # One UPDATE: every expression reads the row as it was, so the conditions all compare with the old rank.
+        # The filter skips an event already applied; the call object is created first when missing.
+        old_rank = "coalesce(json_extract(doc, '$.meta.call.rank'), -1)"
+        advance = f"(? IS NOT NULL AND ? > {old_rank})"
+        # (a path into an object that the same json_set call inserted is not applied: two nested calls)
+        base = "json_set(doc, '$.meta.call', json(coalesce(json_extract(doc, '$.meta.call'), '{}')))"
+        pairs: list[str] = []
+        params: list[Any] = []
+        pairs.append(
+            f"'$.meta.call.status', CASE WHEN {advance} THEN ? ELSE json_extract(doc, '$.meta.call.status') END"
+        )
+        params += [status, rank, status]
+        pairs.append(
+            f"'$.meta.call.status_event', CASE WHEN {advance} THEN ? "
+            "ELSE json_extract(doc, '$.meta.call.status_event') END"
+        )
+        params += [status, rank, event_id]
+        pairs.append(f"'$.meta.call.rank', CASE WHEN {advance} THEN ? ELSE {old_rank} END")
+        params += [status, rank, rank]
+        for name, value in fields.items():
+            _check_call_field(name, value)
+            path = f"'$.meta.call.{name}'"
+            pairs.append(
+                f"{path}, CASE WHEN json_extract(doc, {path}) IS NULL OR ? >= {old_rank} THEN ? "
+                f"ELSE json_extract(doc, {path}) END"
+            )
+            params += [rank, value]
+        pairs.append(
+            "'$.meta.call.events', json(CASE WHEN coalesce(json_array_length(doc, '$.meta.call.events'), 0) >= ? "
+            "THEN json_insert(json_remove(doc -> '$.meta.call.events', '$[0]'), '$[#]', ?) "
+            "ELSE json_insert(coalesce(doc -> '$.meta.call.events', '[]'), '$[#]', ?) END)"
+        )
+        params += [CALL_EVENT_MEMORY, event_id, event_id]
+        rows = await self.fetch(
+            f"UPDATE timeline SET doc = json_set({base}, {', '.join(pairs)}) WHERE id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM json_each(timeline.doc, '$.meta.call.events') WHERE value = ?) RETURNING doc",
+            (*params, entry_id, event_id),
         )
         return _entry(rows[0]) if rows else None
 
