@@ -10,8 +10,10 @@ import socketio
 from aiohttp import web
 
 from hub.context import Hub
+from realtime import safe_json
 from realtime.agent import AgentNamespace
 from realtime.listeners import AgentListeners
+from realtime.tasks import TaskListeners
 
 SIO_KEY = web.AppKey("socketio", socketio.AsyncServer)
 
@@ -46,9 +48,11 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
         ping_interval=20,
         logger=False,
         engineio_logger=False,
+        json=safe_json,
     )
     sio.attach(app, socketio_path="socket.io")
     sio.register_namespace(AgentNamespace(hub))
     AgentListeners(hub, sio).subscribe()
+    TaskListeners(hub, sio).subscribe()
     app[SIO_KEY] = sio
     return sio

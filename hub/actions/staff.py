@@ -6,7 +6,7 @@ from typing import Any
 
 from hub import access
 from hub.access import Actor
-from hub.auth import hash_password, verify_dummy, verify_password
+from hub.auth import hash_password_async, password_workers, verify_dummy, verify_password
 from hub.context import Hub
 from hub.domain import Department, Role, User
 from hub.errors import Conflict, Invalid, NotFound
@@ -43,7 +43,7 @@ async def create_user(
         name=name.strip(),
         role=role,
         department_ids=department_ids,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_async(password),
         created_at=hub.clock(),
     )
     try:
@@ -72,7 +72,7 @@ async def update_user(hub: Hub, user_id: str, *, actor: Actor | None = None, **c
     if changes.get("password") is not None:
         if len(changes["password"]) < MIN_PASSWORD:
             raise Invalid(f"the password needs at least {MIN_PASSWORD} characters")
-        update["password_hash"] = hash_password(changes["password"])
+        update["password_hash"] = await hash_password_async(changes["password"])
         update["token_version"] = user.token_version + 1
     if changes.get("active") is not None and changes["active"] != user.active:
         update["active"] = bool(changes["active"])
@@ -127,8 +127,6 @@ async def authenticate(hub: Hub, email: str, password: str) -> User | None:
     """The active user with this email and password, or None. Every attempt costs the same, one argon2
     verification off the event loop, whether the email is unknown, the account deactivated or the password wrong
     (no timing oracle). Raises hub.auth.Busy when too many verifications are waiting already."""
-    from hub.auth import password_workers
-
     user = await hub.store.users.get_by_email(email)
     if user is None:
         await password_workers.run(verify_dummy, password)
