@@ -118,6 +118,13 @@ class Handler(StrEnum):
     human = "human"
 
 
+class Priority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
 class Conversation(Model):
     id: str = Field(default_factory=new_id)
     client_id: str
@@ -130,7 +137,11 @@ class Conversation(Model):
     # the bot engine's place in its flow and what it captured (only the bots package reads it)
     bot_state: dict[str, Any] = Field(default_factory=dict)
     subject: str = ""
+    priority: Priority = Priority.normal
+    # what the store keeps is the shared count of inbound messages (`inbound_count`, never going down); `unread`
+    # is filled per reader by hub.queries (inbound_count minus what that user has read)
     unread: int = 0
+    inbound_count: int = 0
     last_message_at: datetime | None = None
     last_message_preview: str = ""
     created_at: datetime = Field(default_factory=utcnow)
@@ -247,13 +258,25 @@ class User(Model):
     password_hash: str = ""
     active: bool = True
     token_version: int = 0
+    # the most open conversations the assignment hands this user at once (None: no limit)
+    capacity: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     def public(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"password_hash", "token_version"})
 
 
+class AssignmentPolicy(StrEnum):
+    manual = "manual"
+    round_robin = "round_robin"
+    least_loaded = "least_loaded"
+
+
 class Department(Model):
     id: str = Field(default_factory=new_id)
     name: str
+    # how a conversation entering the department finds an agent (hub.assignment)
+    assignment: AssignmentPolicy = AssignmentPolicy.manual
+    # an agent it was handed to who does not answer within this many minutes loses it to the next (None: never)
+    accept_minutes: int | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -28,6 +28,7 @@ from hub.domain import (
     TimelineEntry,
     User,
 )
+from hub.domain_workload import AgentLoad, Offer, QueuedConversation
 
 
 class StoreError(Exception):
@@ -126,11 +127,13 @@ CALL_EVENT_MEMORY = 100
 
 # Conversation fields that `ConversationRepo.update` may set.
 CONVERSATION_MUTABLE = frozenset(
-    {"status", "assignee_id", "department_id", "handler", "bot_state", "subject", "unread", "updated_at"}
+    {"status", "assignee_id", "department_id", "handler", "bot_state", "subject", "unread", "updated_at", "priority"}
 )
 # Client fields that `ClientRepo.update` may set (search terms follow name and identities).
 CLIENT_MUTABLE = frozenset({"name", "kind", "fields", "tags", "partner_ids", "updated_at"})
-USER_MUTABLE = frozenset({"name", "role", "department_ids", "password_hash", "active", "token_version"})
+USER_MUTABLE = frozenset({"name", "role", "department_ids", "password_hash", "active", "token_version", "capacity"})
+# Department fields that `DepartmentRepo.update` may set (a rename goes through `rename`: the name is unique).
+DEPARTMENT_MUTABLE = frozenset({"assignment", "accept_minutes"})
 
 
 class ClientRepo(Protocol):
@@ -225,6 +228,16 @@ class ConversationRepo(Protocol):
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
         """Move every conversation of one client to another (merging clients). A conversation whose
         (channel, thread_key) the target client has too moves with thread_key "<thread_key>#merged:<its id>"."""
+
+    async def claim(
+        self, conversation_id: str, assignee_id: str, *, department_id: str | None, now: datetime
+    ) -> Conversation | None:
+        """Assign it in one conditional update: only while it has no assignee, is still in `department_id` and
+        is open or pending. Returns the conversation after it, None when it did not apply (someone was faster)."""
+
+    async def release(self, conversation_id: str, assignee_id: str, *, now: datetime) -> Conversation | None:
+        """Unassign it in one conditional update, only while `assignee_id` still has it; None when it did not
+        apply."""
 
 
 class TimelineRepo(Protocol):
@@ -351,6 +364,9 @@ class DepartmentRepo(Protocol):
 
     async def list(self) -> list[Department]: ...
 
+    async def update(self, department_id: str, changes: dict[str, Any]) -> Department | None:
+        """Set fields (keys in DEPARTMENT_MUTABLE); the department after it, None if missing."""
+
     async def rename(self, department_id: str, name: str) -> Department | None:
         """Raises DuplicateError when another department has that name (case-insensitive)."""
 
@@ -371,6 +387,69 @@ class MergeRepo(Protocol):
     async def set_status(self, suggestion_id: str, status: str) -> MergeSuggestion | None: ...
 
 
+# --- read markers, assignment, stored settings ---------------------------------------------------------------------
+
+
+class ReadRepo(Protocol):
+    """Per-(user, conversation) read markers: the conversation's inbound_count the user has read."""
+
+    async def mark(self, user_id: str, conversation_id: str, count: int, *, at: datetime) -> None:
+        """Upsert the marker to max(stored, count) in one statement (a stale tab never marks unread again)."""
+
+    async def counts(self, user_id: str, conversation_ids: Sequence[str]) -> dict[str, int]:
+        """The user's markers of these conversations (one indexed query; conversations never read are absent)."""
+
+    async def readers(self, conversation_id: str, user_ids: Sequence[str]) -> dict[str, int]:
+        """The markers of these users on one conversation (the recipients of a push)."""
+
+
+class AssignmentRepo(Protocol):
+    async def loads(self, user_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        """The load counters of these users (users never counted are absent: their load is 0)."""
+
+    async def take_slot(self, user_id: str, capacity: int | None, *, now: datetime) -> bool:
+        """+1 on the user's counter in one conditional update that applies only while it is below `capacity`
+        (None: always); sets last_assigned_at. True when it applied."""
+
+    async def add_load(self, user_id: str, delta: int) -> None:
+        """Move the counter by delta (people's assignments, resolves, reopens), never below 0."""
+
+    async def set_load(self, user_id: str, open_count: int) -> None: ...
+
+    async def enqueue(self, item: QueuedConversation) -> None:
+        """Put it in its department's queue (upsert by conversation: a re-route moves it, keeping `since` only
+        when the department is the same)."""
+
+    async def dequeue(self, conversation_id: str) -> bool: ...
+
+    async def queued(self, department_id: str, *, limit: int = 20) -> list[QueuedConversation]:
+        """The department's queue, oldest first."""
+
+    async def queue_length(self, department_id: str) -> int: ...
+
+    async def offer(self, offer: Offer) -> None:
+        """Record (replace) the offer of a conversation."""
+
+    async def drop_offer(self, conversation_id: str) -> bool:
+        """The offer was accepted or is void; True when there was one."""
+
+    async def due_offers(self, *, now: datetime, limit: int = 100) -> list[Offer]:
+        """Offers whose `until` <= now and whose lease is not running, earliest first (indexed by until)."""
+
+    async def claim_offer(self, conversation_id: str, *, now: datetime, lease_until: datetime) -> Offer | None:
+        """Take the right to move a due offer on, in one conditional update (due, lease not running)."""
+
+    async def next_offer_at(self) -> datetime | None: ...
+
+
+class DocumentRepo(Protocol):
+    """Small named JSON documents the hub keeps (the active routing rules once an admin edited them)."""
+
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def put(self, key: str, value: dict[str, Any], *, at: datetime) -> None: ...
+
+
 @dataclass
 class Store:
     """The whole store: what the core gets from an adapter."""
@@ -383,6 +462,9 @@ class Store:
     departments: DepartmentRepo
     merges: MergeRepo
     stats: StoreStats = field(default_factory=StoreStats)
+    reads: ReadRepo = None  # type: ignore[assignment]
+    assignment: AssignmentRepo = None  # type: ignore[assignment]
+    documents: DocumentRepo = None  # type: ignore[assignment]
     name: str = ""
     _closers: list[Any] = field(default_factory=list)
 

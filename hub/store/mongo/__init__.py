@@ -25,10 +25,12 @@ is setup and is not counted).
 from typing import Any
 
 from hub.store.mongo import clients, conversations, identities, merges, staff, timeline
+from hub.store.mongo import routing as routing_collections
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo
 from hub.store.mongo.merges import MongoMergeRepo
+from hub.store.mongo.routing import MongoAssignmentRepo, MongoDocumentRepo, MongoReadRepo
 from hub.store.mongo.staff import MongoDepartmentRepo, MongoUserRepo
 from hub.store.mongo.timeline import MongoTimelineRepo
 from hub.store.port import Store, StoreStats
@@ -38,6 +40,7 @@ __all__ = ["open_mongo_store", "open_mongo_store_url"]
 # each aggregate's module declares the indexes of its collections: {collection: [(keys, unique)]}
 _INDEXES: dict[str, list[tuple[Any, ...]]] = {}
 _MODULES = (clients, identities, conversations, timeline, staff, merges)
+_MODULES += (routing_collections,)
 for _module in _MODULES:
     _INDEXES.update(_module.INDEXES)
 
@@ -56,6 +59,9 @@ async def open_mongo_store(db: Any) -> Store:
         users=MongoUserRepo(db["users"], stats),
         departments=MongoDepartmentRepo(db["departments"], stats),
         merges=MongoMergeRepo(db["merge_suggestions"], stats),
+        reads=MongoReadRepo(db["read_markers"], stats),
+        assignment=MongoAssignmentRepo(db["agent_loads"], db["assignment_queue"], db["assignment_offers"], stats),
+        documents=MongoDocumentRepo(db["documents"], stats),
         stats=stats,
         name="mongo",
     )

@@ -134,6 +134,8 @@ class MongoConversationRepo(MongoRepo):
         }
         if inbound:
             first["unread"] = {"$add": [{"$ifNull": ["$unread", 0]}, 1]}
+            # monotonic; a document from before it existed starts from its shared unread counter
+            first["inbound_count"] = {"$add": [{"$ifNull": ["$inbound_count", {"$ifNull": ["$unread", 0]}]}, 1]}
         if reopen:
             first["status"] = {
                 "$cond": [
@@ -182,6 +184,23 @@ class MongoConversationRepo(MongoRepo):
             all_of(conditions), sort=[("sort_at", DESCENDING), ("_id", DESCENDING)], limit=query.limit
         )
         return to_models(Conversation, docs)
+
+    async def claim(
+        self, conversation_id: str, assignee_id: str, *, department_id: str | None, now: datetime
+    ) -> Conversation | None:
+        filter_ = {
+            "_id": conversation_id,
+            "assignee_id": None,
+            "department_id": department_id,
+            "status": {"$in": [ConversationStatus.open.value, ConversationStatus.pending.value]},
+        }
+        update = [{"$set": {"assignee_id": assignee_id, "updated_at": {"$max": ["$updated_at", truncate_ms(now)]}}}]
+        return to_model(Conversation, await self._update(filter_, update))
+
+    async def release(self, conversation_id: str, assignee_id: str, *, now: datetime) -> Conversation | None:
+        filter_ = {"_id": conversation_id, "assignee_id": assignee_id}
+        update = [{"$set": {"assignee_id": None, "updated_at": {"$max": ["$updated_at", truncate_ms(now)]}}}]
+        return to_model(Conversation, await self._update(filter_, update))
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
         if from_client_id == to_client_id:

@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Department, User
 from hub.store.mongo.base import MongoRepo, check_keys, to_bson, to_doc, to_model, to_models
-from hub.store.port import USER_MUTABLE, DuplicateError
+from hub.store.port import DEPARTMENT_MUTABLE, USER_MUTABLE, DuplicateError
 
 # {collection: [(keys, unique) or (keys, unique, create_index options)]}
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
@@ -75,6 +75,13 @@ class MongoDepartmentRepo(MongoRepo):
     async def list(self) -> list[Department]:
         # by name, case-insensitively
         return to_models(Department, await self._find({}, sort=[("name_key", ASCENDING), ("_id", ASCENDING)]))
+
+    async def update(self, department_id: str, changes: dict[str, Any]) -> Department | None:
+        check_keys(changes, DEPARTMENT_MUTABLE, "department")
+        if not changes:
+            return await self.get(department_id)
+        doc = await self._update({"_id": department_id}, {"$set": {k: to_bson(v) for k, v in changes.items()}})
+        return to_model(Department, doc)
 
     async def rename(self, department_id: str, name: str) -> Department | None:
         update = {"$set": {"name": name, "name_key": _name_key(name)}}

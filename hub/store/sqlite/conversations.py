@@ -42,11 +42,15 @@ CREATE INDEX IF NOT EXISTS conversations_assignee ON conversations(assignee_id, 
 ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
     # the ids of the last TOUCH_MEMORY entries `touch(entry_id=...)` applied, a JSON array (oldest first)
     ("conversations", "applied", "TEXT NOT NULL DEFAULT '[]'", None),
+    ("conversations", "priority", "TEXT NOT NULL DEFAULT 'normal'", None),
+    # the monotonic count of inbound messages (per-user unread = it minus the user's read marker); an older file
+    # starts from its shared unread counter
+    ("conversations", "inbound_count", "INTEGER NOT NULL DEFAULT 0", "UPDATE conversations SET inbound_count = unread"),
 ]
 
 _CONV_COLUMNS = (
     "id, client_id, channel, thread_key, status, assignee_id, department_id, handler, bot_state, subject, unread, "
-    "last_message_at, last_message_preview, created_at, updated_at"
+    "last_message_at, last_message_preview, created_at, updated_at, priority, inbound_count"
 )
 _CONV_NAMES = [c.strip() for c in _CONV_COLUMNS.split(",")]
 _CONV_TIMES = {"last_message_at", "created_at", "updated_at"}
@@ -160,6 +164,7 @@ class SqliteConversations(Base):
                                        THEN :at ELSE last_message_at END,
                 updated_at = max(updated_at, :now),
                 unread = unread + :inc,
+                inbound_count = inbound_count + :inc,
                 status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed') THEN 'open' ELSE status END,
                 applied = CASE
                     WHEN :entry IS NULL THEN applied
@@ -215,6 +220,25 @@ class SqliteConversations(Base):
         sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
         rows = await self.fetch(sql, (*params, query.limit))
         return [_conv_from_row(r) for r in rows]
+
+    async def claim(
+        self, conversation_id: str, assignee_id: str, *, department_id: str | None, now: datetime
+    ) -> Conversation | None:
+        rows = await self.fetch(
+            f"UPDATE conversations SET assignee_id = ?, updated_at = max(updated_at, ?) WHERE id = ? "
+            "AND assignee_id IS NULL AND department_id IS ? AND status IN ('open', 'pending') "
+            f"RETURNING {_CONV_COLUMNS}",
+            (assignee_id, ts(now), conversation_id, department_id),
+        )
+        return _conv_from_row(rows[0]) if rows else None
+
+    async def release(self, conversation_id: str, assignee_id: str, *, now: datetime) -> Conversation | None:
+        rows = await self.fetch(
+            "UPDATE conversations SET assignee_id = NULL, updated_at = max(updated_at, ?) "
+            f"WHERE id = ? AND assignee_id = ? RETURNING {_CONV_COLUMNS}",
+            (ts(now), conversation_id, assignee_id),
+        )
+        return _conv_from_row(rows[0]) if rows else None
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
         # a thread that the kept client has too keeps its history under "<thread key>#merged:<id>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain import Department, User
-from hub.store.port import USER_MUTABLE
+from hub.store.port import DEPARTMENT_MUTABLE, USER_MUTABLE
 from hub.store.sqlite.base import Base, model_json, set_doc_paths
 
 SCHEMA = """
@@ -72,6 +72,18 @@ class SqliteDepartments(Base):
     async def list(self) -> list[Department]:
         rows = await self.fetch("SELECT doc FROM departments ORDER BY name_key")
         return [Department.model_validate_json(r[0]) for r in rows]
+
+    async def update(self, department_id: str, changes: dict[str, Any]) -> Department | None:
+        unknown = set(changes) - DEPARTMENT_MUTABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        if not changes:
+            return await self.get(department_id)
+        doc_sql, params = set_doc_paths({k: getattr(v, "value", v) for k, v in changes.items()})
+        rows = await self.fetch(
+            f"UPDATE departments SET doc = {doc_sql} WHERE id = ? RETURNING doc", (*params, department_id)
+        )
+        return Department.model_validate_json(rows[0][0]) if rows else None
 
     async def rename(self, department_id: str, name: str) -> Department | None:
         rows = await self.fetch(
