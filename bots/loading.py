@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from bots.flow import Flow, flow_problems
+from hub.yamllines import Lines as _Lines
+from hub.yamllines import Loader as _Loader
+from hub.yamllines import reason as _reason
+from hub.yamllines import where as _where
 
 
 class FlowConfigError(Exception):
@@ -19,82 +20,6 @@ class FlowConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("bot flow files are not valid:\n  " + "\n  ".join(self.problems))
-
-
-# YAML 1.1 reads yes/no/on/off as booleans and 9:30 as a number: a button `id: no` or hours `9:30` would
-# surprise. This loader keeps only true/false as booleans and plain digits as integers.
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _TIMESTAMP)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
-
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-@dataclass
-class _Lines:
-    """The line (1-based) of each key and list item, by its path from the document root."""
-
-    of: dict[tuple[Any, ...], int] = field(default_factory=dict)
-    duplicates: list[tuple[tuple[Any, ...], int]] = field(default_factory=list)
-
-    def walk(self, node: yaml.Node, path: tuple[Any, ...] = (), depth: int = 0) -> None:
-        if depth > 64:
-            return
-        if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
-            for key_node, value_node in node.value:
-                if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                key = key_node.value
-                here = (*path, key)
-                if key in seen:
-                    self.duplicates.append((here, key_node.start_mark.line + 1))
-                seen.add(key)
-                self.of[here] = key_node.start_mark.line + 1
-                self.walk(value_node, here, depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                here = (*path, i)
-                self.of[here] = item.start_mark.line + 1
-                self.walk(item, here, depth + 1)
-
-    def line(self, loc: tuple[Any, ...]) -> int:
-        """The line of the deepest known key along `loc` (parts that are not keys, like a union branch, are
-        skipped)."""
-        path: tuple[Any, ...] = ()
-        line = 1
-        for part in loc:
-            for candidate in (part, str(part)):
-                if (*path, candidate) in self.of:
-                    path = (*path, candidate)
-                    line = self.of[path]
-                    break
-        return line
-
-
-def _reason(error: dict[str, Any]) -> str:
-    loc = error["loc"]
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}"
-    if kind == "missing":
-        return f"{loc[-1]!r} is required"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc)
 
 
 def load_flow_file(path: Path) -> tuple[Flow | None, list[str]]:
