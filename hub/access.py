@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.domain import Client, Conversation, Direction, EntryKind, Role, TimelineEntry, User
+from hub.domain_tasks import Task
 from hub.errors import Forbidden, NotFound
-from hub.store.port import ConversationQuery, EntryScope, Scope
+from hub.store.port import ConversationQuery, EntryScope, Scope, TaskQuery, TaskScope
 
 if TYPE_CHECKING:
     from hub.context import Hub
@@ -184,7 +185,7 @@ async def can_view_client(hub: Hub, actor: Actor, client: Client) -> bool:
         return decided
     scope = conversation_scope(actor)
     found = await hub.store.conversations.query(ConversationQuery(client_id=client.id, scope=scope, limit=1))
-    return bool(found)
+    return bool(found) or await sees_client_through_tasks(hub, actor, client)
 
 
 def can_edit_client(actor: Actor, client: Client) -> bool:
@@ -331,3 +332,89 @@ async def entry_viewers(
     else:
         viewers = await client_viewers(hub, users, client)
     return [u for u in viewers if can_view_entry(u, entry, client, conversation)]
+
+
+# --- tasks --------------------------------------------------------------------------------------------------------
+# Who sees a task: those who see everything; its assignee; the members of its department; its creator and its
+# watchers; the staff who may see its conversation. Partners never (for now). With HUB_CLIENT_VISIBILITY=department
+# a task assigned to an agent or to one of their departments also shows them its client (`can_view_client`).
+
+
+def task_scope(actor: Actor) -> TaskScope | None:
+    """The tasks an actor may list, as the store compiles it: None means all of them."""
+    if sees_everything(actor):
+        return None
+    if is_staff(actor):
+        assert isinstance(actor, User)
+        return TaskScope(
+            assignee_id=actor.id,
+            department_ids=tuple(actor.department_ids),
+            member_id=actor.id,
+            conversation_scope=conversation_scope(actor),
+        )
+    return TaskScope()
+
+
+def can_view_task(actor: Actor, task: Task, conversation: Conversation | None = None) -> bool:
+    """`conversation` is the task's conversation (None when it has none, or the caller knows it is not needed)."""
+    if sees_everything(actor):
+        return True
+    if not is_staff(actor):
+        return False
+    assert isinstance(actor, User)
+    return (
+        task.assignee_id == actor.id
+        or (task.department_id is not None and task.department_id in actor.department_ids)
+        or (task.created_by is not None and task.created_by == actor.id)
+        or actor.id in task.watchers
+        or (
+            conversation is not None
+            and conversation.id == task.conversation_id
+            and can_view_conversation(actor, conversation)
+        )
+    )
+
+
+def can_work_task(actor: Actor, task: Task, conversation: Conversation | None = None) -> bool:
+    """Change a task (status, assignee, due time, checklist, ...): the staff who see it."""
+    return is_system(actor) or (is_staff(actor) and can_view_task(actor, task, conversation))
+
+
+def can_create_task(actor: Actor) -> bool:
+    return is_system(actor) or is_staff(actor)
+
+
+async def sees_client_through_tasks(hub: Hub, actor: Actor, client: Client) -> bool:
+    """Department visibility: a task assigned to the agent or to one of their departments shows them its client."""
+    if not is_staff(actor) or getattr(hub.store, "tasks", None) is None:
+        return False
+    assert isinstance(actor, User)
+    scope = TaskScope(assignee_id=actor.id, department_ids=tuple(actor.department_ids))
+    return bool(await hub.store.tasks.query(TaskQuery(client_id=client.id, scope=scope, limit=1)))
+
+
+async def task_for(hub: Hub, actor: Actor, task_id: str) -> tuple[Task, Conversation | None]:
+    """The task (and its conversation); NotFound when missing or hidden, exactly alike."""
+    task = await hub.store.tasks.get(task_id)
+    if task is None:
+        raise _not_found("task")
+    conversation = None
+    if task.conversation_id is not None:
+        conversation = await hub.store.conversations.get(task.conversation_id)
+    if not can_view_task(actor, task, conversation):
+        raise _not_found("task")
+    return task, conversation
+
+
+def task_viewers(users: Iterable[User], task: Task, conversation: Conversation | None = None) -> list[User]:
+    """Who, of `users`, may see this task now: the recipients of its events."""
+    return [u for u in users if can_view_task(u, task, conversation)]
+
+
+def task_notice_recipients(users: Iterable[User], task: Task) -> list[User]:
+    """Whom a task's reminders and overdue notice go to: its assignee, else the members of its department."""
+    if task.assignee_id is not None:
+        return [u for u in users if u.id == task.assignee_id and is_staff(u)]
+    if task.department_id is not None:
+        return [u for u in users if is_staff(u) and task.department_id in u.department_ids]
+    return []

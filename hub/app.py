@@ -15,6 +15,7 @@ import connectors.webchat
 import hub.api.routes_auth  # noqa: F401  (registers the auth routes on the core table)
 import realtime
 from hub import web as web_pages
+from hub.actions import notifications as notification_actions
 from hub.actions.staff import ensure_admin
 from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
@@ -27,11 +28,13 @@ from hub.events import EventBus, StaffChanged
 from hub.files import FileStore
 from hub.relay import RedisRelay
 from hub.store.port import Store
+from hub.task_timers import TaskTimers
 
 log = logging.getLogger(__name__)
 
 WORKER_KEY = web.AppKey("delivery_worker", DeliveryWorker)
 ROUTES_KEY = web.AppKey("routes", ApiRoutes)
+TASK_TIMERS_KEY = web.AppKey("task_timers", TaskTimers)
 
 
 async def open_store(settings: Settings) -> Store:
@@ -73,6 +76,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         hub.directory.invalidate()
 
     hub.bus.subscribe(StaffChanged, drop_directory)
+    notification_actions.install(hub)  # mentions are stored in the notification centre
     relay = RedisRelay(hub.bus, settings.redis_url) if settings.redis_url else None
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[HUB_KEY] = hub
@@ -100,6 +104,8 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 
     worker = DeliveryWorker(hub, poll_interval=poll_interval)
     app[WORKER_KEY] = worker
+    task_timers = TaskTimers(hub)
+    app[TASK_TIMERS_KEY] = task_timers
 
     async def startup(_app: web.Application) -> None:
         admin = await ensure_admin(hub)
@@ -108,12 +114,14 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         if relay is not None:
             await relay.start()
         await worker.start()
+        await task_timers.start()
         # what start-up built lives as long as the process: keep it out of the cyclic GC's full collections,
         # which otherwise pause every request for tens of milliseconds once many sockets are connected
         gc.collect()
         gc.freeze()
 
     async def cleanup(_app: web.Application) -> None:
+        await task_timers.stop()
         await worker.stop()
         if relay is not None:
             await relay.stop()

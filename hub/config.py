@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     widget_new_visitors_window_seconds: int = Field(10 * 60, ge=1)
     delivery_max_attempts: int = Field(6, ge=1)
     delivery_base_delay: float = Field(2.0, gt=0)
+    # tasks: the reminder goes this many minutes before the due time (0: no reminder, only the overdue notice); the
+    # notice timer also re-reads the store at least this often (tasks another hub process scheduled)
+    task_reminder_minutes: float = Field(15.0, ge=0)
+    task_timer_max_sleep_seconds: float = Field(30.0, gt=0)
     log_level: str = "INFO"
     files_dir: Path = Path("./data/files")
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1024)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hub.domain import Author, Client, Conversation, MergeSuggestion, TimelineEntry, User
+from hub.domain_tasks import Notification, Task
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,41 @@ class Presence(Event):
 
     user_id: str
     online: bool
+
+
+# --- tasks and notifications ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCreated(Event):
+    task: Task
+    actor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdated(Event):
+    """`changes`: field name -> (old value, new value). `before` is the task as it was (its viewers then)."""
+
+    task: Task
+    before: Task
+    changes: dict[str, tuple[Any, Any]]
+    actor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationCreated(Event):
+    """A line was added to a user's notification centre (stored once: a duplicate publishes nothing)."""
+
+    notification: Notification
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationsRead(Event):
+    """A user marked notifications read (`ids`; None: all of them), so their other tabs update the bell."""
+
+    user_id: str
+    ids: tuple[str, ...] | None
+    unread_count: int
 
 
 E = TypeVar("E", bound=Event)

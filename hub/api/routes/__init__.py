@@ -12,6 +12,14 @@ from hub.api.http import ApiRoutes, Body
 
 api = ApiRoutes()
 
-from hub.api.routes import clients, conversations, files, service, staff  # noqa: E402  (they register on `api`)
+from hub.api.routes import (  # noqa: E402  (they register on `api`)
+    clients,
+    conversations,
+    files,
+    notifications,
+    service,
+    staff,
+    tasks,
+)
 
-__all__ = ["Body", "api", "clients", "conversations", "files", "service", "staff"]
+__all__ = ["Body", "api", "clients", "conversations", "files", "notifications", "service", "staff", "tasks"]

@@ -1,4 +1,4 @@
-"""Conversations: the inbox, one conversation, its timeline, replies, notes, read marks, retries, the bell."""
+"""Conversations: the inbox, one conversation, its timeline, replies, notes, read marks, retries."""
 
 from __future__ import annotations
 
@@ -15,14 +15,12 @@ from hub.api.routes.models import (
     ConversationPatch,
     InboxQuery,
     NoteIn,
-    NotificationsPage,
     ReplyIn,
     TimelinePage,
     page_json,
 )
 from hub.queries import conversations as conversation_queries
-from hub.queries import notifications as notification_queries
-from hub.representations import client_json, conversation_json, entry_json, mention_notification_json
+from hub.representations import client_json, conversation_json, entry_json
 
 TAG = "conversations"
 CONVERSATION = "/api/v1/conversations/{conversation_id}"
@@ -154,14 +152,4 @@ async def retry_entry(ctx: Ctx, entry_id: str) -> Any:
     return entry_json(updated)
 
 
-@api.route(
-    "GET",
-    "/api/v1/notifications",
-    summary="Your mentions (the bell), newest first",
-    tag=TAG,
-    query=NotificationsPage,
-    response=schemas.NOTIFICATION_PAGE,
-)
-async def notifications(ctx: Ctx, query: NotificationsPage) -> Any:
-    page = await notification_queries.mentions(ctx.hub, ctx.user, before=query.cursor, limit=query.limit)
-    return page_json(page, mention_notification_json)
+# GET /api/v1/notifications (the bell) lives in hub.api.routes.notifications, the notification centre

@@ -24,14 +24,16 @@ is setup and is not counted).
 
 from typing import Any
 
-from hub.store.mongo import clients, conversations, identities, merges, staff, timeline
+from hub.store.mongo import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.mongo import routing as routing_collections
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo
 from hub.store.mongo.merges import MongoMergeRepo
+from hub.store.mongo.notifications import MongoNotificationRepo
 from hub.store.mongo.routing import MongoAssignmentRepo, MongoDocumentRepo, MongoReadRepo
 from hub.store.mongo.staff import MongoDepartmentRepo, MongoUserRepo
+from hub.store.mongo.tasks import MongoTaskRepo
 from hub.store.mongo.timeline import MongoTimelineRepo
 from hub.store.port import Store, StoreStats
 
@@ -39,7 +41,7 @@ __all__ = ["open_mongo_store", "open_mongo_store_url"]
 
 # each aggregate's module declares the indexes of its collections: {collection: [(keys, unique)]}
 _INDEXES: dict[str, list[tuple[Any, ...]]] = {}
-_MODULES = (clients, identities, conversations, timeline, staff, merges)
+_MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications)
 _MODULES += (routing_collections,)
 for _module in _MODULES:
     _INDEXES.update(_module.INDEXES)
@@ -59,6 +61,8 @@ async def open_mongo_store(db: Any) -> Store:
         users=MongoUserRepo(db["users"], stats),
         departments=MongoDepartmentRepo(db["departments"], stats),
         merges=MongoMergeRepo(db["merge_suggestions"], stats),
+        tasks=MongoTaskRepo(db["tasks"], stats, db["conversations"]),
+        notifications=MongoNotificationRepo(db["notifications"], stats),
         reads=MongoReadRepo(db["read_markers"], stats),
         assignment=MongoAssignmentRepo(db["agent_loads"], db["assignment_queue"], db["assignment_offers"], stats),
         documents=MongoDocumentRepo(db["documents"], stats),

@@ -16,20 +16,22 @@ from pathlib import Path
 import aiosqlite
 
 from hub.store.port import Store, StoreStats
-from hub.store.sqlite import clients, conversations, identities, merges, staff, timeline
+from hub.store.sqlite import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.sqlite import routing as routing_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
 from hub.store.sqlite.identities import SqliteIdentities
 from hub.store.sqlite.merges import SqliteMerges
+from hub.store.sqlite.notifications import SqliteNotifications
 from hub.store.sqlite.routing import SqliteAssignment, SqliteDocuments, SqliteReads
 from hub.store.sqlite.staff import SqliteDepartments, SqliteUsers
+from hub.store.sqlite.tasks import SqliteTasks
 from hub.store.sqlite.timeline import SqliteTimeline
 
 __all__ = ["from_ts", "open_sqlite_store", "ts"]
 
-_MODULES = (clients, identities, conversations, timeline, staff, merges)
+_MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications)
 _MODULES += (routing_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
 # later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
@@ -83,6 +85,8 @@ async def open_sqlite_store(path: str | Path) -> Store:
         users=SqliteUsers(db, stats),
         departments=SqliteDepartments(db, stats),
         merges=SqliteMerges(db, stats),
+        tasks=SqliteTasks(db, stats),
+        notifications=SqliteNotifications(db, stats),
         reads=SqliteReads(db, stats),
         assignment=SqliteAssignment(db, stats),
         documents=SqliteDocuments(db, stats),

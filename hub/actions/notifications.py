@@ -1,0 +1,93 @@
+"""The notification centre's writes: notify users, mark read. Mentions become notifications here too (`install`
+subscribes to UserMentioned, so the note path in hub.actions.messages stays as it is)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hub.access import Actor, is_staff, require
+from hub.context import Hub
+from hub.domain import User
+from hub.domain_tasks import Notification, NotificationKind
+from hub.errors import Invalid
+from hub.events import NotificationCreated, NotificationsRead, UserMentioned
+
+MAX_IDS = 500
+
+
+async def notify(
+    hub: Hub,
+    user_ids: Iterable[str],
+    *,
+    kind: str,
+    params: dict,
+    client_id: str | None = None,
+    conversation_id: str | None = None,
+    task_id: str | None = None,
+    entry_id: str | None = None,
+    dedupe: str | None = None,
+) -> list[Notification]:
+    """Add a line to each user's notification centre and publish `NotificationCreated` for each one stored.
+    `dedupe` names the notice: the same notice for the same user is stored (and published) once, also when two
+    hub processes or a retry after a crash send it. Returns the notifications stored by this call."""
+    if not kind or len(kind) > 64:
+        raise Invalid("kind must be 1 to 64 characters")
+    now = hub.clock()
+    stored: list[Notification] = []
+    for user_id in dict.fromkeys(user_ids):
+        notification = Notification(
+            user_id=user_id,
+            kind=kind,
+            params=dict(params),
+            client_id=client_id,
+            conversation_id=conversation_id,
+            task_id=task_id,
+            entry_id=entry_id,
+            created_at=now,
+            dedupe_key=f"{dedupe}|{user_id}" if dedupe else "",
+        )
+        if await hub.store.notifications.insert(notification):
+            stored.append(notification)
+    for notification in stored:
+        await hub.bus.publish(NotificationCreated(notification))
+    return stored
+
+
+async def mark_read(hub: Hub, actor: Actor, ids: Sequence[str] | None) -> int:
+    """Mark the actor's own notifications read (`ids` None: all of them); another user's ids change nothing."""
+    require(isinstance(actor, User), "only users have notifications")
+    assert isinstance(actor, User)
+    if ids is not None and len(ids) > MAX_IDS:
+        raise Invalid(f"at most {MAX_IDS} ids at once")
+    changed = await hub.store.notifications.mark_read(actor.id, ids, at=hub.clock())
+    if changed:
+        unread = await hub.store.notifications.unread_count(actor.id)
+        await hub.bus.publish(NotificationsRead(actor.id, tuple(ids) if ids is not None else None, unread))
+    return changed
+
+
+async def _on_mention(hub: Hub, event: UserMentioned) -> None:
+    if not is_staff(event.user):
+        return
+    entry = event.entry
+    params: dict[str, Any] = {"from": entry.author.name, "text": entry.text[:200]}
+    await notify(
+        hub,
+        [event.user.id],
+        kind=NotificationKind.mention.value,
+        params=params,
+        client_id=entry.client_id,
+        conversation_id=entry.conversation_id,
+        entry_id=entry.id,
+        dedupe=f"mention:{entry.id}",
+    )
+
+
+def install(hub: Hub) -> None:
+    """Wire the notification centre into the bus (the composition root calls it once per Hub)."""
+
+    async def on_mention(event: UserMentioned) -> None:
+        await _on_mention(hub, event)
+
+    hub.bus.subscribe(UserMentioned, on_mention)

@@ -1,0 +1,47 @@
+"""Reading a user's notification centre: mentions, assignments, task reminders and overdue notices, SLA
+warnings, hand-offs. A notification about something the user may no longer see (a task, an entry) is left out,
+as if it did not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub import access
+from hub.context import Hub
+from hub.domain import User
+from hub.domain_tasks import Notification
+from hub.errors import NotFound
+from hub.store.port import Cursor
+
+
+@dataclass(frozen=True, slots=True)
+class CentrePage:
+    items: list[Notification]
+    next_cursor: Cursor | None
+    unread_count: int
+
+
+async def visible(hub: Hub, actor: User, notification: Notification) -> bool:
+    """Whether the user may still see what the notification is about (checked when it is read and pushed)."""
+    try:
+        if notification.task_id is not None:
+            await access.task_for(hub, actor, notification.task_id)
+        elif notification.entry_id is not None:
+            await access.entry_for(hub, actor, notification.entry_id)
+        elif notification.conversation_id is not None:
+            await access.conversation_for(hub, actor, notification.conversation_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def page(hub: Hub, actor: User, *, before: Cursor | None = None, limit: int = 30) -> CentrePage:
+    found = await hub.store.notifications.page(actor.id, before=before, limit=limit)
+    shown = [n for n in found if await visible(hub, actor, n)]
+    next_cursor = Cursor(found[-1].created_at, found[-1].id) if len(found) == limit else None
+    unread = await hub.store.notifications.unread_count(actor.id)
+    return CentrePage(shown, next_cursor, unread)
+
+
+async def unread_count(hub: Hub, actor: User) -> int:
+    return await hub.store.notifications.unread_count(actor.id)
