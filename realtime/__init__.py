@@ -10,9 +10,10 @@ import socketio
 from aiohttp import web
 
 from hub.context import Hub
-from realtime import safe_json
 from realtime.agent import AgentNamespace
+from realtime.calls import CallListeners
 from realtime.listeners import AgentListeners
+from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
 
 SIO_KEY = web.AppKey("socketio", socketio.AsyncServer)
@@ -48,11 +49,13 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
         ping_interval=20,
         logger=False,
         engineio_logger=False,
-        json=safe_json,
     )
     sio.attach(app, socketio_path="socket.io")
     sio.register_namespace(AgentNamespace(hub))
     AgentListeners(hub, sio).subscribe()
+    CallListeners(hub, sio).subscribe()
+    sio.register_namespace(PartnerNamespace(hub))
+    PartnerListeners(hub, sio).subscribe()
     TaskListeners(hub, sio).subscribe()
     app[SIO_KEY] = sio
     return sio
