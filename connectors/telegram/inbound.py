@@ -17,11 +17,12 @@ from aiogram.types import CallbackQuery, Chat, Message, User
 
 from hub.actions.ingest import IngestResult, edit_inbound, ingest, link_identity
 from hub.context import Hub
-from hub.domain import Attachment, Identity, IdentityKind, dedupe_key
+from hub.domain import Attachment, Identity, IdentityKind
 from hub.files import FileStore
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
 from hub.links import verify_client_link
+from hub.queries import entries as entry_queries
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ async def handle_message(
     if message.content_type not in _USER_CONTENT:
         return None  # a service message (someone joined, a pin, ...)
     provider_id = message_provider_id(ctx.name, message.chat.id, message.message_id)
-    if await hub.store.timeline.get_by_dedupe_key(dedupe_key(CHANNEL, provider_id)) is not None:
+    if await entry_queries.by_provider_id(hub, CHANNEL, provider_id) is not None:
         return None  # a redelivered update: nothing to do, and no file to fetch again
 
     telegram = telegram_identity(user)
@@ -320,7 +321,7 @@ async def handle_callback(
 ) -> None:
     """A press on an inline button: answered at once (the spinner stops), then stored with button_id."""
     provider_id = callback_provider_id(ctx.name, query.id)
-    if await hub.store.timeline.get_by_dedupe_key(dedupe_key(CHANNEL, provider_id)) is not None:
+    if await entry_queries.by_provider_id(hub, CHANNEL, provider_id) is not None:
         return  # a redelivered update
     try:
         await ctx.bot.answer_callback_query(query.id)

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import socketio
 
-from hub.access import visible_to_customer
 from hub.actions.clients import update_client
 from hub.actions.ingest import ingest, link_identity
 from hub.context import Hub
@@ -19,6 +18,8 @@ from hub.errors import NotFound
 from hub.events import Typing
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
+from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
 from hub.throttle import TrustedProxies
 
 from .limits import RateLimiter
@@ -157,8 +158,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
         limit = limit if isinstance(limit, int) and 1 <= limit <= HISTORY_MAX else HISTORY_DEFAULT
         entries = []
         for conversation in await conversations_of_visitor(self.hub, visitor):
-            entries += await self.hub.store.timeline.conversation_page(conversation.id, limit=limit)
-        visible = sorted((e for e in entries if visible_to_customer(e)), key=lambda e: (e.occurred_at, e.id))
+            entries += await conversation_queries.customer_history(self.hub, conversation.id, limit=limit)
+        visible = sorted(entries, key=lambda e: (e.occurred_at, e.id))
         return {"ok": True, "items": [visitor_entry_json(e) for e in visible[-limit:]]}
 
     async def on_links(self, sid: str, data: Any = None) -> dict[str, Any]:
@@ -208,7 +209,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
             updated = Visitor(visitor.id, name or visitor.name)
             if identity is not None:
                 await link_identity(self.hub, client_id, identity)
-            client = await self.hub.store.clients.get(client_id) if name else None
+            client = await client_queries.find(self.hub, client_id) if name else None
             if client is not None and not client.name:
                 try:
                     await update_client(self.hub, None, client_id, name=name)
@@ -314,7 +315,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
         if not conversation_id:
             return
         visitor: Visitor = session["visitor"]
-        conversation = await self.hub.store.conversations.get(conversation_id)
+        conversation = await conversation_queries.find(self.hub, conversation_id)
         if conversation is None:
             return
         author = Author(type=AuthorType.client, id=conversation.client_id, name=visitor.name)

@@ -10,6 +10,7 @@ from hub.context import Hub
 from hub.domain import AuthorType
 from hub.events import Typing
 from hub.outbound import OutboundMessage
+from hub.queries import conversations as conversation_queries
 
 from .visitors import CHANNEL, WIDGET_NS, visitor_entry_json, visitor_of_thread, visitor_room
 
@@ -44,7 +45,7 @@ class StaffTyping:
     async def typing(self, event: Typing) -> None:
         if event.author.type not in (AuthorType.user, AuthorType.bot):
             return
-        conversation = await self.hub.store.conversations.get(event.conversation_id)
+        conversation = await conversation_queries.find(self.hub, event.conversation_id)
         if conversation is None or conversation.channel != CHANNEL:
             return
         await self.sio.emit(

@@ -19,7 +19,8 @@ from hub.context import Hub
 from hub.domain import Conversation, Direction, Identity, IdentityKind, TimelineEntry
 from hub.keys import WEBCHAT_VISITORS, derive_secret
 from hub.outbound import buttons_of
-from hub.store.port import ConversationQuery
+from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
 
 CHANNEL = "webchat"
 WIDGET_NS = "/widget"
@@ -111,8 +112,7 @@ def visitor_entry_json(entry: TimelineEntry) -> dict[str, Any]:
 
 
 async def client_of_visitor(hub: Hub, visitor: Visitor) -> str | None:
-    owners = await hub.store.identities.owners([visitor.identity])
-    return owners.get(visitor.identity)
+    return await client_queries.owner_of(hub, visitor.identity)
 
 
 async def conversations_of_visitor(hub: Hub, visitor: Visitor) -> list[Conversation]:
@@ -121,5 +121,5 @@ async def conversations_of_visitor(hub: Hub, visitor: Visitor) -> list[Conversat
     client_id = await client_of_visitor(hub, visitor)
     if client_id is None:
         return []
-    found = await hub.store.conversations.query(ConversationQuery(client_id=client_id, limit=200))
+    found = await conversation_queries.of_client(hub, client_id, limit=200)
     return [c for c in found if c.channel == CHANNEL and visitor_of_thread(c.thread_key) == visitor.id]
