@@ -1,0 +1,166 @@
+"""The /partner namespace: partner users' sockets, and the listener that pushes to them.
+
+Auth like /agent (bearer token in `auth={"token": ...}` or the session cookie), partners only. Each socket sits in
+its user's token-versioned room (`user:<id>:<token version>`). Recipients are picked when an event is sent, exactly
+like `realtime.listeners` does for staff: the policy is asked about the active partner users at that moment, with
+each organisation's grants as they are now (`hub.access.partner_view`), so a revoked grant stops the very next
+push. Pushed: new and changed customer-visible entries and shared notes (never internal notes), conversations,
+client cards (minus the organisation's redacted fields) and `access:changed` when a grant is given or revoked (the
+portal reloads its lists and drops what it may no longer see)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio
+
+from hub import access
+from hub.api.http import user_from_token
+from hub.context import Hub
+from hub.domain import Client, Conversation, TimelineEntry, User
+from hub.events import (
+    ClientUpdated,
+    ConversationCreated,
+    ConversationUpdated,
+    DeliveryChanged,
+    EntryAdded,
+    EntryEdited,
+    GrantChanged,
+    StaffChanged,
+)
+from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
+from hub.queries import staff as staff_queries
+from hub.representations import client_json, conversation_json, entry_json
+from realtime.agent import _cookie_token
+from realtime.rooms import room_of, rooms_of, user_room
+
+log = logging.getLogger(__name__)
+
+PARTNER_NS = "/partner"
+
+
+class PartnerNamespace(socketio.AsyncNamespace):
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(PARTNER_NS)
+        self.hub = hub
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        user = await user_from_token(self.hub, token or _cookie_token(environ))
+        if user is None or not access.is_partner(user):
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized: partners only")
+        await self.save_session(sid, {"user_id": user.id, "token_version": user.token_version})
+        await self.enter_room(sid, room_of(user))
+
+    async def on_ping(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """A round trip (tests use it as a barrier); tells whether the session is still valid."""
+        session = await self.get_session(sid)
+        user = await staff_queries.session_user(
+            self.hub, session.get("user_id", ""), session.get("token_version", -1)
+        )
+        return {"ok": user is not None and access.is_partner(user)}
+
+
+class PartnerListeners:
+    def __init__(self, hub: Hub, sio: socketio.AsyncServer) -> None:
+        self.hub = hub
+        self.sio = sio
+
+    def subscribe(self) -> None:
+        bus = self.hub.bus
+        bus.subscribe(EntryAdded, self.entry_added)
+        bus.subscribe(EntryEdited, self.entry_changed)
+        bus.subscribe(DeliveryChanged, self.entry_changed)
+        bus.subscribe(ConversationCreated, self.conversation_changed)
+        bus.subscribe(ConversationUpdated, self.conversation_changed)
+        bus.subscribe(ClientUpdated, self.client_updated)
+        bus.subscribe(GrantChanged, self.grant_changed)
+        bus.subscribe(StaffChanged, self.staff_changed)
+
+    async def emit(self, event: str, data: object, rooms: list[str]) -> None:
+        if rooms:
+            await self.sio.emit(event, data, to=rooms, namespace=PARTNER_NS)
+
+    async def _partners(self) -> list[User]:
+        return [u for u in await staff_queries.active_users(self.hub) if access.is_partner(u)]
+
+    async def _by_organisation(self) -> list[tuple[access.PartnerView, list[User]]]:
+        partners = await self._partners()
+        views = await access.partner_views(self.hub, partners)
+        return [(view, [u for u in partners if access.partner_key(u) == key]) for key, view in views.items()]
+
+    # --- timeline -------------------------------------------------------------------------------------------------
+
+    async def entry_added(self, event: EntryAdded) -> None:
+        await self._push(event.entry, event.conversation, "timeline:new")
+
+    async def entry_changed(self, event: EntryEdited | DeliveryChanged) -> None:
+        entry = event.entry
+        conversation = (
+            await conversation_queries.find(self.hub, entry.conversation_id)
+            if entry.conversation_id
+            else None
+        )
+        await self._push(entry, conversation, "timeline:updated")
+
+    async def _push(self, entry: TimelineEntry, conversation: Conversation | None, event_name: str) -> None:
+        client = await client_queries.find(self.hub, entry.client_id)
+        if client is None:
+            return
+        for view, members in await self._by_organisation():
+            viewers = [
+                u
+                for u in members
+                if access.partner_sees_client(u, client, view)
+                and access.can_view_entry(u, entry, client, conversation, view)
+            ]
+            payload = {
+                "entry": entry_json(entry),
+                "conversation": conversation_json(conversation) if conversation is not None else None,
+                "client": client_json(client, access.partner_hidden_fields(view)),
+            }
+            await self.emit(event_name, payload, rooms_of(viewers))
+
+    # --- conversations and clients --------------------------------------------------------------------------------
+
+    async def conversation_changed(self, event: ConversationCreated | ConversationUpdated) -> None:
+        conversation = event.conversation
+        client = await client_queries.find(self.hub, conversation.client_id)
+        if client is None:
+            return
+        for view, members in await self._by_organisation():
+            viewers = [u for u in members if access.can_view_conversation(u, conversation, client, view)]
+            await self.emit(
+                "conversation:updated", {"conversation": conversation_json(conversation)}, rooms_of(viewers)
+            )
+
+    async def client_updated(self, event: ClientUpdated) -> None:
+        client: Client = event.client
+        for view, members in await self._by_organisation():
+            viewers = [u for u in members if access.partner_sees_client(u, client, view)]
+            payload = {"client": client_json(client, access.partner_hidden_fields(view))}
+            await self.emit("client:updated", payload, rooms_of(viewers))
+
+    async def grant_changed(self, event: GrantChanged) -> None:
+        """The organisation's users reload their lists; a revoked record disappears from their portal."""
+        members = [u for u in await self._partners() if access.partner_key(u) == event.partner_id]
+        grant = event.grant
+        payload = {
+            "revoked": event.revoked,
+            "client_id": grant.client_id if grant else None,
+            "conversation_id": grant.conversation_id if grant else None,
+        }
+        await self.emit("access:changed", payload, rooms_of(members))
+
+    async def staff_changed(self, event: StaffChanged) -> None:
+        """Runs in every hub process: this process's sockets of a partner whose session ended are disconnected."""
+        user, before = event.user, event.before
+        if before is None or before.role.value != "partner":
+            return
+        if event.sessions_ended or not access.is_partner(user) or user.partner_id != before.partner_id:
+            room = user_room(user.id, before.token_version)
+            for sid, _eio in list(self.sio.manager.get_participants(PARTNER_NS, room)):
+                log.info("disconnecting partner socket %s: its session ended", sid)
+                await self.sio.disconnect(sid, namespace=PARTNER_NS)
