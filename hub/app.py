@@ -11,6 +11,7 @@ from aiohttp import web
 import bots
 import connectors.api
 import connectors.telegram
+import connectors.telephony
 import connectors.webchat
 import hub.api.routes_auth  # noqa: F401  (registers the auth routes on the core table)
 import realtime
@@ -87,6 +88,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     connectors.api.install(app, hub, routes)
     connectors.webchat.install(app, hub, routes, sio)
     connectors.telegram.install(app, hub, routes)
+    connectors.telephony.install(app, hub, routes)
     try:
         bots.install(app, hub, routes)
     except bots.FlowConfigError as exc:

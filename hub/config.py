@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     telegram_api_base: str = ""
     telegram_mode: Literal["webhook", "polling"] = "webhook"
     widget_origins: list[str] = Field(default_factory=list)
+    # HUB_TELEPHONY (JSON): providers and their secrets, our numbers' departments (connectors.telephony.config)
+    telephony: dict[str, Any] = Field(default_factory=dict)
     # bots
     bots_dir: Path = Path("./config/bots")
 

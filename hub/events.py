@@ -64,6 +64,17 @@ class EntryEdited(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CallUpdated(Event):
+    """A call entry's state changed (hub.actions.calls): ringing, answered, completed, missed, busy or failed,
+    in `entry.meta['call']`. `status_changed`: this event of the provider set the call's status (a late or a
+    replayed one did not)."""
+
+    entry: TimelineEntry
+    conversation: Conversation | None
+    status_changed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryChanged(Event):
     """An outgoing entry moved between queued / sent / failed."""
 

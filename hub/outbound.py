@@ -72,6 +72,12 @@ class ChannelRegistry:
     def get(self, channel: str) -> ChannelSender | None:
         return self._senders.get(channel)
 
+    def can_send_text(self, channel: str) -> bool:
+        """False when the channel's sender says it carries no text (`sends_text = False`: the phone channel, whose
+        conversations are calls). A channel with no sender registered is not refused here."""
+        sender = self._senders.get(channel)
+        return sender is None or bool(getattr(sender, "sends_text", True))
+
     @property
     def channels(self) -> list[str]:
         return sorted(self._senders)

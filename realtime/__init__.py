@@ -12,6 +12,7 @@ from aiohttp import web
 from hub.context import Hub
 from realtime.agent import AgentNamespace
 from realtime.calls import CallListeners
+from realtime.calls import CallListeners
 from realtime.listeners import AgentListeners
 from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
@@ -53,6 +54,7 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
     sio.attach(app, socketio_path="socket.io")
     sio.register_namespace(AgentNamespace(hub))
     AgentListeners(hub, sio).subscribe()
+    CallListeners(hub, sio).subscribe()
     CallListeners(hub, sio).subscribe()
     sio.register_namespace(PartnerNamespace(hub))
     PartnerListeners(hub, sio).subscribe()

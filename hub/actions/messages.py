@@ -54,6 +54,10 @@ async def send_reply(
         author = Author(type=AuthorType.user, id=actor.id, name=actor.name)
     elif author is None:
         author = Author(type=AuthorType.system, name="system")
+    if not hub.channels.can_send_text(conversation.channel):
+        raise Invalid(
+            f"a {conversation.channel} conversation has no text replies: call the client back, or write a note"
+        )
     text = _check_text(text, attachments)
     now = hub.clock()
     entry = TimelineEntry(
