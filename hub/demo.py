@@ -7,7 +7,9 @@ from datetime import timedelta
 from hub.actions import clients as client_actions
 from hub.actions import conversations as conv_actions
 from hub.actions import messages, staff
+from hub.actions.calls import record_call_event
 from hub.actions.ingest import ingest
+from hub.calls import CallEvent, CallStatus
 from hub.context import Hub
 from hub.domain import ClientKind, ConversationStatus, EntryKind, Handler, Role, User
 from hub.errors import Conflict
@@ -95,6 +97,27 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         raw={"duration_s": 134, "direction": "in"},
     )
     ivan = call.entry.client_id
+    # the same phone conversation: an answered call, then a missed one (a callback task for Sales)
+    for call_id, status, hours_ago, extra in (
+        ("demo-answered", CallStatus.completed, 28, {"duration": 185, "answered_by": "Anna Ivanova"}),
+        ("demo-missed", CallStatus.missed, 1, {}),
+    ):
+        await record_call_event(
+            hub,
+            CallEvent(
+                provider="demo",
+                call_id=call_id,
+                event_id=f"{call_id}:end",
+                direction="in",
+                number="+79161234567",
+                line="+74951234567",
+                status=status,
+                occurred_at=at(hours_ago),
+                started_at=at(hours_ago),
+                **extra,
+            ),
+            department_id=departments["Sales"].id,
+        )
     await push(
         "telegram",
         "tg-1:501",

@@ -836,24 +836,74 @@ document.addEventListener("DOMContentLoaded", () => {
         { className: "bubble" },
         entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(entry.text) : entry.text) : null,
         htmlBlock(entry),
+        entry.kind === "call" ? callBlock(entry) : null,
         attachmentsBlock(entry),
       ),
       deliveryBlock(entry),
     );
   }
 
+  // --- calls: the state of a call entry, and the screen pop banner ------------------------------------------------
+
+  function callBlock(entry) {
+    const call = (entry.meta && entry.meta.call) || {};
+    const parts = [];
+    if (call.status) parts.push(translatedOr(`call.status_${call.status}`, call.status));
+    if (call.answered_by) parts.push(t("call.answered_by", { name: call.answered_by }));
+    if (Number.isInteger(call.duration) && call.duration > 0) {
+      parts.push(t("call.duration", { minutes: Math.floor(call.duration / 60), seconds: call.duration % 60 }));
+    }
+    const link = /^https?:\/\//.test(call.recording_url || "")
+      ? h("a", { href: call.recording_url, target: "_blank", rel: "noopener noreferrer" }, t("call.recording"))
+      : null;
+    return h("div", { className: "call-state muted", dataset: { status: call.status || "" } }, parts.join(" · "), " ", link);
+  }
+
+  const callBanners = new Map();
+  let callBannerBox = null;
+
+  function showCallBanner(data) {
+    if (!data || !data.entry_id || callBanners.has(data.entry_id)) return;
+    if (!callBannerBox) {
+      callBannerBox = h("div", { className: "call-banners", role: "alert" });
+      document.body.append(callBannerBox);
+    }
+    const call = data.call || {};
+    const who = data.known && data.client && data.client.name ? data.client.name : t("call.unknown_caller");
+    const banner = h(
+      "div",
+      { className: "call-banner", dataset: { entryId: data.entry_id } },
+      h("strong", {}, t("call.incoming")), " ", who, " ", h("span", { className: "muted" }, call.number || ""), " ",
+      h("button", { type: "button", onclick: () => { hideCallBanner(data.entry_id); openConversation(data.conversation_id); } },
+        data.known ? t("call.open_card") : t("call.create_client")),
+      h("button", { type: "button", onclick: () => hideCallBanner(data.entry_id) }, t("call.dismiss")),
+    );
+    callBanners.set(data.entry_id, banner);
+    callBannerBox.append(banner);
+  }
+
+  function hideCallBanner(entryId) {
+    const banner = callBanners.get(entryId);
+    if (banner) banner.remove();
+    callBanners.delete(entryId);
+  }
+
   // --- composer: replies, notes, mentions, typing --------------------------------------------------------------
 
   function renderComposerMode() {
+    // a phone conversation is calls: no text reply box, notes only (the hint says to call back)
+    const phone = (openConversationRecord() || {}).channel === "phone";
+    if (phone && state.mode === "reply") state.mode = "note";
     els.composer.dataset.mode = state.mode;
     for (const b of els.composer.querySelectorAll(".composer-modes [data-mode]")) {
       const active = b.dataset.mode === state.mode;
       b.classList.toggle("active", active);
       b.setAttribute("aria-selected", String(active));
+      if (b.dataset.mode === "reply") b.hidden = phone;
     }
     const c = openConversationRecord();
     if (state.mode === "note") {
-      els.hint.textContent = t("composer.note_hint");
+      els.hint.textContent = phone ? t("composer.phone_hint") : t("composer.note_hint");
       els.text.placeholder = t("composer.note_placeholder");
       els.send.textContent = t("composer.add_note");
     } else {
@@ -1240,6 +1290,8 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     socket.on("notification", (data) => addNotification(data));
     socket.on("typing", onTypingEvent);
+    socket.on("call:incoming", showCallBanner);
+    socket.on("call:ended", (data) => data && hideCallBanner(data.entry_id));
     socket.on("client:updated", (data) => {
       if (!data || !data.client) return;
       state.clients.set(data.client.id, data.client);

@@ -160,20 +160,24 @@ async def create_callback(hub: Hub, entry: TimelineEntry, conversation: Conversa
     title, description = _texts(hub, number)
     tasks = _tasks_module()
     if tasks is not None and getattr(hub.store, "tasks", None) is not None:
-        await tasks.create_task(
-            hub,
-            None,
-            title=title,
-            client_id=conversation.client_id,
-            conversation_id=conversation.id,
-            entry_id=entry.id,
-            department_id=conversation.department_id,
-            priority="high",
-            description=description,
-            kind=CALLBACK_KIND,
-            meta={"number": number, "call_entry_id": entry.id},
-        )
-        return "task"
+        try:
+            await tasks.create_task(
+                hub,
+                None,
+                title=title,
+                client_id=conversation.client_id,
+                conversation_id=conversation.id,
+                entry_id=entry.id,
+                department_id=conversation.department_id,
+                priority="high",
+                description=description,
+                kind=CALLBACK_KIND,
+                meta={"number": number, "call_entry_id": entry.id},
+            )
+        except Exception:  # a missed call is never lost: the note below says it
+            log.exception("could not create the callback task for call entry %s", entry.id)
+        else:
+            return "task"
     await add_system_note(hub, conversation.id, description)
     return "note"
 
