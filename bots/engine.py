@@ -22,6 +22,7 @@ from bots.matching import best_match, has_cyrillic, matches_any, normalize
 from hub.access import SYSTEM
 from hub.actions.clients import update_client
 from hub.actions.conversations import set_bot_state, update_conversation
+from hub.actions.ingest import link_identity
 from hub.actions.messages import add_system_note, send_reply
 from hub.context import Hub
 from hub.domain import (
@@ -34,6 +35,8 @@ from hub.domain import (
     Direction,
     EntryKind,
     Handler,
+    Identity,
+    IdentityKind,
     TimelineEntry,
 )
 from hub.events import ConversationUpdated, EntryAdded
@@ -326,6 +329,12 @@ class Turn:
             await self._update_client(name=value)
         else:
             await self._update_client(fields={key: value})
+        if kind in ("phone", "email"):
+            # a contact the customer gives is an identity: the same person writing later from that number or
+            # address is the same client (one owned by another client becomes a merge suggestion, never a merge)
+            await link_identity(
+                self.hub, self.conversation.client_id, Identity(kind=IdentityKind(kind), value=value)
+            )
         self.state["data"][key] = value
         await self.enter(cap.goto)
 

@@ -10,10 +10,13 @@ import pytest
 from bot_helpers import FLOW, SATURDAY_NOON_MSK, Chat, button_ids, button_texts
 
 from hub.actions.conversations import update_conversation
+from hub.actions.ingest import ingest
 from hub.actions.messages import send_reply
 from hub.actions.staff import create_department, create_user
-from hub.domain import AuthorType, ConversationStatus, Direction, EntryKind, Handler, Role
+from hub.domain import AuthorType, ConversationStatus, Direction, EntryKind, Handler, IdentityKind, Role
 from hub.events import ConversationUpdated, UserMentioned
+from hub.identities import make_identity
+from hub.inbound import InboundMessage
 
 
 async def departments(hub, *names):
@@ -147,6 +150,53 @@ async def test_phone_and_contact_captures_normalize_the_number(hub, make_engine,
     assert await chat.say("+44 20 7946 0958") == ["Thanks: +79161234567, +442079460958."]
     client = await hub.store.clients.get((await chat.conversation()).client_id)
     assert client.fields == {"phone": "+79161234567", "work_phone": "+442079460958"}
+    # the numbers are the client's identities: writing later from one of them reaches the same client
+    assert {(i.kind.value, i.value) for i in client.identities} >= {
+        ("phone", "+79161234567"),
+        ("phone", "+442079460958"),
+    }
+    later = await ingest(
+        hub,
+        InboundMessage(
+            channel="api",
+            provider_message_id="later-sms",
+            thread_key="sms",
+            identities=(make_identity(IdentityKind.phone, "+7 916 123-45-67"),),
+            text="it's me again",
+        ),
+    )
+    assert later.entry.client_id == client.id
+
+
+async def test_a_captured_contact_of_another_client_becomes_a_merge_suggestion(hub, make_engine):
+    owner = await ingest(
+        hub,
+        InboundMessage(
+            channel="api",
+            provider_message_id="owner-1",
+            thread_key="t",
+            identities=(make_identity(IdentityKind.email, "owner@example.com"),),
+            text="hello",
+        ),
+    )
+    engine = make_engine(
+        """
+        channels: [telegram]
+        start: contact
+        states:
+          contact:
+            say: Your email?
+            capture: {validate: email, goto: done}
+          done: {say: "Thanks."}
+        """
+    )
+    chat = Chat(hub, engine)
+    await chat.send("hi")
+    assert await chat.say("owner@example.com") == ["Thanks."]
+    visitor = (await chat.conversation()).client_id
+    assert visitor != owner.entry.client_id
+    [suggestion] = await hub.store.merges.list()
+    assert set(suggestion.client_ids) == {visitor, owner.entry.client_id}
 
 
 # --- FAQ ----------------------------------------------------------------------------------------------------------
