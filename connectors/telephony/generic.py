@@ -25,7 +25,10 @@ SIGNATURE_HEADER = "X-Hub-Signature"
 TIMESTAMP_HEADER = "X-Hub-Timestamp"
 MAX_SKEW = timedelta(minutes=5)
 
+# other spellings of a status: Twilio's, and Asterisk's DIALSTATUS (lower-cased) as a hangup handler has it
 ALIASES = {
+    "answer": "completed",
+    "cancel": "missed",
     "in-progress": "answered",
     "no-answer": "missed",
     "noanswer": "missed",

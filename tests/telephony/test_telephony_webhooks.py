@@ -333,6 +333,12 @@ async def test_generic_form_with_a_bearer_token_as_an_asterisk_dialplan_sends_it
     status, answer = await post(server, "/webhooks/telephony/generic", body, headers)
     assert status == 200 and answer["applied"] == 1, answer
     assert (await call_entry(server, "generic", "pbx-1")).meta["call"]["status"] == "ringing"
+    # the hangup handler: DIALSTATUS as Asterisk spells it
+    end = {**generic_event("1700000000.1-end", "ANSWER"), "duration": "65", "answered_by": "101"}
+    status, answer = await post(server, "/webhooks/telephony/generic", urlencode(end), headers)
+    assert status == 200 and answer["applied"] == 1, answer
+    call = (await call_entry(server, "generic", "pbx-1")).meta["call"]
+    assert (call["status"], call["duration"], call["answered_by"]) == ("completed", 65, "101")
 
 
 @pytest.mark.parametrize(
