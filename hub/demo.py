@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hub.access import SYSTEM
 from hub.actions import clients as client_actions
 from hub.actions import conversations as conv_actions
 from hub.actions import messages, staff
+from hub.actions import partners as partner_actions
 from hub.actions.calls import record_call_event
 from hub.actions.ingest import ingest
 from hub.calls import CallEvent, CallStatus
@@ -39,6 +41,8 @@ async def seed_demo(hub: Hub) -> bool:
             found = await hub.store.departments.get_by_name(name)
             assert found is not None
             departments[name] = found
+    # a partner organisation: the dealer's users see what is granted to it, without the customers' phones
+    dealer = await partner_actions.create_partner(hub, SYSTEM, name="Dealer North", redacted_fields=["phone"])
     users: dict[str, User] = {}
     for email, name, role, deps in STAFF:
         existing = await hub.store.users.get_by_email(email)
@@ -49,6 +53,7 @@ async def seed_demo(hub: Hub) -> bool:
             role=role,
             password=DEMO_PASSWORD,
             department_ids=[departments[d].id for d in deps],
+            partner_id=dealer.id if role is Role.partner else None,
         )
     # the demo's messages happened in the past: people answered them, not the bot
     bot_first = hub.initial_handler
@@ -62,6 +67,7 @@ async def seed_demo(hub: Hub) -> bool:
 
 async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -> None:
     admin, anna, boris = users["admin@example.com"], users["anna@example.com"], users["boris@example.com"]
+    dealer_id = users["partner@example.com"].partner_id or users["partner@example.com"].id
     now = hub.clock()
 
     def at(hours_ago: float):
@@ -205,9 +211,11 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         admin,
         acme.entry.client_id,
         kind=ClientKind.company,
-        partner_ids=[users["partner@example.com"].id],
         tags=["b2b", "lead"],
     )
+    # Dealer North gets Acme (and may answer it) and every client of its region
+    await partner_actions.grant(hub, admin, dealer_id, client_id=acme.entry.client_id, can_reply=True)
+    await partner_actions.grant(hub, admin, dealer_id, rule={"field": "region", "value": "North"})
     await messages.send_reply(
         hub,
         anna,
@@ -241,6 +249,14 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
     )
     await conv_actions.update_conversation(
         hub, admin, john.entry.conversation_id, status=ConversationStatus.resolved
+    )
+    await client_actions.update_client(hub, admin, john.entry.client_id, fields={"region": "North"})
+    await messages.add_note(
+        hub,
+        admin,
+        client_id=john.entry.client_id,
+        shared_with_partners=True,
+        text="Dealer North: John's office is in your region, please offer an on-site visit.",
     )
 
 

@@ -255,6 +255,7 @@ class User(Model):
     name: str
     role: Role = Role.agent
     department_ids: list[str] = Field(default_factory=list)
+    partner_id: str | None = None  # a partner user's organisation (hub.domain_partners.Partner)
     password_hash: str = ""
     active: bool = True
     token_version: int = 0

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from hub.domain import Client, Conversation, Department, MergeSuggestion, TimelineEntry, User
+from hub.domain_partners import Grant, Partner
 from hub.files import entry_file_url
 
 
-def client_json(client: Client) -> dict[str, Any]:
-    return client.model_dump(mode="json")
+def client_json(client: Client, hidden: Iterable[str] | None = None) -> dict[str, Any]:
+    """`hidden` None: the card as staff get it. Otherwise the card as a partner organisation gets it (REST and
+    sockets alike): without the other organisations it is shared with, and without the organisation's redacted
+    fields — identity kinds ("phone", "email", ...) and field names."""
+    data = client.model_dump(mode="json")
+    if hidden is None:
+        return data
+    hidden = set(hidden)
+    data["partner_ids"] = []
+    data["identities"] = [i for i in data["identities"] if i["kind"] not in hidden]
+    data["fields"] = {k: v for k, v in data["fields"].items() if k not in hidden}
+    return data
 
 
 def conversation_json(conversation: Conversation) -> dict[str, Any]:
@@ -49,3 +61,11 @@ def department_json(department: Department) -> dict[str, Any]:
 
 def merge_json(suggestion: MergeSuggestion) -> dict[str, Any]:
     return suggestion.model_dump(mode="json")
+
+
+def partner_json(partner: Partner) -> dict[str, Any]:
+    return partner.model_dump(mode="json")
+
+
+def grant_json(grant: Grant) -> dict[str, Any]:
+    return grant.model_dump(mode="json")

@@ -23,9 +23,10 @@ import jinja2
 import markupsafe
 from aiohttp import web
 
-from hub.access import is_staff, sees_everything
+from hub.access import is_partner, is_staff, sees_everything
 from hub.api.http import SESSION_COOKIE, hub_of, user_from_token
 from hub.domain import User
+from hub.queries import partners as partner_queries
 from hub.representations import user_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,22 +128,38 @@ def install(app: web.Application) -> None:
 
     async def index(request: web.Request) -> web.StreamResponse:
         user = await page_user(request)
+        if user is not None and is_partner(user):
+            raise redirect(request, "/portal")
         raise redirect(request, "/inbox" if user is not None and is_staff(user) else "/login")
 
     async def login_page(request: web.Request) -> web.StreamResponse:
         user = await page_user(request)
         if user is not None and is_staff(user):
             raise redirect(request, "/inbox")
+        if user is not None and is_partner(user):
+            raise redirect(request, "/portal")
         notice = "staff_only" if user is not None else ""
         return render(request, "login.html", notice=notice)
 
     async def inbox_page(request: web.Request) -> web.StreamResponse:
         user = await page_user(request)
+        if user is not None and is_partner(user):
+            raise redirect(request, "/portal")
         if user is None or not is_staff(user):
             raise redirect(request, "/login")
         config = {"user": user_json(user), "sees_everything": sees_everything(user)}
         return render(request, "inbox.html", config=config)
 
+    async def portal_page(request: web.Request) -> web.StreamResponse:
+        """The partner portal: what the user's organisation is granted, live over /partner."""
+        user = await page_user(request)
+        if user is None or not is_partner(user):
+            raise redirect(request, "/inbox" if user is not None and is_staff(user) else "/login")
+        organisation = await partner_queries.organisation(hub_of(request), user)
+        config = {"user": user_json(user), "partner": organisation.name if organisation else ""}
+        return render(request, "portal.html", config=config)
+
     app.router.add_get("/", index)
     app.router.add_get("/login", login_page)
     app.router.add_get("/inbox", inbox_page)
+    app.router.add_get("/portal", portal_page)

@@ -6,6 +6,7 @@ from typing import Any
 
 from hub import access
 from hub.access import Actor, can_edit_client, can_merge_clients, can_share_client, require
+from hub.actions import partners
 from hub.context import Hub
 from hub.domain import Client, ClientKind, FieldValue
 from hub.errors import Invalid, NotFound
@@ -49,18 +50,17 @@ async def update_client(
             changes["tags"] = clean
     if partner_ids is not None:
         require(can_share_client(actor), "only admins and supervisors share clients with partners")
-        for partner_id in partner_ids:
-            partner = await hub.store.users.get(partner_id)
-            if partner is None or partner.role.value != "partner":
-                raise Invalid(f"{partner_id} is not a partner")
-        if sorted(set(partner_ids)) != sorted(client.partner_ids):
-            changes["partner_ids"] = sorted(set(partner_ids))
+        keys = await partners.partner_keys(hub, partner_ids)  # organisation ids (or partner user ids)
+        if keys != sorted(client.partner_ids):
+            changes["partner_ids"] = keys
     if not changes:
         return client
     updated = await hub.store.clients.update(client_id, {**changes, "updated_at": hub.clock()})
     if updated is None:
         raise NotFound("no such client")
     await hub.bus.publish(ClientUpdated(updated, tuple(changes)))
+    if "partner_ids" in changes:  # the shortcut for client grants: the grant records follow
+        await partners.record_client_grants(hub, actor, client.id, client.partner_ids, updated.partner_ids)
     return updated
 
 

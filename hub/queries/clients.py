@@ -14,13 +14,13 @@ async def search(hub: Hub, actor: Actor, q: str, *, limit: int = 20) -> list[Cli
     """Clients by name, email or phone prefix, among those the actor may see."""
     if not (access.is_staff(actor) or access.is_partner(actor) or access.is_system(actor)):
         return []
-    partner_id = access.partner_key(actor) if access.is_partner(actor) else None  # type: ignore[arg-type]
+    view = await access.partner_view(hub, actor) if access.is_partner(actor) else None  # type: ignore[arg-type]
     found = await hub.store.clients.search(
         q[:200],
         limit=limit,
-        partner_id=partner_id,
         region=hub.settings.default_region,
         conversation_scope=access.client_search_scope(hub, actor),
+        partner_scope=access.partner_search_scope(view) if view is not None else None,
     )
     return found
 
@@ -32,16 +32,19 @@ async def get(hub: Hub, actor: Actor, client_id: str) -> Client:
 async def get_many(hub: Hub, actor: Actor, client_ids: list[str]) -> list[Client]:
     """The clients among `client_ids` that the actor may see (the others are simply absent)."""
     found = await hub.store.clients.get_many(client_ids)
-    return [c for c in found if await access.can_view_client(hub, actor, c)]
+    view = await access.partner_view(hub, actor) if access.is_partner(actor) else None  # type: ignore[arg-type]
+    return [c for c in found if await access.can_view_client(hub, actor, c, view)]
 
 
 async def conversations(hub: Hub, actor: Actor, client_id: str, *, limit: int = 100) -> list[Conversation]:
     client = await access.client_for(hub, actor, client_id)
-    scope = (
-        access.partner_conversation_scope([client.id])
-        if access.is_partner(actor)
-        else access.conversation_scope(actor)
-    )
+    if access.is_partner(actor):
+        view = await access.partner_view(hub, actor)  # type: ignore[arg-type]
+        whole = [client.id] if access.partner_sees_whole_client(actor, client, view) else []
+        granted = [c for c, owner in view.conversation_clients.items() if owner == client.id]
+        scope = access.partner_conversation_scope(whole, granted)
+    else:
+        scope = access.conversation_scope(actor)
     return await hub.store.conversations.query(
         ConversationQuery(client_id=client.id, scope=scope, limit=limit)
     )

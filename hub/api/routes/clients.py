@@ -21,6 +21,7 @@ from hub.api.routes.models import (
     page_json,
 )
 from hub.queries import clients as client_queries
+from hub.queries import partners as partner_queries
 from hub.representations import client_json, conversation_json, entry_json, merge_json
 
 TAG = "clients"
@@ -36,12 +37,14 @@ TAG = "clients"
 )
 async def list_clients(ctx: Ctx, query: ClientSearch) -> Any:
     found = await client_queries.search(ctx.hub, ctx.user, query.q, limit=query.limit)
-    return items_json(found, client_json)
+    hidden = await partner_queries.hidden_fields(ctx.hub, ctx.user)
+    return items_json(found, lambda c: client_json(c, hidden))
 
 
 @api.route("GET", "/api/v1/clients/{client_id}", summary="A client card", tag=TAG, response=schemas.CLIENT)
 async def get_client(ctx: Ctx, client_id: str) -> Any:
-    return client_json(await client_queries.get(ctx.hub, ctx.user, client_id))
+    client = await client_queries.get(ctx.hub, ctx.user, client_id)
+    return client_json(client, await partner_queries.hidden_fields(ctx.hub, ctx.user))
 
 
 @api.route(

@@ -24,7 +24,7 @@ from hub.store.mongo.base import (
     to_models,
 )
 from hub.store.mongo.conversations import scope_filter
-from hub.store.port import CLIENT_MUTABLE, Scope, StoreStats, check_limit
+from hub.store.port import CLIENT_MUTABLE, PartnerScope, Scope, StoreStats, check_limit
 
 # {collection: [(keys, unique) or (keys, unique, create_index options)]}
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
@@ -34,6 +34,23 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
         ([("partner_ids", ASCENDING), ("updated_at", DESCENDING)], False),
     ],
 }
+
+
+def partner_scope_filter(scope: PartnerScope) -> dict[str, Any] | None:
+    """The filter (on clients) of a PartnerScope: any of its conditions; None when it allows nothing. Field names
+    are validated by the grant action (letters, digits, _ and -), so `fields.<name>` is a plain path."""
+    anyof: list[dict[str, Any]] = []
+    if scope.partner_id is not None:
+        anyof.append({"partner_ids": scope.partner_id})
+    if scope.client_ids:
+        anyof.append({"_id": {"$in": list(scope.client_ids)}})
+    if scope.tags:
+        anyof.append({"tags": {"$in": list(scope.tags)}})
+    for name, value in scope.fields:
+        anyof.append({f"fields.{name}": value})
+    if not anyof:
+        return None
+    return anyof[0] if len(anyof) == 1 else {"$or": anyof}
 
 
 class MongoClientRepo(MongoRepo):
@@ -113,14 +130,20 @@ class MongoClientRepo(MongoRepo):
         partner_id: str | None = None,
         region: str | None = None,
         conversation_scope: Scope | None = None,
+        partner_scope: PartnerScope | None = None,
     ) -> list[Client]:
         check_limit(limit)
+        partner_filter = None if partner_scope is None else partner_scope_filter(partner_scope)
+        if partner_scope is not None and partner_filter is None:
+            return []
         # An anchored, escaped prefix regex can use the multikey index on `terms` on a real server.
         conditions: list[dict[str, Any]] = [
             {"terms": {"$regex": "^" + re.escape(t)}} for t in query_terms(q, region)
         ]
         if partner_id is not None:
             conditions.append({"partner_ids": partner_id})
+        if partner_filter is not None:
+            conditions.append(partner_filter)
         if conversation_scope is not None:
             # No join in a find: first the distinct client ids of the conversations in the scope (one more round
             # trip, served by the conversations' department / assignee / client indexes; the list is as long as

@@ -55,6 +55,8 @@ def scope_filter(scope: Scope) -> dict[str, Any] | None:
         allowed.append({"department_id": None})
     if scope.client_ids:
         allowed.append({"client_id": {"$in": list(scope.client_ids)}})
+    if scope.conversation_ids:
+        allowed.append({"_id": {"$in": list(scope.conversation_ids)}})
     if not allowed:
         return None
     return allowed[0] if len(allowed) == 1 else {"$or": allowed}

@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.domain import Client, Identity
 from hub.identities import query_terms, search_terms
-from hub.store.port import CLIENT_MUTABLE, Scope, check_limit
+from hub.store.port import CLIENT_MUTABLE, PartnerScope, Scope, check_limit
 from hub.store.sqlite.base import TOP, Base, model_json, set_doc_paths, to_json, ts
 from hub.store.sqlite.conversations import scope_sql
 
@@ -47,6 +47,29 @@ CREATE TRIGGER IF NOT EXISTS clients_ad AFTER DELETE ON clients BEGIN
     DELETE FROM client_partners WHERE client_id = OLD.id;
 END;
 """
+
+
+def partner_scope_sql(scope: PartnerScope) -> tuple[str, list[Any]]:
+    """The SQL condition (on clients) of a PartnerScope: any of its conditions; an empty one allows nothing."""
+    anyof: list[str] = []
+    params: list[Any] = []
+    if scope.partner_id is not None:
+        anyof.append("id IN (SELECT client_id FROM client_partners WHERE partner_id = ?)")
+        params.append(scope.partner_id)
+    if scope.client_ids:
+        anyof.append(f"id IN ({','.join('?' * len(scope.client_ids))})")
+        params += list(scope.client_ids)
+    if scope.tags:
+        marks = ",".join("?" * len(scope.tags))
+        anyof.append(f"EXISTS (SELECT 1 FROM json_each(clients.doc, '$.tags') WHERE value IN ({marks}))")
+        params += list(scope.tags)
+    for name, value in scope.fields:
+        # json_each over the fields object: no path quoting of the (validated) field name needed
+        anyof.append(
+            "EXISTS (SELECT 1 FROM json_each(clients.doc, '$.fields') WHERE key = ? AND type = 'text' AND value = ?)"
+        )
+        params += [name, value]
+    return ("(" + " OR ".join(anyof) + ")" if anyof else "0"), params
 
 
 class SqliteClients(Base):
@@ -138,9 +161,14 @@ class SqliteClients(Base):
         partner_id: str | None = None,
         region: str | None = None,
         conversation_scope: Scope | None = None,
+        partner_scope: PartnerScope | None = None,
     ) -> list[Client]:
         check_limit(limit)
         where, params = [], []
+        if partner_scope is not None:
+            anyof, anyof_params = partner_scope_sql(partner_scope)
+            where.append(anyof)
+            params += anyof_params
         for term in query_terms(q, region):
             where.append("id IN (SELECT client_id FROM client_terms WHERE term >= ? AND term < ?)")
             params += [term, term + TOP]

@@ -97,6 +97,9 @@ def scope_sql(scope: Scope) -> tuple[str, list[Any]]:
     if scope.client_ids:
         anyof.append(f"client_id IN ({','.join('?' * len(scope.client_ids))})")
         params += list(scope.client_ids)
+    if scope.conversation_ids:
+        anyof.append(f"id IN ({','.join('?' * len(scope.conversation_ids))})")
+        params += list(scope.conversation_ids)
     return ("(" + " OR ".join(anyof) + ")" if anyof else "0"), params
 
 
