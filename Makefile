@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the test suite talks to (real servers, no fakes)
-TEST_APT := redis-server chromium
+TEST_APT := redis-server chromium dovecot-imapd
 
 .PHONY: run test lint fuzz system-deps deps bench clean
 

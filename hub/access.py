@@ -83,6 +83,11 @@ def can_manage_staff(actor: Actor) -> bool:
     return is_system(actor) or (isinstance(actor, User) and actor.active and actor.role is Role.admin)
 
 
+def can_view_channel_health(actor: Actor) -> bool:
+    """Mailboxes' and other channels' health (connection, sync, errors): admins and the system."""
+    return can_manage_staff(actor)
+
+
 def can_list_staff(actor: Actor) -> bool:
     return is_system(actor) or is_staff(actor)
 

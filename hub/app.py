@@ -10,6 +10,7 @@ from aiohttp import web
 
 import bots
 import connectors.api
+import connectors.email
 import connectors.telegram
 import connectors.telephony
 import connectors.webchat
@@ -86,6 +87,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     routes.specs = list(core_routes.specs)
     sio = realtime.create_server(app, hub)
     connectors.api.install(app, hub, routes)
+    connectors.email.install(app, hub, routes)
     connectors.webchat.install(app, hub, routes, sio)
     connectors.telegram.install(app, hub, routes)
     connectors.telephony.install(app, hub, routes)
@@ -137,4 +139,4 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 
 def check_extensions(settings: Settings) -> list[str]:
     """Configuration problems found by the plugged-in packages (bot flows, ...), for `hub check`."""
-    return bots.check(settings)
+    return bots.check(settings) + connectors.email.check(settings)

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     telegram_bots: list[TelegramBotConfig] = Field(default_factory=list)
     telegram_api_base: str = ""
     telegram_mode: Literal["webhook", "polling"] = "webhook"
+    # email mailboxes (HUB_MAILBOXES, a JSON list, or [[mailboxes]] in hub.toml): validated by connectors.email
+    mailboxes: list[dict[str, Any]] = Field(default_factory=list)
     widget_origins: list[str] = Field(default_factory=list)
     # HUB_TELEPHONY (JSON): providers and their secrets, our numbers' departments (connectors.telephony.config)
     telephony: dict[str, Any] = Field(default_factory=dict)

@@ -140,12 +140,14 @@ SWEEP_AFTER = timedelta(seconds=60)
 async def _touch(hub: Hub, entry: TimelineEntry, now: datetime) -> Conversation | None:
     """The conversation's part of an inbound entry, applied at most once per entry (None: applied already)."""
     assert entry.conversation_id is not None
+    # automated mail (an auto-reply, list mail: meta["automated"]) is stored, but neither reopens nor counts unread
+    customer = entry.direction is Direction.inbound and not entry.meta.get("automated")
     return await hub.store.conversations.touch(
         entry.conversation_id,
         at=entry.occurred_at,
         preview=preview(entry.text or _attachment_preview(entry)),
-        inbound=entry.direction is Direction.inbound,
-        reopen=entry.direction is Direction.inbound,
+        inbound=customer,
+        reopen=customer,
         now=now,
         entry_id=entry.id,
     )

@@ -28,6 +28,7 @@ from hub.domain import (
     TimelineEntry,
     User,
 )
+from hub.domain_email import MailboxState
 from hub.domain_tasks import NoticeKind, Notification, Task, TaskStatus
 from hub.domain_workload import AgentLoad, Offer, QueuedConversation
 
@@ -560,6 +561,35 @@ class NotificationRepo(Protocol):
         Ids of other users' notifications change nothing."""
 
 
+class MailboxRepo(Protocol):
+    """Email mailboxes' sync state (hub.domain_email.MailboxState), one document per mailbox name. Every write but
+    `claim` applies only while `owner` holds the lease (a conditional single-document update)."""
+
+    async def claim(
+        self, name: str, owner: str, *, now: datetime, lease_until: datetime
+    ) -> MailboxState | None:
+        """Take or renew the mailbox's lease: succeeds (creating the state when missing) when nobody holds it, the
+        lease ran out (lease_until <= now) or `owner` holds it already; returns the state after, else None."""
+
+    async def release(self, name: str, owner: str) -> bool:
+        """End `owner`'s lease now (and mark it disconnected); True when it held it."""
+
+    async def get(self, name: str) -> MailboxState | None: ...
+
+    async def list(self) -> list[MailboxState]:
+        """Every mailbox's state, by name."""
+
+    async def advance(self, name: str, owner: str, *, uidvalidity: int, uid: int, at: datetime) -> bool:
+        """Record that every mail up to `uid` is stored: last_uid = uid when the stored uidvalidity is
+        `uidvalidity` and last_uid < uid (never backwards); last_sync_at = at. False when it did not apply."""
+
+    async def reset(self, name: str, owner: str, *, uidvalidity: int, at: datetime) -> bool:
+        """A new UIDVALIDITY (or the first): set it and last_uid = 0 (everything is fetched again, deduped)."""
+
+    async def report(self, name: str, owner: str, changes: dict[str, Any]) -> bool:
+        """Set health fields (keys in hub.domain_email.MAILBOX_HEALTH) and updated_at."""
+
+
 @dataclass
 class Store:
     """The whole store: what the core gets from an adapter."""
@@ -574,6 +604,7 @@ class Store:
     stats: StoreStats = field(default_factory=StoreStats)
     tasks: TaskRepo = None  # type: ignore[assignment]  # every adapter sets it; a default keeps old callers
     notifications: NotificationRepo = None  # type: ignore[assignment]
+    mailboxes: MailboxRepo = None  # type: ignore[assignment]  # email sync state (hub.domain_email)
     reads: ReadRepo = None  # type: ignore[assignment]
     assignment: AssignmentRepo = None  # type: ignore[assignment]
     documents: DocumentRepo = None  # type: ignore[assignment]

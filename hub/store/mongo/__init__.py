@@ -26,9 +26,11 @@ from typing import Any
 
 from hub.store.mongo import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.mongo import routing as routing_collections
+from hub.store.mongo import mailboxes as mailbox_collections
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo
+from hub.store.mongo.mailboxes import MongoMailboxRepo
 from hub.store.mongo.merges import MongoMergeRepo
 from hub.store.mongo.notifications import MongoNotificationRepo
 from hub.store.mongo.routing import MongoAssignmentRepo, MongoDocumentRepo, MongoReadRepo
@@ -43,6 +45,7 @@ __all__ = ["open_mongo_store", "open_mongo_store_url"]
 _INDEXES: dict[str, list[tuple[Any, ...]]] = {}
 _MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications)
 _MODULES += (routing_collections,)
+_MODULES += (mailbox_collections,)
 for _module in _MODULES:
     _INDEXES.update(_module.INDEXES)
 
@@ -61,6 +64,7 @@ async def open_mongo_store(db: Any) -> Store:
         users=MongoUserRepo(db["users"], stats),
         departments=MongoDepartmentRepo(db["departments"], stats),
         merges=MongoMergeRepo(db["merge_suggestions"], stats),
+        mailboxes=MongoMailboxRepo(db["mailboxes"], stats),
         tasks=MongoTaskRepo(db["tasks"], stats, db["conversations"]),
         notifications=MongoNotificationRepo(db["notifications"], stats),
         reads=MongoReadRepo(db["read_markers"], stats),

@@ -18,10 +18,12 @@ import aiosqlite
 from hub.store.port import Store, StoreStats
 from hub.store.sqlite import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.sqlite import routing as routing_tables
+from hub.store.sqlite import mailboxes as mailbox_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
 from hub.store.sqlite.identities import SqliteIdentities
+from hub.store.sqlite.mailboxes import SqliteMailboxes
 from hub.store.sqlite.merges import SqliteMerges
 from hub.store.sqlite.notifications import SqliteNotifications
 from hub.store.sqlite.routing import SqliteAssignment, SqliteDocuments, SqliteReads
@@ -33,6 +35,7 @@ __all__ = ["from_ts", "open_sqlite_store", "ts"]
 
 _MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications)
 _MODULES += (routing_tables,)
+_MODULES += (mailbox_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
 # later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
 SCHEMA = "".join(m.SCHEMA for m in _MODULES)
@@ -85,6 +88,7 @@ async def open_sqlite_store(path: str | Path) -> Store:
         users=SqliteUsers(db, stats),
         departments=SqliteDepartments(db, stats),
         merges=SqliteMerges(db, stats),
+        mailboxes=SqliteMailboxes(db, stats),
         tasks=SqliteTasks(db, stats),
         notifications=SqliteNotifications(db, stats),
         reads=SqliteReads(db, stats),

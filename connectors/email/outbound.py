@@ -1,0 +1,162 @@
+"""Agent replies as mail through aiosmtplib: From the mailbox, "Re:" subject with the thread's [#ref], In-Reply-To
+and References of the customer's last mail, a Message-ID that names the entry (so answers thread back and bounces
+find it), multipart plain + HTML from templates/email/ (RU/EN), the agent's attachments. Temporary SMTP failures
+are retried by the delivery worker with backoff; permanent 5xx answers fail the entry with the server's text."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiosmtplib
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from connectors.email.config import MailboxConfig
+from connectors.email.inbound import CHANNEL, mailbox_of, ref_in
+from connectors.email.parse import normalize_subject
+from hub.context import Hub
+from hub.domain import Direction, IdentityKind, TimelineEntry
+from hub.outbound import DeliveryError, OutboundMessage
+from hub.queries import email as mail_queries
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
+
+
+def _last_customer_mail(entries: list[TimelineEntry]) -> TimelineEntry | None:
+    for entry in entries:  # newest first
+        if (
+            entry.direction is Direction.inbound
+            and entry.meta.get("message_id")
+            and not entry.meta.get("automated")
+        ):
+            return entry
+    return None
+
+
+def reply_subject(subject: str, ref: str | None) -> str:
+    base = subject.strip()
+    stripped = normalize_subject(base)
+    if not stripped:
+        base = "(no subject)"
+    elif base.lower().lstrip().startswith(("re:", "re[", "aw:", "ответ:")):
+        pass
+    else:
+        base = f"Re: {base}"
+    if ref and f"[#{ref}]" not in base:
+        base = f"{base} [#{ref}]"
+    return base
+
+
+class EmailSender:
+    channel = CHANNEL
+
+    def __init__(self, hub: Hub, mailboxes: list[MailboxConfig], *, timeout: float = 30.0) -> None:
+        self.hub = hub
+        self.mailboxes = {m.name: m for m in mailboxes}
+        self.timeout = timeout
+        self.templates = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False
+        )
+
+    def _box(self, thread_key: str) -> MailboxConfig:
+        box = self.mailboxes.get(mailbox_of(thread_key))
+        if box is None:
+            if not self.mailboxes:
+                raise DeliveryError("no mailbox is configured (HUB_MAILBOXES)", permanent=True)
+            box = next(iter(self.mailboxes.values()))
+        return box
+
+    async def build(self, message: OutboundMessage) -> tuple[EmailMessage, MailboxConfig]:
+        entry, conversation, client = message.entry, message.conversation, message.client
+        box = self._box(conversation.thread_key)
+        recent = await mail_queries.recent_entries(self.hub, conversation.id)
+        last = _last_customer_mail(recent)
+        to = ""
+        if last is not None:
+            to = str(last.meta.get("reply_to") or last.meta.get("from") or "")
+        if not to:
+            to = next((i.value for i in client.identities if i.kind is IdentityKind.email), "")
+        if not to or to.endswith(".invalid"):
+            raise DeliveryError("the client has no email address", permanent=True)
+        ref = ref_in(conversation.thread_key)
+        subject = str(last.meta.get("subject") or "") if last is not None else ""
+        msg = EmailMessage()
+        msg["From"] = (
+            email.utils.formataddr((box.display_name, box.address)) if box.display_name else box.address
+        )
+        msg["To"] = to
+        msg["Subject"] = reply_subject(subject or conversation.subject, ref)
+        msg["Date"] = email.utils.format_datetime(entry.occurred_at)
+        msg["Message-ID"] = mail_queries.own_message_id(entry.id, box.domain)
+        if last is not None:
+            parent = str(last.meta["message_id"])
+            references = [str(r) for r in last.meta.get("references") or []][-19:] + [parent]
+            msg["In-Reply-To"] = parent
+            msg["References"] = " ".join(references)
+        if ref and box.plus_addressing:
+            local, domain = box.address.split("@", 1)
+            msg["Reply-To"] = f"{local}+{ref}@{domain}"
+        language = str(client.fields.get("language") or self.hub.settings.language)
+        language = language if language in ("en", "ru") else "en"
+        values = {
+            "text": entry.text,
+            "paragraphs": [p for p in entry.text.split("\n\n") if p.strip()] or [entry.text],
+            "signature": entry.author.name or box.display_name or box.address,
+            "ref": ref or "",
+        }
+        msg.set_content(self.templates.get_template(f"reply.{language}.txt.j2").render(**values))
+        html = Environment(loader=self.templates.loader, autoescape=True, undefined=StrictUndefined)
+        msg.add_alternative(html.get_template(f"reply.{language}.html.j2").render(**values), subtype="html")
+        await self._attach(msg, entry)
+        return msg, box
+
+    async def _attach(self, msg: EmailMessage, entry: TimelineEntry) -> None:
+        files = self.hub.files
+        for attachment in entry.attachments:
+            if files is None or attachment.url is None:
+                continue
+            key = files.key_of(attachment.url)
+            path = files.path(key) if key else None
+            if path is None:
+                raise DeliveryError(f"attachment {attachment.name!r} is gone", permanent=True)
+            data = await asyncio.to_thread(path.read_bytes)
+            maintype, _, subtype = attachment.content_type.partition("/")
+            msg.add_attachment(
+                data,
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=attachment.name or key,
+            )
+
+    async def send(self, message: OutboundMessage) -> str | None:
+        msg, box = await self.build(message)
+        smtp = box.smtp
+        context = ssl.create_default_context() if smtp.security != "none" else None
+        try:
+            await aiosmtplib.send(
+                msg,
+                hostname=smtp.host,
+                port=smtp.port,
+                use_tls=smtp.security == "ssl",
+                start_tls=smtp.security == "starttls",
+                tls_context=context,
+                username=smtp.user or None,
+                password=smtp.password.get_secret_value() or None if smtp.user else None,
+                timeout=self.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            text = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            raise DeliveryError(
+                f"SMTP refused the recipient: {text}", permanent=all(c >= 500 for c in codes)
+            ) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {exc.code} {exc.message}", permanent=exc.code >= 500) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"SMTP server unreachable: {type(exc).__name__} {exc}".strip()) from exc
+        return str(msg["Message-ID"])
