@@ -48,6 +48,8 @@ async def update_conversation(
             raise Invalid("department_id is not a department")
         changes["department_id"] = department_id
     if handler is not None and handler != conversation.handler:
+        if handler is Handler.bot and hub.initial_handler(conversation.channel) is not Handler.bot:
+            raise Invalid(f"no bot flow answers on the {conversation.channel} channel: a person has to")
         changes["handler"] = handler
     if not changes:
         return conversation

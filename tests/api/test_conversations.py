@@ -70,15 +70,18 @@ async def test_patch_status_assignee_and_department(admin):
             "status": "snoozed",
             "assignee_id": agent.user["id"],
             "department_id": sales["id"],
-            "handler": "bot",
+            "handler": "human",
         },
     )
     assert (changed["status"], changed["assignee_id"], changed["department_id"], changed["handler"]) == (
         "snoozed",
         agent.user["id"],
         sales["id"],
-        "bot",
+        "human",
     )
+    # no bot flow answers on the api channel: handing it "back to the bot" would be silence
+    refused = await admin.patch(path, {"handler": "bot"})
+    refused.error(400, "invalid")
     assert (await admin.ok("GET", path)) == changed
 
     # only what is given changes

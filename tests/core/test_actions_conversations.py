@@ -61,6 +61,7 @@ async def test_unassign_and_hand_over_to_the_bot_by_the_system(hub, setup):
     _, agent, admin, conv = setup
     await update_conversation(hub, admin, conv.id, assignee_id=agent.id)
     hub.recorded.clear()
+    hub.initial_handler = lambda channel: Handler.bot  # a bot flow covers the channel
 
     updated = await update_conversation(hub, None, conv.id, assignee_id=None, handler=Handler.bot)
 
@@ -70,6 +71,15 @@ async def test_unassign_and_hand_over_to_the_bot_by_the_system(hub, setup):
             updated, {"assignee_id": (agent.id, None), "handler": (Handler.human, Handler.bot)}
         )
     ]
+
+
+async def test_handing_back_to_the_bot_is_refused_where_no_flow_answers(hub, setup):
+    _, agent, admin, conv = setup
+    hub.recorded.clear()
+    with pytest.raises(Invalid, match="no bot flow answers"):
+        await update_conversation(hub, admin, conv.id, handler=Handler.bot)
+    assert (await hub.store.conversations.get(conv.id)).handler is Handler.human
+    assert hub.recorded.events == []
 
 
 async def test_no_op_change_publishes_nothing(hub, setup):
