@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the test suite talks to (real servers, no fakes)
 TEST_APT := redis-server chromium dovecot-imapd
 
-.PHONY: run test lint fuzz system-deps deps bench clean
+.PHONY: run test lint fuzz system-deps deps bench bench-growth clean
 
 run: $(STAMP) node_modules/.installed
 	$(BIN)/hub demo
@@ -47,7 +47,11 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# the hub beside a bare aiohttp + python-socketio server, one run (bench/README.md); bench-growth: 100k-row store
 bench: $(STAMP)
+	$(BIN)/python bench/load.py
+
+bench-growth: $(STAMP)
 	$(BIN)/python bench/ingest_http.py
 
 clean:
