@@ -125,6 +125,12 @@ def _header(msg: Message, name: str) -> str:
         text = str(value)
     except Exception:
         text = ""
+    if "\ufffd" in text:
+        # raw 8-bit bytes in a header: policy.default replaced them; decode the raw value ourselves
+        for key, raw in msg.raw_items():
+            if key.lower() == name.lower() and isinstance(raw, str):
+                text = raw if "=?" not in raw else text
+                break
     return _fix_8bit(text).replace("\r", "").replace("\n", " ").strip()
 
 
