@@ -179,7 +179,16 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!client) return "…";
     if (client.name) return client.name;
     const first = (client.identities || [])[0];
-    return first ? first.value : t("client.unnamed");
+    if (!first) return t("client.unnamed");
+    // an anonymous web chat visitor: a readable, stable name instead of a raw id
+    if (first.kind === "webchat") return t("client.visitor", { n: visitorNumber(first.value) });
+    return first.value;
+  }
+
+  function visitorNumber(value) {
+    let hash = 0;
+    for (const ch of String(value)) hash = (hash * 31 + ch.codePointAt(0)) % 9000;
+    return 1000 + hash;
   }
 
   function userName(id) {
