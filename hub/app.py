@@ -18,10 +18,12 @@ import hub.api.routes_auth  # noqa: F401  (registers the auth routes on the core
 import realtime
 from hub import web as web_pages
 from hub.actions import notifications as notification_actions
+from hub.actions.routing import Router
 from hub.actions.staff import ensure_admin
 from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
 from hub.api.routes import api as core_routes
+from hub.assignment import AssignmentEngine
 from hub.auth import Tokens
 from hub.config import ConfigurationError, Settings
 from hub.context import Hub
@@ -29,6 +31,7 @@ from hub.delivery import DeliveryWorker
 from hub.events import EventBus, StaffChanged
 from hub.files import FileStore
 from hub.relay import RedisRelay
+from hub.routing import load_rules_file
 from hub.store.port import Store
 from hub.task_timers import TaskTimers
 
@@ -95,6 +98,13 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         bots.install(app, hub, routes)
     except bots.FlowConfigError as exc:
         raise ConfigurationError(exc.problems) from exc
+    # routing rules (config/routing.yaml, HUB_ROUTING_FILE) run after ingest; assignment follows the bus
+    rules, rule_problems = load_rules_file(settings.routing_file)
+    if rules is None:
+        raise ConfigurationError(rule_problems)
+    hub.router = Router(rules)
+    hub.after_inbound = hub.router.after_inbound
+    assignment = AssignmentEngine(hub).attach()
     routes.install(app)
 
     document = openapi_document(routes)
@@ -118,6 +128,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         if relay is not None:
             await relay.start()
         await worker.start()
+        await assignment.start()
         await task_timers.start()
         # what start-up built lives as long as the process: keep it out of the cyclic GC's full collections,
         # which otherwise pause every request for tens of milliseconds once many sockets are connected
@@ -126,6 +137,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 
     async def cleanup(_app: web.Application) -> None:
         await task_timers.stop()
+        await assignment.stop()
         await worker.stop()
         if relay is not None:
             await relay.stop()
@@ -138,5 +150,10 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 
 
 def check_extensions(settings: Settings) -> list[str]:
-    """Configuration problems found by the plugged-in packages (bot flows, ...), for `hub check`."""
+    """Configuration problems found by the plugged-in packages (bot flows, ...) and the routing rules, for
+    `hub check`."""
+    return load_rules_file(settings.routing_file)[1] + _plugged_in(settings)
+
+
+def _plugged_in(settings: Settings) -> list[str]:
     return bots.check(settings) + connectors.email.check(settings)

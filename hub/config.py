@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     telephony: dict[str, Any] = Field(default_factory=dict)
     # bots
     bots_dir: Path = Path("./config/bots")
+    # routing rules (hub.routing); a missing file: no rules. Admins may replace them over REST (stored)
+    routing_file: Path = Path("./config/routing.yaml")
+    # an agent who replies to an unassigned conversation takes it (HUB_ASSIGN_ON_REPLY=true)
+    assign_on_reply: bool = False
 
     @classmethod
     def settings_customise_sources(

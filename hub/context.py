@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from hub.auth import Tokens
 from hub.config import Settings
@@ -52,3 +53,8 @@ class Hub:
     directory: Directory = field(default_factory=Directory)
     # who answers a new conversation on a channel first: the bots issue makes this `bot` where a flow is set
     initial_handler: Callable[[str], Handler] = lambda channel: Handler.human
+    # what ingest calls once an inbound message is stored and announced: (hub, message, conversation, entry,
+    # created) -> the conversation after it, or None (the routing rules install it; None: nothing runs)
+    after_inbound: Callable[..., Awaitable[Any]] | None = None
+    # the routing rules' holder (hub.actions.routing.Router), set by the composition root
+    router: Any = None

@@ -134,6 +134,22 @@ class Presence(Event):
     online: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationAssigned(ConversationUpdated):
+    """The assignment engine (hub.assignment) handed a conversation to an agent or took it back (`policy`:
+    round_robin, least_loaded, reply, timeout); it has counted the agent's load already."""
+
+    policy: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRead(Event):
+    """A user read a conversation (their read marker moved): only their own unread count changed."""
+
+    conversation: Conversation
+    user_id: str
+
+
 # --- tasks and notifications ---------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from hub.context import Hub
 from realtime.agent import AgentNamespace
 from realtime.calls import CallListeners
+from realtime.fanout import LocalFanout, RedisFanout
 from realtime.calls import CallListeners
 from realtime.listeners import AgentListeners
 from realtime.partner import PartnerListeners, PartnerNamespace
@@ -39,9 +40,10 @@ def _origin_check(hub: Hub):
 
 
 def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
-    manager = None
+    # one encoding per emit, no task per recipient socket (realtime.fanout)
+    manager: socketio.AsyncManager = LocalFanout()
     if hub.settings.redis_url:
-        manager = socketio.AsyncRedisManager(hub.settings.redis_url, channel="hub-socketio")
+        manager = RedisFanout(hub.settings.redis_url, channel="hub-socketio")
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,

@@ -7,6 +7,8 @@ next list, and a socket whose token was revoked sits in a room (`user:<id>:<toke
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import socketio
 
@@ -17,6 +19,7 @@ from hub.events import (
     ClientsMerged,
     ClientUpdated,
     ConversationCreated,
+    ConversationRead,
     ConversationUpdated,
     DeliveryChanged,
     EntryAdded,
@@ -55,6 +58,7 @@ class AgentListeners:
         bus.subscribe(DeliveryChanged, self.entry_changed)
         bus.subscribe(ConversationCreated, self.conversation_created)
         bus.subscribe(ConversationUpdated, self.conversation_updated)
+        bus.subscribe(ConversationRead, self.conversation_read)
         bus.subscribe(UserMentioned, self.mentioned)
         bus.subscribe(Typing, self.typing)
         bus.subscribe(Presence, self.presence)
@@ -86,11 +90,40 @@ class AgentListeners:
 
     async def entry_added(self, event: EntryAdded) -> None:
         entry, conversation = event.entry, event.conversation
-        payload = {
-            "entry": entry_json(entry),
-            "conversation": conversation_json(conversation) if conversation is not None else None,
-        }
-        await self.emit("timeline:new", payload, rooms_of(await self._entry_viewers(entry, conversation)))
+        viewers = await self._entry_viewers(entry, conversation)
+        if conversation is None:
+            await self.emit("timeline:new", {"entry": entry_json(entry), "conversation": None}, rooms_of(viewers))
+            return
+        data = entry_json(entry)
+        await self._per_reader(
+            "timeline:new", conversation, viewers, lambda c: {"entry": data, "conversation": conversation_json(c)}
+        )
+
+    async def _per_reader(
+        self,
+        event: str,
+        conversation: Conversation,
+        viewers: list[User],
+        payload: Callable[[Conversation], dict[str, Any]],
+    ) -> None:
+        """Emit with each recipient's own unread count (one query for the read markers of all of them; one emit
+        per distinct count)."""
+        unread = await conversation_queries.unread_by_user(self.hub, conversation, viewers)
+        groups: dict[int, list[User]] = {}
+        for user in viewers:
+            groups.setdefault(unread[user.id], []).append(user)
+        for count, users in groups.items():
+            await self.emit(event, payload(conversation.model_copy(update={"unread": count})), rooms_of(users))
+
+    async def conversation_read(self, event: ConversationRead) -> None:
+        current = {u.id: u for u in await self._staff()}.get(event.user_id)
+        if current is None or not access.can_view_conversation(current, event.conversation):
+            return
+        await self.emit(
+            "conversation:updated",
+            {"conversation": conversation_json(event.conversation), "changes": ["unread"], "actor_id": current.id},
+            [room_of(current)],
+        )
 
     async def entry_changed(self, event: EntryEdited | DeliveryChanged) -> None:
         entry = event.entry
@@ -105,24 +138,22 @@ class AgentListeners:
     # --- conversations --------------------------------------------------------------------------------------------
 
     async def conversation_created(self, event: ConversationCreated) -> None:
-        await self.emit(
+        await self._per_reader(
             "conversation:updated",
-            {"conversation": conversation_json(event.conversation), "changes": ["created"]},
-            rooms_of(await self._conversation_viewers(event.conversation)),
+            event.conversation,
+            await self._conversation_viewers(event.conversation),
+            lambda c: {"conversation": conversation_json(c), "changes": ["created"]},
         )
 
     async def conversation_updated(self, event: ConversationUpdated) -> None:
         conversation = event.conversation
         staff = await self._staff()
         viewers = access.conversation_viewers(staff, conversation, None)
-        await self.emit(
+        await self._per_reader(
             "conversation:updated",
-            {
-                "conversation": conversation_json(conversation),
-                "changes": sorted(event.changes),
-                "actor_id": event.actor_id,
-            },
-            rooms_of(viewers),
+            conversation,
+            viewers,
+            lambda c: {"conversation": conversation_json(c), "changes": sorted(event.changes), "actor_id": event.actor_id},
         )
         moved = {k: old for k, (old, _new) in event.changes.items() if k in ("department_id", "assignee_id")}
         if moved:

@@ -6,10 +6,11 @@ from typing import Any
 
 from hub import access
 from hub.access import Actor, can_work_conversation, is_staff, require
+from hub.actions.system_entries import record_changes
 from hub.context import Hub
-from hub.domain import Conversation, ConversationStatus, Handler
+from hub.domain import Conversation, ConversationStatus, Handler, Priority, User
 from hub.errors import Invalid, NotFound
-from hub.events import ConversationUpdated
+from hub.events import ConversationRead, ConversationUpdated
 
 _UNSET: Any = object()
 
@@ -29,8 +30,10 @@ async def update_conversation(
     assignee_id: str | None = _UNSET,
     department_id: str | None = _UNSET,
     handler: Handler | None = None,
+    priority: Priority | None = None,
 ) -> Conversation:
-    """Change what is given; `actor` None means the system (bots, automations). Publishes what changed."""
+    """Change what is given; `actor` None means the system (bots, automations). Publishes what changed; a
+    person's assign, re-route, resolve and reopen also leave a system entry on the timeline."""
     actor = access.as_actor(actor)
     conversation = await get_conversation(hub, conversation_id, actor)
     require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
@@ -51,6 +54,8 @@ async def update_conversation(
         if handler is Handler.bot and hub.initial_handler(conversation.channel) is not Handler.bot:
             raise Invalid(f"no bot flow answers on the {conversation.channel} channel: a person has to")
         changes["handler"] = handler
+    if priority is not None and priority != conversation.priority:
+        changes["priority"] = Priority(priority)
     if not changes:
         return conversation
     updated = await hub.store.conversations.update(conversation_id, {**changes, "updated_at": hub.clock()})
@@ -58,20 +63,20 @@ async def update_conversation(
         raise NotFound("no such conversation")
     diff = {key: (getattr(conversation, key), getattr(updated, key)) for key in changes}
     await hub.bus.publish(ConversationUpdated(updated, diff, access.actor_id(actor)))
+    if isinstance(actor, User):
+        await record_changes(hub, actor.name, conversation, updated, set(changes))
     return updated
 
 
 async def mark_read(hub: Hub, actor: Actor, conversation_id: str) -> Conversation:
+    """Read for `actor` only: their marker moves to the conversation's inbound count (others' unread stays).
+    Publishes ConversationRead, so the reader's other tabs follow."""
     conversation = await get_conversation(hub, conversation_id, actor)
     require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
-    if conversation.unread == 0:
-        return conversation
-    updated = await hub.store.conversations.update(conversation_id, {"unread": 0, "updated_at": hub.clock()})
-    assert updated is not None
-    await hub.bus.publish(
-        ConversationUpdated(updated, {"unread": (conversation.unread, 0)}, access.actor_id(actor))
-    )
-    return updated
+    if isinstance(actor, User):
+        await hub.store.reads.mark(actor.id, conversation.id, conversation.inbound_count, at=hub.clock())
+        await hub.bus.publish(ConversationRead(conversation.model_copy(update={"unread": 0}), actor.id))
+    return conversation.model_copy(update={"unread": 0})
 
 
 async def set_bot_state(hub: Hub, conversation_id: str, state: dict[str, Any]) -> Conversation | None:

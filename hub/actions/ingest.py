@@ -126,6 +126,8 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         await _release(hub, entry.id, lease_until)
         raise
     await store.timeline.settle(entry.id)
+    if hub.after_inbound is not None:  # the routing rules (installed by the composition root)
+        after = await hub.after_inbound(hub, message, after, entry, conv_created) or after
     return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)
 
 

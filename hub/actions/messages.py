@@ -20,7 +20,7 @@ from hub.domain import (
     User,
 )
 from hub.errors import Invalid, NotFound
-from hub.events import ConversationUpdated, EntryAdded, UserMentioned
+from hub.events import EntryAdded, UserMentioned
 from hub.text import handle_of_email, handle_of_name, mention_handles, preview
 
 MAX_TEXT = 10_000
@@ -79,12 +79,9 @@ async def send_reply(
         conversation.id, at=now, preview=preview(text), inbound=False, reopen=False, now=now
     )
     after = touched or conversation
-    if isinstance(actor, User) and after.unread:
-        # an agent who answers has read the conversation
-        after = await hub.store.conversations.update(conversation.id, {"unread": 0}) or after
-        await hub.bus.publish(
-            ConversationUpdated(after, {"unread": (touched.unread if touched else 0, 0)}, actor.id)
-        )
+    if isinstance(actor, User):
+        # an agent who answers has read the conversation (for themselves: the others' unread stays)
+        await hub.store.reads.mark(actor.id, conversation.id, after.inbound_count, at=now)
     await hub.bus.publish(EntryAdded(entry, after))
     return entry
 

@@ -8,7 +8,7 @@ from hub import access
 from hub.access import Actor
 from hub.auth import hash_password_async, password_workers, verify_dummy, verify_password
 from hub.context import Hub
-from hub.domain import Department, Role, User
+from hub.domain import AssignmentPolicy, Department, Role, User
 from hub.errors import Conflict, Invalid, NotFound
 from hub.events import StaffChanged
 from hub.identities import InvalidIdentity, normalize_email
@@ -77,6 +77,11 @@ async def update_user(hub: Hub, user_id: str, *, actor: Actor | None = None, **c
     if changes.get("active") is not None and changes["active"] != user.active:
         update["active"] = bool(changes["active"])
         update["token_version"] = user.token_version + 1
+    if "capacity" in changes and changes["capacity"] != user.capacity:  # None: no limit
+        capacity = changes["capacity"]
+        if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0):
+            raise Invalid("capacity is a whole number >= 0, or null for no limit")
+        update["capacity"] = capacity
     if not update:
         return user
     await _keep_an_admin(hub, user, update, actor)
@@ -159,6 +164,28 @@ async def rename_department(
         department = await hub.store.departments.rename(department_id, name)
     except DuplicateError as exc:
         raise Conflict(f"a department named {name!r} exists") from exc
+    if department is None:
+        raise NotFound("no such department")
+    return department
+
+
+async def update_department(
+    hub: Hub,
+    department_id: str,
+    *,
+    actor: Actor | None = None,
+    assignment: AssignmentPolicy | None = None,
+    accept_minutes: int | None | Any = None,
+) -> Department:
+    """The department's assignment policy and how long an agent has to answer what they were handed (None:
+    unchanged; accept_minutes 0: no limit)."""
+    access.require(access.can_manage_staff(access.as_actor(actor)), "only admins manage departments")
+    changes: dict[str, Any] = {}
+    if assignment is not None:
+        changes["assignment"] = AssignmentPolicy(assignment)
+    if accept_minutes is not None:
+        changes["accept_minutes"] = accept_minutes or None
+    department = await hub.store.departments.update(department_id, changes)
     if department is None:
         raise NotFound("no such department")
     return department

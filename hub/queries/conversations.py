@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
-from hub.domain import Client, Conversation, ConversationStatus, TimelineEntry
+from hub.domain import Client, Conversation, ConversationStatus, TimelineEntry, User
 from hub.queries import Page
 from hub.store.port import ConversationQuery, Cursor
 
@@ -53,6 +53,7 @@ async def inbox(
             limit=limit,
         )
     )
+    found = await for_reader(hub, actor, found)
     clients = await hub.store.clients.get_many([c.client_id for c in found])
     next_cursor = (
         Cursor(found[-1].last_message_at or found[-1].created_at, found[-1].id)
@@ -64,7 +65,22 @@ async def inbox(
 
 async def get(hub: Hub, actor: Actor, conversation_id: str) -> Conversation:
     conversation, _client = await access.conversation_for(hub, actor, conversation_id)
-    return conversation
+    return (await for_reader(hub, actor, [conversation]))[0]
+
+
+async def for_reader(hub: Hub, actor: Actor, conversations: list[Conversation]) -> list[Conversation]:
+    """The conversations with `unread` for this reader: inbound_count minus what they have read (one indexed
+    query for the whole list)."""
+    if not conversations or not isinstance(actor, User):
+        return conversations
+    read = await hub.store.reads.counts(actor.id, [c.id for c in conversations])
+    return [c.model_copy(update={"unread": max(0, c.inbound_count - read.get(c.id, 0))}) for c in conversations]
+
+
+async def unread_by_user(hub: Hub, conversation: Conversation, users: list[User]) -> dict[str, int]:
+    """Each recipient's unread count of one conversation (one query): what a push carries to each of them."""
+    read = await hub.store.reads.readers(conversation.id, [u.id for u in users])
+    return {u.id: max(0, conversation.inbound_count - read.get(u.id, 0)) for u in users}
 
 
 async def timeline(

@@ -9,7 +9,7 @@ from hub.actions.conversations import mark_read, update_conversation
 from hub.actions.staff import update_user
 from hub.domain import ConversationStatus, Handler, Role
 from hub.errors import Invalid, NotFound
-from hub.events import ConversationUpdated
+from hub.events import ConversationRead, ConversationUpdated, EntryAdded
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def test_route_assign_and_change_status(hub, setup):
     )
     assert updated.updated_at == T0
     assert await hub.store.conversations.get(conv.id) == updated
-    assert hub.recorded.events == [
+    assert hub.recorded.of(ConversationUpdated) == [
         ConversationUpdated(
             updated,
             {
@@ -55,6 +55,10 @@ async def test_route_assign_and_change_status(hub, setup):
             admin.id,
         )
     ]
+    # a person's assign and re-route leave system entries (code + params, rendered per language)
+    entries = [e.entry for e in hub.recorded.of(EntryAdded)]
+    assert [e.meta["code"] for e in entries] == ["assigned", "rerouted"]
+    assert entries[1].meta["params"] == {"actor": admin.name, "department": sales.name}
 
 
 async def test_unassign_and_hand_over_to_the_bot_by_the_system(hub, setup):
@@ -146,8 +150,7 @@ async def test_mark_read(hub, setup):
     read = await mark_read(hub, agent, conv.id)
 
     assert read.unread == 0
-    assert await hub.store.conversations.get(conv.id) == read
-    assert hub.recorded.events == [ConversationUpdated(read, {"unread": (2, 0)}, agent.id)]
-    hub.recorded.clear()
-    assert await mark_read(hub, agent, conv.id) == read
-    assert hub.recorded.events == []
+    stored = await hub.store.conversations.get(conv.id)
+    assert stored.inbound_count == 2  # the shared count stays: only the agent's read marker moved
+    assert await hub.store.reads.counts(agent.id, [conv.id]) == {conv.id: 2}
+    assert hub.recorded.events == [ConversationRead(read, agent.id)]

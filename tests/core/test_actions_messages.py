@@ -10,7 +10,7 @@ from hub.actions.delivery import deliver
 from hub.actions.messages import add_note, send_reply
 from hub.domain import Author, AuthorType, DeliveryStatus, Direction, EntryKind, Role
 from hub.errors import Invalid, NotFound
-from hub.events import ConversationUpdated, EntryAdded, UserMentioned
+from hub.events import EntryAdded, UserMentioned
 from hub.store.port import ConversationQuery
 
 
@@ -44,13 +44,10 @@ async def test_agent_reply_is_queued_published_and_marks_read(hub):
     assert await hub.store.timeline.get(entry.id) == entry
 
     after = await hub.store.conversations.get(conv.id)
-    assert after.unread == 0
+    assert await hub.store.reads.counts(agent.id, [conv.id]) == {conv.id: 2}  # read, for the agent only
     assert after.last_message_preview == "We are on it"
     assert after.last_message_at == entry.occurred_at
-    assert hub.recorded.events == [
-        ConversationUpdated(after, {"unread": (2, 0)}, agent.id),
-        EntryAdded(entry, after),
-    ]
+    assert hub.recorded.events == [EntryAdded(entry, after)]
 
 
 async def test_reply_to_read_conversation_publishes_only_the_entry(hub):

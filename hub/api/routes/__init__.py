@@ -18,6 +18,7 @@ from hub.api.routes import (  # noqa: E402  (they register on `api`)
     conversations,
     files,
     notifications,
+    routing,  # noqa: F401  (registers the routing rules and queue routes)
     service,
     staff,
     tasks,

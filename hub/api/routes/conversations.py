@@ -68,10 +68,10 @@ async def get_conversation(ctx: Ctx, conversation_id: str) -> Any:
 )
 async def patch_conversation(ctx: Ctx, conversation_id: str, body: ConversationPatch) -> Any:
     conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
-    changes: dict[str, Any] = {"status": body.status, "handler": body.handler}
+    changes: dict[str, Any] = {"status": body.status, "handler": body.handler, "priority": body.priority}
     changes.update(body.model_dump(include={"assignee_id", "department_id"}, exclude_unset=True))
     updated = await conv_actions.update_conversation(ctx.hub, ctx.user, conversation.id, **changes)
-    return conversation_json(updated)
+    return conversation_json((await conversation_queries.for_reader(ctx.hub, ctx.user, [updated]))[0])
 
 
 @api.route(

@@ -10,7 +10,7 @@ from pydantic import Field, StrictBool, StringConstraints
 
 from hub import queries
 from hub.api.http import Body, CursorParam, Query
-from hub.domain import ClientKind, ConversationStatus, FieldValue, Handler, Role
+from hub.domain import AssignmentPolicy, ClientKind, ConversationStatus, FieldValue, Handler, Priority, Role
 
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -81,6 +81,7 @@ class ConversationPatch(Body):
     assignee_id: str | None = None
     department_id: str | None = None
     handler: Handler | None = None
+    priority: Priority | None = None
 
 
 class ReplyIn(Body):
@@ -108,10 +109,19 @@ class UserPatch(Body):
     password: Password | None = None
     department_ids: list[str] | None = None
     active: StrictBool | None = None
+    capacity: int | None = Field(None, ge=0, le=1000, description="most open conversations at once (null: no limit)")
 
 
 class DepartmentIn(Body):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class DepartmentPatch(Body):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    assignment: AssignmentPolicy | None = Field(None, description="manual | round_robin | least_loaded")
+    accept_minutes: int | None = Field(
+        None, ge=0, le=24 * 60, description="an agent who does not answer within it loses the conversation (0: never)"
+    )
 
 
 # --- answers ------------------------------------------------------------------------------------------------------

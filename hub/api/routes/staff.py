@@ -8,7 +8,7 @@ from hub.actions import staff
 from hub.api import schemas
 from hub.api.http import Ctx
 from hub.api.routes import api
-from hub.api.routes.models import ADMINS, STAFF, DepartmentIn, UserIn, UserPatch, items_json
+from hub.api.routes.models import ADMINS, STAFF, DepartmentIn, DepartmentPatch, UserIn, UserPatch, items_json
 from hub.queries import staff as staff_queries
 from hub.representations import department_json, user_json
 
@@ -47,7 +47,9 @@ async def create_user(ctx: Ctx, body: UserIn) -> Any:
     response=schemas.USER,
 )
 async def patch_user(ctx: Ctx, user_id: str, body: UserPatch) -> Any:
-    return user_json(await staff.update_user(ctx.hub, user_id, actor=ctx.user, **body.model_dump()))
+    return user_json(
+        await staff.update_user(ctx.hub, user_id, actor=ctx.user, **body.model_dump(exclude_unset=True))
+    )
 
 
 @api.route(
@@ -75,12 +77,17 @@ async def create_department(ctx: Ctx, body: DepartmentIn) -> Any:
 @api.route(
     "PATCH",
     "/api/v1/departments/{department_id}",
-    summary="Rename a department (admins)",
+    summary="Change a department: rename it, set its assignment policy (admins)",
     tag=TAG,
     auth=ADMINS,
-    body=DepartmentIn,
+    body=DepartmentPatch,
     response=schemas.DEPARTMENT,
     responses={409: "the name is taken"},
 )
-async def rename_department(ctx: Ctx, department_id: str, body: DepartmentIn) -> Any:
-    return department_json(await staff.rename_department(ctx.hub, department_id, body.name, actor=ctx.user))
+async def rename_department(ctx: Ctx, department_id: str, body: DepartmentPatch) -> Any:
+    department = await staff.update_department(
+        ctx.hub, department_id, actor=ctx.user, assignment=body.assignment, accept_minutes=body.accept_minutes
+    )
+    if body.name is not None:
+        department = await staff.rename_department(ctx.hub, department_id, body.name, actor=ctx.user)
+    return department_json(department)

@@ -25,8 +25,8 @@ is setup and is not counted).
 from typing import Any
 
 from hub.store.mongo import clients, conversations, identities, merges, notifications, staff, tasks, timeline
-from hub.store.mongo import routing as routing_collections
 from hub.store.mongo import mailboxes as mailbox_collections
+from hub.store.mongo import routing as routing_collections
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo

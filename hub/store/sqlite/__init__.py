@@ -17,8 +17,8 @@ import aiosqlite
 
 from hub.store.port import Store, StoreStats
 from hub.store.sqlite import clients, conversations, identities, merges, notifications, staff, tasks, timeline
-from hub.store.sqlite import routing as routing_tables
 from hub.store.sqlite import mailboxes as mailbox_tables
+from hub.store.sqlite import routing as routing_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
