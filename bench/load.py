@@ -107,14 +107,28 @@ def stop(proc: subprocess.Popen[bytes] | None) -> None:
         LIVE.remove(proc)
 
 
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return pids
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (Linux): other load on the machine moves it much
+    less than the rates and latencies."""
+    total = 0
+    for p in _tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def tree_rss_kb(pid: int) -> int:
     """Resident memory of a process and its children (Linux)."""
     total = 0
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    for p in pids:
+    for p in _tree(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -190,6 +204,9 @@ class Server:
                 self.url + "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
             ) as r:
                 self.token = (await r.json())["token"]
+
+    def cpu(self) -> float:
+        return tree_cpu_seconds(self.proc.pid) if self.proc else 0.0
 
     def rss_kb(self) -> int:
         return tree_rss_kb(self.proc.pid) if self.proc else 0
@@ -300,6 +317,7 @@ class Result:
     load: float = 0.0
     delivered: float = 1.0  # share of the (socket, message) pairs that arrived
     behind: bool = False
+    cpu_ms: float = float("nan")  # the server's CPU time (all its threads and workers) per message
     extra: dict = field(default_factory=dict)
 
 
@@ -336,12 +354,14 @@ async def closed_loop(
                 else:
                     errors += 1
 
-        started = time.monotonic()
+        started, cpu0 = time.monotonic(), server.cpu()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.monotonic() - started
-    return Result(
+        elapsed, cpu = time.monotonic() - started, server.cpu() - cpu0
+    r = Result(
         len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99), errors, loadavg()
     )
+    r.cpu_ms = 1000 * cpu / max(len(latencies), 1)
+    return r
 
 
 async def open_loop(
@@ -363,7 +383,7 @@ async def open_loop(
                 errors += 1
 
         total = int(rate * seconds)
-        start = time.monotonic()
+        start, cpu0 = time.monotonic(), server.cpu()
         behind = False
         for i in range(total):
             due = start + i / rate
@@ -389,7 +409,9 @@ async def open_loop(
             break
         await asyncio.sleep(0.1)
     delivered = report["samples"] / expected if expected else 1.0
-    return Result(sent / seconds, report["p50"], report["p99"], errors, loadavg(), delivered, behind)
+    r = Result(sent / seconds, report["p50"], report["p99"], errors, loadavg(), delivered, behind)
+    r.cpu_ms = 1000 * (server.cpu() - cpu0) / max(sent, 1)
+    return r
 
 
 def sustainable(r: Result) -> bool:
@@ -401,11 +423,11 @@ def sustainable(r: Result) -> bool:
 
 def fmt_ms(r: Result) -> str:
     lost = f", {100 * (1 - r.delivered):.1f}% late/lost" if r.delivered < 0.999 else ""
-    return f"{r.p50:,.0f} / {r.p99:,.0f} ms{lost} (load {r.load:.1f})"
+    return f"{r.p50:,.0f} / {r.p99:,.0f} ms{lost} (CPU {r.cpu_ms:.2f} ms/msg, load {r.load:.1f})"
 
 
 def fmt_rate(r: Result) -> str:
-    return f"{r.rate:,.0f} msg/s (load {r.load:.1f})"
+    return f"{r.rate:,.0f} msg/s (CPU {r.cpu_ms:.2f} ms/msg, load {r.load:.1f})"
 
 
 async def warm(server: Server, messages: Messages) -> None:
