@@ -66,9 +66,11 @@ class Dovecot:
 
     def maildir(self, user: str) -> mailbox.Maildir:
         path = self.base / "mail" / user / "Maildir"
+        fresh = not path.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(path, create=True)
-        self._own(self.base / "mail")
+        if fresh:
+            self._own(self.base / "mail")
         return box
 
     def deliver(self, user: str, message: bytes | EmailMessage) -> None:
