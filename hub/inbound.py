@@ -34,6 +34,9 @@ class InboundMessage:
     subject: str = ""
     # the id of a bot button the customer pressed (a Telegram callback query, a web chat button), else None
     button_id: str | None = None
+    # the department a NEW conversation starts in, when the connector knows it (the number or mailbox it came to):
+    # its first push then reaches that department only, never everyone first
+    department_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

@@ -82,6 +82,7 @@ async def record_call_event(
         text=f"📞 {event.number}",
         kind=EntryKind.call,
         occurred_at=event.started_at or event.occurred_at,
+        department_id=department_id,
         raw={"call": {k: v for k, v in call.items() if v is not None}},
     )
     ingested = await ingest(hub, message)

@@ -75,6 +75,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
             thread_key=message.thread_key,
             subject=message.subject[:300],
             handler=hub.initial_handler(message.channel),
+            department_id=message.department_id,
         )
     )
     now = hub.clock()
