@@ -58,8 +58,19 @@ def documented_statuses(spec: RouteSpec) -> dict[int, Any]:
 def openapi_document(routes: ApiRoutes, *, version: str = "0.1.0") -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
     for spec in routes.specs:
-        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, schemas)
+        operation = _operation(spec, schemas)
+        # handlers of different connectors may share a name (two `webhook`s): the id stays unique
+        operation_id = operation["operationId"]
+        if operation_id in seen:
+            package = spec.handler.__module__.split(".")
+            operation_id = "_".join([*package[1:2], operation_id])
+        while operation_id in seen:
+            operation_id += "_"
+        seen.add(operation_id)
+        operation["operationId"] = operation_id
+        paths.setdefault(spec.path, {})[spec.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "Omnichannel hub API", "version": version},
