@@ -6,7 +6,8 @@ from typing import Any
 
 from hub import access
 from hub.access import Actor
-from hub.auth import hash_password_async, password_workers, verify_dummy, verify_password
+from hub import auth
+from hub.auth import hash_password_async, verify_dummy, verify_password
 from hub.context import Hub
 from hub.domain import AssignmentPolicy, Department, Role, User
 from hub.errors import Conflict, Invalid, NotFound
@@ -134,9 +135,9 @@ async def authenticate(hub: Hub, email: str, password: str) -> User | None:
     (no timing oracle). Raises hub.auth.Busy when too many verifications are waiting already."""
     user = await hub.store.users.get_by_email(email)
     if user is None:
-        await password_workers.run(verify_dummy, password)
+        await auth.password_workers.run(verify_dummy, password)
         return None
-    matches = await password_workers.run(verify_password, user.password_hash, password)
+    matches = await auth.password_workers.run(verify_password, user.password_hash, password)
     return user if matches and user.active else None
 
 
