@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub import access
+from hub import access, auth
 from hub.access import Actor
-from hub import auth
 from hub.auth import hash_password_async, verify_dummy, verify_password
 from hub.context import Hub
 from hub.domain import AssignmentPolicy, Department, Role, User
