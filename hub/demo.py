@@ -13,7 +13,7 @@ from hub.actions.calls import record_call_event
 from hub.actions.ingest import ingest
 from hub.calls import CallEvent, CallStatus
 from hub.context import Hub
-from hub.domain import ClientKind, ConversationStatus, EntryKind, Handler, Role, User
+from hub.domain import AssignmentPolicy, ClientKind, ConversationStatus, EntryKind, Handler, Role, User
 from hub.errors import Conflict
 from hub.identities import make_identity
 from hub.inbound import InboundMessage
@@ -25,6 +25,7 @@ STAFF = [
     ("supervisor@example.com", "Sergey Supervisor", Role.supervisor, ["Sales", "Support"]),
     ("anna@example.com", "Anna Ivanova", Role.agent, ["Sales"]),
     ("boris@example.com", "Boris Smirnov", Role.agent, ["Support"]),
+    ("vera@example.com", "Vera Petrova", Role.agent, ["Support"]),
     ("partner@example.com", "Paul Partner", Role.partner, []),
 ]
 
@@ -55,14 +56,51 @@ async def seed_demo(hub: Hub) -> bool:
             department_ids=[departments[d].id for d in deps],
             partner_id=dealer.id if role is Role.partner else None,
         )
+    # Support hands conversations out in turn to its online agents, two at a time each, and one not answered in
+    # 10 minutes moves on; config/routing.yaml sends complaints and after-hours messages there
+    await staff.update_department(
+        hub, departments["Support"].id, assignment=AssignmentPolicy.round_robin, accept_minutes=10
+    )
+    for email, capacity in (("boris@example.com", 2), ("vera@example.com", 2), ("supervisor@example.com", 0)):
+        await staff.update_user(hub, users[email].id, capacity=capacity)  # the supervisor watches, takes none
     # the demo's messages happened in the past: people answered them, not the bot
     bot_first = hub.initial_handler
     hub.initial_handler = lambda _channel: Handler.human
+    # ... and were routed by hand (the rules and the assignment work on what arrives from now on)
+    routing, hub.after_inbound = hub.after_inbound, None
     try:
         await _seed_timelines(hub, departments, users)
     finally:
         hub.initial_handler = bot_first
+        hub.after_inbound = routing
+    await _seed_queue(hub)
     return True
+
+
+async def _seed_queue(hub: Hub) -> None:
+    """Complaints that just arrived: the rules route them to Support, where they wait (nobody is online yet) and
+    are handed out in turn as Boris and Vera log in, two each; the fifth waits until one of them resolves one."""
+    for i, (name, text) in enumerate(
+        [
+            ("Oleg", "My order arrived broken"),
+            ("Nina", "Жалоба: курьер опоздал на три часа"),
+            ("Pavel", "The kettle is broken after a week, I want a refund"),
+            ("Irina", "Возврат: товар сломался"),
+            ("Denis", "Complaint about the installation team"),
+        ],
+        start=1,
+    ):
+        await ingest(
+            hub,
+            InboundMessage(
+                channel="api",
+                provider_message_id=f"complaint-{i}",
+                thread_key=f"complaint-{i}",
+                identities=(make_identity("email", f"{name.lower()}@example.net"),),
+                display_name=name,
+                text=text,
+            ),
+        )
 
 
 async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -> None:

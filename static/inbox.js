@@ -18,6 +18,14 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   const I18N = window.HubI18n;
   const t = (key, vars) => I18N.t(key, vars);
+  // a system entry of routing or assignment is a code and params: shown in the reader's language
+  const systemText = (entry) => {
+    const code = entry.kind === "system" && entry.meta && entry.meta.code;
+    if (!code || t(`system.${code}`) === `system.${code}`) return entry.text;
+    const params = { ...(entry.meta.params || {}) };
+    for (const key of ["policy", "priority"]) if (params[key]) params[key] = t(`system.word.${params[key]}`);
+    return t(`system.${code}`, params);
+  };
   const config = JSON.parse(document.getElementById("hub-config").textContent);
   const me = config.user;
   // what the user may see is decided by the server (it pushes and lists only that); these only pick the tabs
@@ -843,7 +851,7 @@ document.addEventListener("DOMContentLoaded", () => {
       h(
         "div",
         { className: "bubble" },
-        entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(entry.text) : entry.text) : null,
+        entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(entry.text) : systemText(entry)) : null,
         htmlBlock(entry),
         entry.kind === "call" ? callBlock(entry) : null,
         attachmentsBlock(entry),
