@@ -12,6 +12,7 @@ from aiohttp import web
 from hub.context import Hub
 from realtime.agent import AgentNamespace
 from realtime.calls import CallListeners
+from realtime.dispatch import DispatchingBus, OrderedDispatch
 from realtime.fanout import LocalFanout, RedisFanout
 from realtime.calls import CallListeners
 from realtime.listeners import AgentListeners
@@ -19,6 +20,7 @@ from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
 
 SIO_KEY = web.AppKey("socketio", socketio.AsyncServer)
+DISPATCH_KEY = web.AppKey("agent_dispatch", OrderedDispatch)
 
 
 def _origin_check(hub: Hub):
@@ -55,7 +57,15 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
     )
     sio.attach(app, socketio_path="socket.io")
     sio.register_namespace(AgentNamespace(hub))
-    AgentListeners(hub, sio).subscribe()
+    # the agent pushes run off the publisher's path (the HTTP answer does not wait for them), in publication order per conversation
+    dispatch = OrderedDispatch("agent")
+    AgentListeners(hub, sio).subscribe(DispatchingBus(hub.bus, dispatch))
+
+    async def stop_dispatch(_app: web.Application) -> None:
+        await dispatch.stop()
+
+    app.on_shutdown.append(stop_dispatch)
+    app[DISPATCH_KEY] = dispatch
     CallListeners(hub, sio).subscribe()
     CallListeners(hub, sio).subscribe()
     sio.register_namespace(PartnerNamespace(hub))

@@ -51,8 +51,10 @@ class AgentListeners:
         self.hub = hub
         self.sio = sio
 
-    def subscribe(self) -> None:
-        bus = self.hub.bus
+    def subscribe(self, bus: Any = None) -> None:
+        """On the hub's bus, inline; or through `bus` (realtime.dispatch.DispatchingBus: off the publisher's path, in
+        publication order per conversation)."""
+        bus = bus or self.hub.bus
         bus.subscribe(EntryAdded, self.entry_added)
         bus.subscribe(EntryEdited, self.entry_changed)
         bus.subscribe(DeliveryChanged, self.entry_changed)
