@@ -40,7 +40,7 @@ def _logging(settings: Settings) -> None:
     )
 
 
-def _serve(settings: Settings, *, demo: bool) -> None:
+def _serve(settings: Settings, *, demo: bool, reuse_port: bool = False) -> None:
     from aiohttp import web
 
     from hub.api.http import HUB_KEY
@@ -72,7 +72,14 @@ def _serve(settings: Settings, *, demo: bool) -> None:
             print(f"API: {url}/api/v1/openapi.json   health: {url}/healthz\n", flush=True)
 
     try:
-        web.run_app(build(), host=settings.host, port=settings.port, print=announce, access_log=None)
+        web.run_app(
+            build(),
+            host=settings.host,
+            port=settings.port,
+            print=announce if not reuse_port else None,
+            access_log=None,
+            reuse_port=reuse_port or None,
+        )
     except ConfigurationError as exc:
         print("The hub cannot start:", file=sys.stderr)
         for line in exc.problems:
@@ -83,7 +90,12 @@ def _serve(settings: Settings, *, demo: bool) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _logging(settings)
-    _serve(settings, demo=False)
+    workers = getattr(args, "workers", 1) or 1
+    if workers > 1:
+        from hub.workers import serve_workers
+
+        return serve_workers(settings, workers)
+    _serve(settings, demo=False, reuse_port=bool(getattr(args, "reuse_port", False)))
     return 0
 
 
@@ -197,6 +209,9 @@ def parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_text)
         s.add_argument("--host")
         s.add_argument("--port", type=int)
+        if name == "serve":
+            s.add_argument("--workers", type=int, default=1, help="processes sharing the port (needs HUB_REDIS_URL)")
+            s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # a worker of --workers
         s.set_defaults(func=func)
     s = sub.add_parser("check", help="validate the configuration and say what is wrong")
     s.set_defaults(func=cmd_check)
