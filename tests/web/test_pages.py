@@ -90,13 +90,17 @@ async def test_a_session_ended_by_a_password_change_no_longer_opens_the_inbox(pa
     assert (response.status, response.headers["Location"]) == (302, "/login")
 
 
-async def test_a_partner_is_not_let_into_the_inbox(pages, http):
+async def test_a_partner_is_not_let_into_the_inbox_but_lands_in_the_portal(pages, http):
     cookie = await pages.cookie("partner@example.com", "partner-password")
     response, _ = await get(http, pages.url + "/inbox", cookie)
-    assert (response.status, response.headers["Location"]) == (302, "/login")
-    response, html = await get(http, pages.url + "/login", cookie)
-    assert response.status == 200
-    assert 'data-notice="staff_only"' in html
+    assert (response.status, response.headers["Location"]) == (302, "/portal")
+    response, _ = await get(http, pages.url + "/login", cookie)
+    assert (response.status, response.headers["Location"]) == (302, "/portal")
+    response, html = await get(http, pages.url + "/portal", cookie)
+    assert response.status == 200 and 'id="portal-clients"' in html
+    staff_cookie = await pages.cookie("agent@example.com", "agent-password")
+    response, _ = await get(http, pages.url + "/portal", staff_cookie)
+    assert (response.status, response.headers["Location"]) == (302, "/inbox")
 
 
 async def test_pages_carry_a_strict_content_security_policy(pages, http):
