@@ -52,21 +52,26 @@ class TaskTimers:
         count = 0
         while True:
             due = await self.hub.store.tasks.due_notices(now=self.hub.clock(), limit=100)
-            fired = [task for task in due if await self._fire(task)]
-            count += len(fired)
-            if len(due) < 100:
+            handled = 0
+            for task in due:
+                outcome = await self._fire(task)
+                handled += outcome is not None
+                count += bool(outcome)
+            # a handled notice may make the next one due (a late reminder gives way to the overdue notice)
+            if not handled:
                 return count
 
-    async def _fire(self, task: Task) -> bool:
+    async def _fire(self, task: Task) -> bool | None:
+        """None: not this worker's (another process has it, or it changed); else whether a notice went out."""
         kind, at = task.next_notice, task.next_notice_at
         if kind is None or at is None or task.due_at is None:
-            return False
+            return None
         now = self.hub.clock()
         claimed = await self.hub.store.tasks.claim_notice(
             task.id, kind, at, now=now, lease_until=now + self.lease
         )
         if claimed is None or claimed.due_at is None:
-            return False  # another process has it, or it changed meanwhile
+            return None
         key = notice_key(kind, claimed.due_at)
         sent = False
         # a reminder that could only go out after the due time (the hub was down) gives way to the overdue notice
