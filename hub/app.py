@@ -16,6 +16,8 @@ import connectors.telephony
 import connectors.webchat
 import hub.api.routes_auth  # noqa: F401  (registers the auth routes on the core table)
 import realtime
+import realtime.metrics
+from hub import metrics as hub_metrics
 from hub import web as web_pages
 from hub.actions import notifications as notification_actions
 from hub.actions.routing import Router
@@ -83,12 +85,17 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     hub.bus.subscribe(StaffChanged, drop_directory)
     notification_actions.install(hub)  # mentions are stored in the notification centre
     relay = RedisRelay(hub.bus, settings.redis_url) if settings.redis_url else None
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    metrics = hub_metrics.Metrics()
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[metrics.middleware(), error_middleware]
+    )
     app[HUB_KEY] = hub
 
     routes = ApiRoutes()
     routes.specs = list(core_routes.specs)
     sio = realtime.create_server(app, hub)
+    hub_metrics.install(app, hub, metrics)  # GET /metrics
+    realtime.metrics.instrument(app, sio, metrics)
     connectors.api.install(app, hub, routes)
     connectors.email.install(app, hub, routes)
     connectors.webchat.install(app, hub, routes, sio)

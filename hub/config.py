@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     task_reminder_minutes: float = Field(15.0, ge=0)
     task_timer_max_sleep_seconds: float = Field(30.0, gt=0)
     log_level: str = "INFO"
+    # a bearer token a Prometheus scraper may read GET /metrics with (admins' own tokens work too); empty: none
+    metrics_token: str = ""
     files_dir: Path = Path("./data/files")
     max_file_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     # channels
