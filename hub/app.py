@@ -32,6 +32,7 @@ from hub.context import Hub
 from hub.delivery import DeliveryWorker
 from hub.events import EventBus, StaffChanged
 from hub.files import FileStore
+from hub.logs import request_ids
 from hub.relay import RedisRelay
 from hub.routing import load_rules_file
 from hub.store.port import Store
@@ -87,7 +88,8 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     relay = RedisRelay(hub.bus, settings.redis_url) if settings.redis_url else None
     metrics = hub_metrics.Metrics()
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[metrics.middleware(), error_middleware]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_ids, metrics.middleware(), error_middleware],
     )
     app[HUB_KEY] = hub
 

@@ -34,10 +34,9 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from hub.logs import configure
+
+    configure(settings.log_level, settings.log_format)  # HUB_LOG_FORMAT=json: one JSON object per line
 
 
 def _serve(settings: Settings, *, demo: bool, reuse_port: bool = False) -> None:
@@ -210,8 +209,11 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--host")
         s.add_argument("--port", type=int)
         if name == "serve":
-            s.add_argument("--workers", type=int, default=1, help="processes sharing the port (needs HUB_REDIS_URL)")
-            s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # a worker of --workers
+            s.add_argument(
+                "--workers", type=int, default=1, help="processes sharing the port (needs HUB_REDIS_URL)"
+            )
+            # each worker of --workers: bind with SO_REUSEPORT
+            s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
         s.set_defaults(func=func)
     s = sub.add_parser("check", help="validate the configuration and say what is wrong")
     s.set_defaults(func=cmd_check)

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     task_reminder_minutes: float = Field(15.0, ge=0)
     task_timer_max_sleep_seconds: float = Field(30.0, gt=0)
     log_level: str = "INFO"
+    # "json": one JSON object per log line, with the request id of the HTTP request it belongs to (hub.logs)
+    log_format: Literal["text", "json"] = "text"
     # a bearer token a Prometheus scraper may read GET /metrics with (admins' own tokens work too); empty: none
     metrics_token: str = ""
     files_dir: Path = Path("./data/files")
