@@ -173,6 +173,8 @@ async def test_a_worker_stopped_before_due_sends_the_notice_once_when_restarted(
         due_at=T0 + timedelta(hours=2),
     )  # fmt: skip
     await first.stop()  # the hub process stops long before the reminder
+    if a.store.name == "sqlite":
+        await a.store.close()  # and its connection with it
     clock.advance(3 * 60 * MINUTE)  # it is down while the reminder's and the due time pass
     restarted = make_hub(await stores(), settings, clock)
     second = TaskTimers(restarted)
@@ -187,7 +189,7 @@ async def test_a_worker_stopped_before_due_sends_the_notice_once_when_restarted(
     finally:
         await second.stop()
     # the late reminder gives way to the overdue notice: one notice, not two stale ones
-    assert await kinds_for(a.store, setup["anna"].id) == ["task_assigned", "task_overdue"]
+    assert await kinds_for(restarted.store, setup["anna"].id) == ["task_assigned", "task_overdue"]
     assert after.notices_sent == [
         f"{notice_key('reminder', after.due_at)}:skipped",
         notice_key("overdue", after.due_at),
