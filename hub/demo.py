@@ -74,6 +74,7 @@ async def seed_demo(hub: Hub) -> bool:
         hub.initial_handler = bot_first
         hub.after_inbound = routing
     await _seed_queue(hub)
+    await _seed_tasks(hub, departments, users)
     return True
 
 
@@ -300,3 +301,32 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
 
 def demo_logins() -> list[tuple[str, str, str]]:
     return [(email, DEMO_PASSWORD, role.value) for email, _name, role, _deps in STAFF]
+
+
+async def _seed_tasks(hub: Hub, departments: dict, users: dict[str, User]) -> None:
+    """Tasks a supervisor sees working live: one overdue (its notice goes out at start-up), one due within the
+    reminder window, one for a department with a checklist."""
+    from hub.actions.tasks import create_task, update_task
+    from hub.store.port import ConversationQuery
+
+    conversations = await hub.store.conversations.query(ConversationQuery(limit=20))
+    if not conversations:
+        return
+    now = hub.clock()
+    first, second = conversations[0], conversations[min(1, len(conversations) - 1)]
+    sergey = users["supervisor@example.com"]
+    await create_task(
+        hub, sergey, title="Call the customer back", client_id=first.client_id, conversation_id=first.id,
+        assignee_id=users["boris@example.com"].id, due_at=now - timedelta(minutes=30), priority="high",
+    )  # fmt: skip
+    await create_task(
+        hub, sergey, title="Send the invoice", client_id=second.client_id, conversation_id=second.id,
+        assignee_id=users["anna@example.com"].id, due_at=now + timedelta(minutes=10),
+    )  # fmt: skip
+    checklist = await create_task(
+        hub, None, title="Check the courier slots", client_id=first.client_id,
+        department_id=departments["Support"].id, due_at=now + timedelta(days=1), priority="low",
+        description="Saturday deliveries for the regional orders",
+    )  # fmt: skip
+    items = [{"text": "Ask the courier", "done": True}, {"text": "Tell the client"}]
+    await update_task(hub, None, checklist.id, checklist=items)
