@@ -49,6 +49,7 @@ ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_PASSWORD = "bench-" + secrets.token_urlsafe(12)
 SECRET_KEY = secrets.token_urlsafe(48)
 LIVE: list[subprocess.Popen[bytes]] = []
+HUB_EXTRA: dict[str, str] = {}  # --hub-env NAME=VALUE: settings for the hub processes (A/B runs)
 
 
 def free_port() -> int:
@@ -179,6 +180,7 @@ class Server:
         )
         if self.redis_url:
             env["HUB_REDIS_URL"] = self.redis_url
+        env.update(HUB_EXTRA)
         cmd = [str(Path(PY).with_name("hub")), "serve"]
         if self.workers:
             cmd += ["--workers", str(self.workers)]
@@ -654,7 +656,11 @@ def main() -> None:
     p.add_argument("--no-workers", dest="workers", action="store_false")
     p.add_argument("--keep", action="store_true", help="keep the work dir (logs, SQLite files)")
     p.add_argument("--quick", action="store_true", help="short phases: a smoke run")
+    p.add_argument(
+        "--hub-env", action="append", default=[], metavar="NAME=VALUE", help="a setting for the hub"
+    )
     args = p.parse_args()
+    HUB_EXTRA.update(v.split("=", 1) for v in args.hub_env)
     if args.quick:
         args.ingest_seconds, args.rounds, args.seconds, args.step_seconds = 2.0, 1, 3.0, 2.0
         args.idle, args.rates = min(args.idle, 500), [50, 100, 300]
