@@ -68,6 +68,13 @@ async def store(request, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def no_shipped_routing_rules(monkeypatch, tmp_path):
+    """The shipped config/routing.yaml (the demo's rules, one of them by the hour of the day) applies to no test
+    unless the test names a rule file itself: HUB_ROUTING_FILE points at a file that does not exist."""
+    monkeypatch.setenv("HUB_ROUTING_FILE", str(tmp_path / "no-routing.yaml"))
+
+
+@pytest.fixture(autouse=True)
 def cheap_argon2(request, monkeypatch):
     """Real argon2 through the real code, at the lowest cost: production parameters take ~0.2 s a hash here, and
     tests create and log in many users. Tests marked `production_argon2` keep the production parameters."""
@@ -154,3 +161,30 @@ async def redis_url(tmp_path) -> AsyncIterator[str]:
         await client.aclose()
         proc.terminate()
         await proc.wait()
+
+
+# --- a leaked store must not hang the run -------------------------------------------------------------------------
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status.append(int(exitstatus))
+
+
+def pytest_unconfigure(config):
+    """A test that fails before closing its SQLite store leaves aiosqlite's (non-daemon) connection thread behind,
+    and the interpreter would wait for it forever after the summary. Name the leak and end the process with the
+    run's own status instead."""
+    import sys
+    import threading
+
+    leaked = [t for t in threading.enumerate() if "_connection_worker" in t.name and not t.daemon]
+    if leaked and _exit_status:
+        print(
+            f"\n{len(leaked)} SQLite connection(s) were left open by the tests; exiting anyway",
+            file=sys.stderr,
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[-1])
