@@ -25,7 +25,7 @@ from aiohttp import web
 
 from hub.access import is_partner, is_staff, sees_everything
 from hub.api.http import SESSION_COOKIE, hub_of, user_from_token
-from hub.domain import User
+from hub.domain import Handler, User
 from hub.queries import partners as partner_queries
 from hub.representations import user_json
 
@@ -147,7 +147,14 @@ def install(app: web.Application) -> None:
             raise redirect(request, "/portal")
         if user is None or not is_staff(user):
             raise redirect(request, "/login")
-        config = {"user": user_json(user), "sees_everything": sees_everything(user)}
+        hub = hub_of(request)
+        known = {*hub.channels.channels, "api", "webchat", "telegram", "email", "phone"}
+        config = {
+            "user": user_json(user),
+            "sees_everything": sees_everything(user),
+            # where "hand back to the bot" means something: the channels a bot flow answers on
+            "bot_channels": sorted(c for c in known if hub.initial_handler(c) is Handler.bot),
+        }
         return render(request, "inbox.html", config=config)
 
     async def portal_page(request: web.Request) -> web.StreamResponse:

@@ -522,7 +522,8 @@ document.addEventListener("DOMContentLoaded", () => {
     fillSelect(els.assignee, [["", t("act.unassigned")], ...staff.map((u) => [u.id, u.name])], c.assignee_id || "");
     fillSelect(els.department, [["", t("act.no_department")], ...state.departments.map((d) => [d.id, d.name])],
       c.department_id || "");
-    els.toBot.hidden = c.handler !== "human";
+    // no bot flow answers on this channel: handing it "back to the bot" would be silence, so there is no button
+    els.toBot.hidden = c.handler !== "human" || !(config.bot_channels || []).includes(c.channel);
     els.toHuman.hidden = c.handler !== "bot";
     els.resolve.hidden = c.status === "resolved";
     els.reopen.hidden = c.status !== "resolved";

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from hub.domain import Handler
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 EVIL = "<img src=x onerror=alert(1)> <b>bold?</b> <script>alert(2)</script>"
@@ -189,7 +191,14 @@ async def test_conversation_changes_move_items_between_tabs_live(web_hub, new_pa
     await page.click("[data-tab=department]")
     await expect(olga).to_have_count(1)
 
-    # hand back to the bot: the bot badge shows in the header and the list; take over again
+    # no bot flow answers on the api channel here: there is no "hand back to the bot" to press
+    await expect(page.locator("#act-bot")).to_be_hidden()
+    # with a flow on the channel there is: hand back to the bot, the badge shows in the header and the list
+    web_hub.hub.initial_handler = lambda channel: Handler.bot if channel == "api" else Handler.human
+    await page.reload()
+    await page.wait_for_selector("#conn-status[data-state=live]")
+    await page.click("[data-tab=department]")
+    await olga.click()
     await page.click("#act-bot")
     await expect(page.locator("#conv-badges [data-handler=bot]")).to_be_visible()
     await expect(olga.locator("[data-handler=bot]")).to_be_visible()
