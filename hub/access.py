@@ -18,15 +18,16 @@ assigned to them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.domain import Client, Conversation, Direction, EntryKind, Role, TimelineEntry, User
+from hub.domain_partners import BROUGHT_BY_FIELD, Grant
 from hub.domain_tasks import Task
 from hub.errors import Forbidden, NotFound
-from hub.store.port import ConversationQuery, EntryScope, Scope, TaskQuery, TaskScope
+from hub.store.port import ConversationQuery, EntryScope, PartnerScope, Scope, TaskQuery, TaskScope
 
 if TYPE_CHECKING:
     from hub.context import Hub
@@ -75,8 +76,32 @@ def is_partner(actor: Actor) -> bool:
 
 
 def partner_key(user: User) -> str:
-    """What a client's `partner_ids` name to share it with this partner user."""
-    return user.id
+    """What a client's `partner_ids` name to share it with this partner user: their organisation's id (a partner
+    user without an organisation is an organisation of one, keyed by their own id)."""
+    return user.partner_id or user.id
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerView:
+    """What one partner organisation is granted right now (loaded by `partner_view` once per request or pushed
+    event, never cached). Client grants live on the client (`client.partner_ids`); the rest is here."""
+
+    partner_id: str
+    redacted: frozenset[str] = frozenset()
+    grants: tuple[Grant, ...] = ()
+    conversation_clients: Mapping[str, str] = field(
+        default_factory=dict
+    )  # granted conversation -> its client
+
+
+def can_manage_partners(actor: Actor) -> bool:
+    """Create organisations and their users: admins."""
+    return can_manage_staff(actor)
+
+
+def can_grant(actor: Actor) -> bool:
+    """Grant and revoke partner access, read an organisation's grants: admins and supervisors."""
+    return can_share_client(actor)
 
 
 def can_manage_staff(actor: Actor) -> bool:
@@ -129,13 +154,16 @@ def conversation_scope(actor: Actor) -> Scope | None:
     return Scope()  # partners (and inactive users) list no conversation through this scope
 
 
-def partner_conversation_scope(client_ids: Iterable[str]) -> Scope:
-    """A partner's conversations: those of the clients shared with them."""
-    return Scope(client_ids=tuple(client_ids))
+def partner_conversation_scope(client_ids: Iterable[str], conversation_ids: Iterable[str] = ()) -> Scope:
+    """A partner's conversations: those of the clients shared with them whole, and the conversations granted."""
+    return Scope(client_ids=tuple(client_ids), conversation_ids=tuple(conversation_ids))
 
 
-def can_view_conversation(actor: Actor, conversation: Conversation, client: Client | None = None) -> bool:
-    """`client` is needed for partners only (they see the conversations of the clients shared with them)."""
+def can_view_conversation(
+    actor: Actor, conversation: Conversation, client: Client | None = None, view: PartnerView | None = None
+) -> bool:
+    """`client` is needed for partners only (they see the conversations of the clients shared with them), and
+    `view` (their organisation's grants) for rule and conversation grants; without it only client grants count."""
     if sees_everything(actor):
         return True
     if is_staff(actor):
@@ -147,11 +175,11 @@ def can_view_conversation(actor: Actor, conversation: Conversation, client: Clie
         )
     if is_partner(actor):
         assert isinstance(actor, User)
-        return (
-            client is not None
-            and client.id == conversation.client_id
-            and partner_key(actor) in client.partner_ids
-        )
+        if client is None or client.id != conversation.client_id:
+            return False
+        if view is not None and view.conversation_clients.get(conversation.id) == client.id:
+            return True
+        return partner_sees_whole_client(actor, client, view)
     return False
 
 
@@ -178,16 +206,20 @@ def can_view_client_card(hub: Hub, actor: Actor, client: Client) -> bool | None:
         return True
     if is_partner(actor):
         assert isinstance(actor, User)
-        return partner_key(actor) in client.partner_ids
+        # a client grant decides alone; else the organisation's rules and conversation grants (`partner_view`)
+        return True if partner_key(actor) in client.partner_ids else None
     if not is_staff(actor):
         return False
     return None if _client_needs_conversations(hub, actor) else True
 
 
-async def can_view_client(hub: Hub, actor: Actor, client: Client) -> bool:
+async def can_view_client(hub: Hub, actor: Actor, client: Client, view: PartnerView | None = None) -> bool:
     decided = can_view_client_card(hub, actor, client)
     if decided is not None:
         return decided
+    if is_partner(actor):
+        assert isinstance(actor, User)
+        return partner_sees_client(actor, client, view or await partner_view(hub, actor))
     scope = conversation_scope(actor)
     found = await hub.store.conversations.query(ConversationQuery(client_id=client.id, scope=scope, limit=1))
     return bool(found) or await sees_client_through_tasks(hub, actor, client)
@@ -205,17 +237,22 @@ def is_internal_note(entry: TimelineEntry) -> bool:
 
 
 def can_view_entry(
-    actor: Actor, entry: TimelineEntry, client: Client, conversation: Conversation | None
+    actor: Actor,
+    entry: TimelineEntry,
+    client: Client,
+    conversation: Conversation | None,
+    view: PartnerView | None = None,
 ) -> bool:
     """An entry of a conversation is seen by who sees the conversation; a client-level entry by who sees the
-    client (the caller has checked the client). Partners never see internal notes."""
+    client (the caller has checked the client). Partners never see internal notes, and see client-level entries
+    only of a client shared whole (not through a conversation grant alone)."""
     if entry.client_id != client.id:
         return False
     if is_partner(actor) and is_internal_note(entry):
         return False
     if entry.conversation_id is None:
-        return True
-    return conversation is not None and can_view_conversation(actor, conversation, client)
+        return not is_partner(actor) or partner_sees_whole_client(actor, client, view)
+    return conversation is not None and can_view_conversation(actor, conversation, client, view)
 
 
 async def entry_scope(hub: Hub, actor: Actor, client: Client) -> EntryScope | None:
@@ -223,7 +260,12 @@ async def entry_scope(hub: Hub, actor: Actor, client: Client) -> EntryScope | No
     if sees_everything(actor):
         return None
     if is_partner(actor):
-        return EntryScope(shared_only=True)
+        assert isinstance(actor, User)
+        view = await partner_view(hub, actor)
+        if partner_sees_whole_client(actor, client, view):
+            return EntryScope(shared_only=True)
+        granted = tuple(c for c, owner in view.conversation_clients.items() if owner == client.id)
+        return EntryScope(conversation_ids=granted, unthreaded=False, shared_only=True)
     if not is_staff(actor):
         return EntryScope(conversation_ids=(), unthreaded=False)
     conversations = await hub.store.conversations.query(
@@ -259,9 +301,12 @@ async def conversation_for(
     if conversation is None:
         raise _not_found("conversation")
     client = None
+    view = None
     if is_partner(actor):
+        assert isinstance(actor, User)
         client = await hub.store.clients.get(conversation.client_id)
-    if not can_view_conversation(actor, conversation, client):
+        view = await partner_view(hub, actor)
+    if not can_view_conversation(actor, conversation, client, view):
         raise _not_found("conversation")
     return conversation, client
 
@@ -275,10 +320,11 @@ async def entry_for(hub: Hub, actor: Actor, entry_id: str) -> tuple[TimelineEntr
         conversation = await hub.store.conversations.get(entry.conversation_id)
     if sees_everything(actor):
         return entry, conversation
+    view = await partner_view(hub, actor) if isinstance(actor, User) and is_partner(actor) else None
     client = await hub.store.clients.get(entry.client_id)
-    if client is None or not await can_view_client(hub, actor, client):
+    if client is None or not await can_view_client(hub, actor, client, view):
         raise _not_found("entry")
-    if not can_view_entry(actor, entry, client, conversation):
+    if not can_view_entry(actor, entry, client, conversation, view):
         raise _not_found("entry")
     return entry, conversation
 
@@ -312,7 +358,10 @@ async def client_viewers(hub: Hub, users: Iterable[User], client: Client) -> lis
     undecided: list[User] = []
     for user in users:
         decided = can_view_client_card(hub, user, client)
-        if decided is None:
+        if decided is None and is_partner(user):
+            if await can_view_client(hub, user, client):
+                seen.append(user)
+        elif decided is None:
             undecided.append(user)
         elif decided:
             seen.append(user)
@@ -332,11 +381,158 @@ async def entry_viewers(
     """Who, of `users`, may see this entry now (by the same rules as `entry_for`)."""
     if client is None:
         return [u for u in users if sees_everything(u)]
+    users = list(users)
+    partners = [u for u in users if is_partner(u)]
+    if partners:
+        others = await entry_viewers(
+            hub, [u for u in users if not is_partner(u)], entry, client, conversation
+        )
+        return others + await partner_entry_viewers(hub, partners, entry, client, conversation)
     if conversation is not None:
         viewers = conversation_viewers(users, conversation, client)
     else:
         viewers = await client_viewers(hub, users, client)
     return [u for u in viewers if can_view_entry(u, entry, client, conversation)]
+
+
+# --- partners -----------------------------------------------------------------------------------------------------
+# A partner organisation sees: the clients granted to it (client grants, on `client.partner_ids`) and the clients
+# its rule grants match (a tag, a field's value, `fields["brought_by"]` == its id) — whole: card, every
+# conversation, the timeline without internal notes; and the conversations granted to it — that conversation, a
+# card of its client, and of the timeline only that conversation's entries. Always minus the organisation's
+# redacted fields. Replies to the customer only where a grant with `can_reply` covers the conversation.
+
+
+async def partner_view(hub: Hub, user: User) -> PartnerView:
+    """The user's organisation's grants as they are now (two reads, plus one per conversation grant)."""
+    key = partner_key(user)
+    partner = await hub.store.partners.get(user.partner_id) if user.partner_id else None
+    grants = tuple(await hub.store.grants.of_partner(key)) if hub.store.grants is not None else ()
+    conversation_clients: dict[str, str] = {}
+    for grant in grants:
+        if grant.conversation_id is not None:
+            conversation = await hub.store.conversations.get(grant.conversation_id)
+            if conversation is not None:
+                conversation_clients[conversation.id] = conversation.client_id
+    redacted = frozenset(partner.redacted_fields) if partner is not None else frozenset()
+    return PartnerView(key, redacted, grants, conversation_clients)
+
+
+async def partner_views(hub: Hub, users: Iterable[User]) -> dict[str, PartnerView]:
+    """One view per organisation among `users` (the recipients of a push)."""
+    views: dict[str, PartnerView] = {}
+    for user in users:
+        if is_partner(user) and partner_key(user) not in views:
+            views[partner_key(user)] = await partner_view(hub, user)
+    return views
+
+
+def _rule_matches(grant: Grant, client: Client, partner_id: str) -> bool:
+    rule = grant.rule
+    if rule is None:
+        return False
+    if rule.tag is not None:
+        return rule.tag in client.tags
+    if rule.field is not None:
+        value = client.fields.get(rule.field)
+        return isinstance(value, str) and value == rule.value
+    return rule.brought_by and client.fields.get(BROUGHT_BY_FIELD) == partner_id
+
+
+def partner_sees_whole_client(actor: Actor, client: Client, view: PartnerView | None) -> bool:
+    """A client grant, or a rule grant that matches the client (`view` None: client grants only)."""
+    if not is_partner(actor):
+        return False
+    assert isinstance(actor, User)
+    if partner_key(actor) in client.partner_ids:
+        return True
+    return view is not None and any(_rule_matches(g, client, view.partner_id) for g in view.grants)
+
+
+def partner_sees_client(actor: Actor, client: Client, view: PartnerView) -> bool:
+    """The card: shared whole, or one of its conversations granted."""
+    return partner_sees_whole_client(actor, client, view) or client.id in view.conversation_clients.values()
+
+
+def partner_client_scope(view: PartnerView) -> PartnerScope:
+    """The clients an organisation sees whole, as the store's client search compiles it."""
+    tags = tuple(g.rule.tag for g in view.grants if g.rule is not None and g.rule.tag is not None)
+    fields = [
+        (g.rule.field, g.rule.value or "")
+        for g in view.grants
+        if g.rule is not None and g.rule.field is not None
+    ]
+    if any(g.rule is not None and g.rule.brought_by for g in view.grants):
+        fields.append((BROUGHT_BY_FIELD, view.partner_id))
+    return PartnerScope(partner_id=view.partner_id, tags=tags, fields=tuple(fields))
+
+
+def partner_search_scope(view: PartnerView) -> PartnerScope:
+    """Every client card an organisation sees (whole, or through a granted conversation)."""
+    whole = partner_client_scope(view)
+    return PartnerScope(
+        partner_id=whole.partner_id,
+        client_ids=tuple(dict.fromkeys(view.conversation_clients.values())),
+        tags=whole.tags,
+        fields=whole.fields,
+    )
+
+
+def partner_hidden_fields(view: PartnerView) -> frozenset[str]:
+    """What the organisation's users never receive of a client card (hub.representations.client_json)."""
+    return view.redacted
+
+
+async def partner_entry_viewers(
+    hub: Hub,
+    users: Iterable[User],
+    entry: TimelineEntry,
+    client: Client,
+    conversation: Conversation | None,
+) -> list[User]:
+    """Which partner users, of `users`, may see this entry now (one view per organisation)."""
+    partners = [u for u in users if is_partner(u)]
+    views = await partner_views(hub, partners)
+    return [
+        u
+        for u in partners
+        if partner_sees_client(u, client, views[partner_key(u)])
+        and can_view_entry(u, entry, client, conversation, views[partner_key(u)])
+    ]
+
+
+def grant_lets_reply(actor: Actor, view: PartnerView, conversation: Conversation, client: Client) -> bool:
+    """A grant with `can_reply` that covers this conversation (its client granted, matched by a rule, or the
+    conversation itself)."""
+    if not can_view_conversation(actor, conversation, client, view):
+        return False
+    for grant in view.grants:
+        if not grant.can_reply:
+            continue
+        if grant.conversation_id == conversation.id:
+            return True
+        if grant.client_id == client.id and view.partner_id in client.partner_ids:
+            return True
+        if _rule_matches(grant, client, view.partner_id):
+            return True
+    return False
+
+
+async def can_reply(hub: Hub, actor: Actor, conversation: Conversation) -> bool:
+    """Reply to the customer: staff who may work the conversation; partners where a grant allows it."""
+    if is_partner(actor):
+        assert isinstance(actor, User)
+        client = await hub.store.clients.get(conversation.client_id)
+        return client is not None and grant_lets_reply(
+            actor, await partner_view(hub, actor), conversation, client
+        )
+    return can_work_conversation(actor, conversation)
+
+
+def can_write_note(actor: Actor, conversation: Conversation) -> bool:
+    """Notes in a conversation: staff who may work it, and partners who passed its door (theirs are always
+    shared)."""
+    return can_work_conversation(actor, conversation) or is_partner(actor)
 
 
 # --- tasks --------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hub.domain import Author, Client, Conversation, MergeSuggestion, TimelineEntry, User
+from hub.domain_partners import Grant
 from hub.domain_tasks import Notification, Task
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,18 @@ class StaffChanged(Event):
         return self.before is not None and (
             not self.user.active or self.user.token_version != self.before.token_version
         )
+
+
+@dataclass(frozen=True, slots=True)
+class GrantChanged(Event):
+    """What a partner organisation may see changed: a grant was given (`revoked` False) or revoked, or (`grant`
+    None) the organisation's redacted fields changed. Nothing caches grants (the policy reads them when asked), so
+    no relay between processes is needed; the /partner sockets of the organisation reload their lists."""
+
+    partner_id: str
+    grant: Grant | None = None
+    revoked: bool = False
+    actor_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from realtime.agent import AgentNamespace
 from realtime.calls import CallListeners
 from realtime.dispatch import DispatchingBus, OrderedDispatch
 from realtime.fanout import LocalFanout, RedisFanout
-from realtime.calls import CallListeners
 from realtime.listeners import AgentListeners
 from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
@@ -66,7 +65,6 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
 
     app.on_shutdown.append(stop_dispatch)
     app[DISPATCH_KEY] = dispatch
-    CallListeners(hub, sio).subscribe()
     CallListeners(hub, sio).subscribe()
     sio.register_namespace(PartnerNamespace(hub))
     PartnerListeners(hub, sio).subscribe()

@@ -94,11 +94,16 @@ class AgentListeners:
         entry, conversation = event.entry, event.conversation
         viewers = await self._entry_viewers(entry, conversation)
         if conversation is None:
-            await self.emit("timeline:new", {"entry": entry_json(entry), "conversation": None}, rooms_of(viewers))
+            await self.emit(
+                "timeline:new", {"entry": entry_json(entry), "conversation": None}, rooms_of(viewers)
+            )
             return
         data = entry_json(entry)
         await self._per_reader(
-            "timeline:new", conversation, viewers, lambda c: {"entry": data, "conversation": conversation_json(c)}
+            "timeline:new",
+            conversation,
+            viewers,
+            lambda c: {"entry": data, "conversation": conversation_json(c)},
         )
 
     async def _per_reader(
@@ -115,7 +120,9 @@ class AgentListeners:
         for user in viewers:
             groups.setdefault(unread[user.id], []).append(user)
         for count, users in groups.items():
-            await self.emit(event, payload(conversation.model_copy(update={"unread": count})), rooms_of(users))
+            await self.emit(
+                event, payload(conversation.model_copy(update={"unread": count})), rooms_of(users)
+            )
 
     async def conversation_read(self, event: ConversationRead) -> None:
         current = {u.id: u for u in await self._staff()}.get(event.user_id)
@@ -123,7 +130,11 @@ class AgentListeners:
             return
         await self.emit(
             "conversation:updated",
-            {"conversation": conversation_json(event.conversation), "changes": ["unread"], "actor_id": current.id},
+            {
+                "conversation": conversation_json(event.conversation),
+                "changes": ["unread"],
+                "actor_id": current.id,
+            },
             [room_of(current)],
         )
 
@@ -155,7 +166,11 @@ class AgentListeners:
             "conversation:updated",
             conversation,
             viewers,
-            lambda c: {"conversation": conversation_json(c), "changes": sorted(event.changes), "actor_id": event.actor_id},
+            lambda c: {
+                "conversation": conversation_json(c),
+                "changes": sorted(event.changes),
+                "actor_id": event.actor_id,
+            },
         )
         moved = {k: old for k, (old, _new) in event.changes.items() if k in ("department_id", "assignee_id")}
         if moved:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub import access
-from hub.access import Actor, can_work_conversation, is_staff, require
+from hub.access import Actor, is_staff, require
 from hub.actions.conversations import get_conversation
 from hub.context import Hub
 from hub.domain import (
@@ -49,7 +49,7 @@ async def send_reply(
     conversation's channel. `actor` None with a bot/system `author` is a bot or automation speaking."""
     conversation = await get_conversation(hub, conversation_id, actor)
     if actor is not None:
-        require(can_work_conversation(actor, conversation), "you cannot reply in this conversation")
+        require(await access.can_reply(hub, actor, conversation), "you cannot reply in this conversation")
     if isinstance(actor, User):
         author = Author(type=AuthorType.user, id=actor.id, name=actor.name)
     elif author is None:
@@ -100,7 +100,7 @@ async def add_note(
     conversation: Conversation | None = None
     if conversation_id is not None:
         conversation = await get_conversation(hub, conversation_id, actor)
-        require(can_work_conversation(actor, conversation), "you cannot write notes in this conversation")
+        require(access.can_write_note(actor, conversation), "you cannot write notes in this conversation")
         client_id = conversation.client_id
     elif client_id is not None:
         await access.client_for(hub, actor, client_id)  # a partner's note is always shared (below)

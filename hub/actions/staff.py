@@ -25,8 +25,11 @@ async def create_user(
     role: Role,
     password: str,
     department_ids: list[str] | None = None,
+    partner_id: str | None = None,
     actor: Actor | None = None,
 ) -> User:
+    """`partner_id`: a partner user's organisation (refused for staff; a partner user without one is an
+    organisation of one)."""
     actor = access.as_actor(actor)
     access.require(access.can_manage_staff(actor), "only admins manage users")
     try:
@@ -38,11 +41,16 @@ async def create_user(
     if not name.strip():
         raise Invalid("name is empty")
     department_ids = await _known_departments(hub, department_ids or [])
+    if partner_id is not None and (
+        role is not Role.partner or await hub.store.partners.get(partner_id) is None
+    ):
+        raise Invalid("partner_id names a partner organisation, for a user with role partner")
     user = User(
         email=email,
         name=name.strip(),
         role=role,
         department_ids=department_ids,
+        partner_id=partner_id,
         password_hash=await hash_password_async(password),
         created_at=hub.clock(),
     )
@@ -79,7 +87,9 @@ async def update_user(hub: Hub, user_id: str, *, actor: Actor | None = None, **c
         update["token_version"] = user.token_version + 1
     if "capacity" in changes and changes["capacity"] != user.capacity:  # None: no limit
         capacity = changes["capacity"]
-        if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0):
+        if capacity is not None and (
+            isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0
+        ):
             raise Invalid("capacity is a whole number >= 0, or null for no limit")
         update["capacity"] = capacity
     if not update:
@@ -94,8 +104,10 @@ async def update_user(hub: Hub, user_id: str, *, actor: Actor | None = None, **c
 
 async def _keep_an_admin(hub: Hub, user: User, update: dict[str, Any], actor: Actor) -> None:
     """Nobody locks the hub out: an admin cannot deactivate or demote themselves, nor the last active admin."""
-    loses_admin = user.role is Role.admin and user.active and (
-        update.get("active") is False or update.get("role", Role.admin) is not Role.admin
+    loses_admin = (
+        user.role is Role.admin
+        and user.active
+        and (update.get("active") is False or update.get("role", Role.admin) is not Role.admin)
     )
     if not loses_admin:
         return

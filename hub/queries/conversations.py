@@ -34,12 +34,11 @@ async def inbox(
 ) -> InboxPage:
     """The conversations the actor may see, newest first, with their clients (the inbox shows names)."""
     if access.is_partner(actor):
+        view = await access.partner_view(hub, actor)  # type: ignore[arg-type]
         shared = await hub.store.clients.search(
-            "",
-            limit=1000,
-            partner_id=access.partner_key(actor),  # type: ignore[arg-type]
+            "", limit=1000, partner_scope=access.partner_client_scope(view)
         )
-        scope = access.partner_conversation_scope(c.id for c in shared)
+        scope = access.partner_conversation_scope((c.id for c in shared), view.conversation_clients)
     else:
         scope = access.conversation_scope(actor)
     found = await hub.store.conversations.query(
@@ -74,7 +73,9 @@ async def for_reader(hub: Hub, actor: Actor, conversations: list[Conversation]) 
     if not conversations or not isinstance(actor, User):
         return conversations
     read = await hub.store.reads.counts(actor.id, [c.id for c in conversations])
-    return [c.model_copy(update={"unread": max(0, c.inbound_count - read.get(c.id, 0))}) for c in conversations]
+    return [
+        c.model_copy(update={"unread": max(0, c.inbound_count - read.get(c.id, 0))}) for c in conversations
+    ]
 
 
 async def unread_by_user(hub: Hub, conversation: Conversation, users: list[User]) -> dict[str, int]:

@@ -29,6 +29,7 @@ from hub.domain import (
     User,
 )
 from hub.domain_email import MailboxState
+from hub.domain_partners import Grant, Partner
 from hub.domain_tasks import NoticeKind, Notification, Task, TaskStatus
 from hub.domain_workload import AgentLoad, Offer, QueuedConversation
 
@@ -75,13 +76,26 @@ class Scope:
 
     A conversation is visible when ANY of the given conditions holds:
     department_id in `department_ids`, assignee_id == `user_id`, department_id is None (when `unrouted`),
-    client_id in `client_ids`.
+    client_id in `client_ids`, id in `conversation_ids`.
     """
 
     department_ids: tuple[str, ...] = ()
     user_id: str | None = None
     unrouted: bool = False
     client_ids: tuple[str, ...] = ()
+    conversation_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerScope:
+    """Which clients a partner organisation may see, as the client search compiles it. A client is visible when
+    ANY condition holds: `partner_id` in its partner_ids (client grants), id in `client_ids`, one of `tags` in its
+    tags, fields[name] == value for one of `fields`. An empty PartnerScope allows nothing."""
+
+    partner_id: str | None = None
+    client_ids: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +143,23 @@ CALL_EVENT_MEMORY = 100
 
 # Conversation fields that `ConversationRepo.update` may set.
 CONVERSATION_MUTABLE = frozenset(
-    {"status", "assignee_id", "department_id", "handler", "bot_state", "subject", "unread", "updated_at", "priority"}
+    {
+        "status",
+        "assignee_id",
+        "department_id",
+        "handler",
+        "bot_state",
+        "subject",
+        "unread",
+        "updated_at",
+        "priority",
+    }
 )
 # Client fields that `ClientRepo.update` may set (search terms follow name and identities).
 CLIENT_MUTABLE = frozenset({"name", "kind", "fields", "tags", "partner_ids", "updated_at"})
-USER_MUTABLE = frozenset({"name", "role", "department_ids", "password_hash", "active", "token_version", "capacity"})
+USER_MUTABLE = frozenset(
+    {"name", "role", "department_ids", "password_hash", "active", "token_version", "capacity"}
+)
 # Department fields that `DepartmentRepo.update` may set (a rename goes through `rename`: the name is unique).
 DEPARTMENT_MUTABLE = frozenset({"assignment", "accept_minutes"})
 
@@ -168,15 +194,45 @@ class ClientRepo(Protocol):
         partner_id: str | None = None,
         region: str | None = None,
         conversation_scope: Scope | None = None,
+        partner_scope: PartnerScope | None = None,
     ) -> list[Client]:
         """Clients whose search terms start with every word of `q` (see hub.identities.query_terms), most
-        recently updated first. An empty `q` lists clients. `region` reads a phone-like query written the local
+        recently updated first. `partner_scope` limits to the clients it lets through (compiled in the query). An empty `q` lists clients. `region` reads a phone-like query written the local
         way ('8 916 123-45-67' with region RU) as the E.164 number phones are stored as. `partner_id` limits to
         clients shared with that partner. `conversation_scope` limits to clients with at least one conversation
         that the Scope lets through (an empty Scope: none). SQLite filters with a sub-select on conversations;
         MongoDB first reads the distinct client ids of the matching conversations (one more round trip, and a
         list as long as the number of such clients), then matches clients `$in` them.
         """
+
+
+class PartnerRepo(Protocol):
+    async def create(self, partner: Partner) -> None: ...
+
+    async def get(self, partner_id: str) -> Partner | None: ...
+
+    async def list(self) -> list[Partner]:
+        """All organisations, by name."""
+
+    async def update(self, partner_id: str, changes: dict[str, Any]) -> Partner | None:
+        """Set `name` and/or `redacted_fields`; the organisation after the update, None if missing."""
+
+
+class GrantRepo(Protocol):
+    async def add(self, grant: Grant) -> tuple[Grant, bool]:
+        """Store the grant unless the organisation has one for the same thing (`Grant.key`, a unique index
+        decides): returns (the stored grant, created)."""
+
+    async def get(self, grant_id: str) -> Grant | None: ...
+
+    async def of_partner(self, partner_id: str, *, limit: int = 1000) -> list[Grant]:
+        """The organisation's grants, oldest first."""
+
+    async def of_client(self, client_id: str) -> list[Grant]:
+        """The client grants naming this client (any organisation)."""
+
+    async def delete(self, grant_id: str) -> Grant | None:
+        """Remove it; the grant as it was, None when there was none."""
 
 
 class IdentityRepo(Protocol):
@@ -389,68 +445,6 @@ class MergeRepo(Protocol):
     async def set_status(self, suggestion_id: str, status: str) -> MergeSuggestion | None: ...
 
 
-# --- read markers, assignment, stored settings ---------------------------------------------------------------------
-
-
-class ReadRepo(Protocol):
-    """Per-(user, conversation) read markers: the conversation's inbound_count the user has read."""
-
-    async def mark(self, user_id: str, conversation_id: str, count: int, *, at: datetime) -> None:
-        """Upsert the marker to max(stored, count) in one statement (a stale tab never marks unread again)."""
-
-    async def counts(self, user_id: str, conversation_ids: Sequence[str]) -> dict[str, int]:
-        """The user's markers of these conversations (one indexed query; conversations never read are absent)."""
-
-    async def readers(self, conversation_id: str, user_ids: Sequence[str]) -> dict[str, int]:
-        """The markers of these users on one conversation (the recipients of a push)."""
-
-
-class AssignmentRepo(Protocol):
-    async def loads(self, user_ids: Sequence[str]) -> dict[str, AgentLoad]:
-        """The load counters of these users (users never counted are absent: their load is 0)."""
-
-    async def take_slot(self, user_id: str, capacity: int | None, *, now: datetime) -> bool:
-        """+1 on the user's counter in one conditional update that applies only while it is below `capacity`
-        (None: always); sets last_assigned_at. True when it applied."""
-
-    async def add_load(self, user_id: str, delta: int) -> None:
-        """Move the counter by delta (people's assignments, resolves, reopens), never below 0."""
-
-    async def set_load(self, user_id: str, open_count: int) -> None: ...
-
-    async def enqueue(self, item: QueuedConversation) -> None:
-        """Put it in its department's queue (upsert by conversation: a re-route moves it, keeping `since` only
-        when the department is the same)."""
-
-    async def dequeue(self, conversation_id: str) -> bool: ...
-
-    async def queued(self, department_id: str, *, limit: int = 20) -> list[QueuedConversation]:
-        """The department's queue, oldest first."""
-
-    async def queue_length(self, department_id: str) -> int: ...
-
-    async def offer(self, offer: Offer) -> None:
-        """Record (replace) the offer of a conversation."""
-
-    async def drop_offer(self, conversation_id: str) -> bool:
-        """The offer was accepted or is void; True when there was one."""
-
-    async def due_offers(self, *, now: datetime, limit: int = 100) -> list[Offer]:
-        """Offers whose `until` <= now and whose lease is not running, earliest first (indexed by until)."""
-
-    async def claim_offer(self, conversation_id: str, *, now: datetime, lease_until: datetime) -> Offer | None:
-        """Take the right to move a due offer on, in one conditional update (due, lease not running)."""
-
-    async def next_offer_at(self) -> datetime | None: ...
-
-
-class DocumentRepo(Protocol):
-    """Small named JSON documents the hub keeps (the active routing rules once an admin edited them)."""
-
-    async def get(self, key: str) -> dict[str, Any] | None: ...
-
-    async def put(self, key: str, value: dict[str, Any], *, at: datetime) -> None: ...
-
 # --- tasks and notifications ---------------------------------------------------------------------------------------
 
 # Task fields that `TaskRepo.update` may set (the notice bookkeeping goes through claim_notice / complete_notice,
@@ -561,6 +555,71 @@ class NotificationRepo(Protocol):
         Ids of other users' notifications change nothing."""
 
 
+# --- read markers, assignment, stored settings ---------------------------------------------------------------------
+
+
+class ReadRepo(Protocol):
+    """Per-(user, conversation) read markers: the conversation's inbound_count the user has read."""
+
+    async def mark(self, user_id: str, conversation_id: str, count: int, *, at: datetime) -> None:
+        """Upsert the marker to max(stored, count) in one statement (a stale tab never marks unread again)."""
+
+    async def counts(self, user_id: str, conversation_ids: Sequence[str]) -> dict[str, int]:
+        """The user's markers of these conversations (one indexed query; conversations never read are absent)."""
+
+    async def readers(self, conversation_id: str, user_ids: Sequence[str]) -> dict[str, int]:
+        """The markers of these users on one conversation (the recipients of a push)."""
+
+
+class AssignmentRepo(Protocol):
+    async def loads(self, user_ids: Sequence[str]) -> dict[str, AgentLoad]:
+        """The load counters of these users (users never counted are absent: their load is 0)."""
+
+    async def take_slot(self, user_id: str, capacity: int | None, *, now: datetime) -> bool:
+        """+1 on the user's counter in one conditional update that applies only while it is below `capacity`
+        (None: always); sets last_assigned_at. True when it applied."""
+
+    async def add_load(self, user_id: str, delta: int) -> None:
+        """Move the counter by delta (people's assignments, resolves, reopens), never below 0."""
+
+    async def set_load(self, user_id: str, open_count: int) -> None: ...
+
+    async def enqueue(self, item: QueuedConversation) -> None:
+        """Put it in its department's queue (upsert by conversation: a re-route moves it, keeping `since` only
+        when the department is the same)."""
+
+    async def dequeue(self, conversation_id: str) -> bool: ...
+
+    async def queued(self, department_id: str, *, limit: int = 20) -> list[QueuedConversation]:
+        """The department's queue, oldest first."""
+
+    async def queue_length(self, department_id: str) -> int: ...
+
+    async def offer(self, offer: Offer) -> None:
+        """Record (replace) the offer of a conversation."""
+
+    async def drop_offer(self, conversation_id: str) -> bool:
+        """The offer was accepted or is void; True when there was one."""
+
+    async def due_offers(self, *, now: datetime, limit: int = 100) -> list[Offer]:
+        """Offers whose `until` <= now and whose lease is not running, earliest first (indexed by until)."""
+
+    async def claim_offer(
+        self, conversation_id: str, *, now: datetime, lease_until: datetime
+    ) -> Offer | None:
+        """Take the right to move a due offer on, in one conditional update (due, lease not running)."""
+
+    async def next_offer_at(self) -> datetime | None: ...
+
+
+class DocumentRepo(Protocol):
+    """Small named JSON documents the hub keeps (the active routing rules once an admin edited them)."""
+
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def put(self, key: str, value: dict[str, Any], *, at: datetime) -> None: ...
+
+
 class MailboxRepo(Protocol):
     """Email mailboxes' sync state (hub.domain_email.MailboxState), one document per mailbox name. Every write but
     `claim` applies only while `owner` holds the lease (a conditional single-document update)."""
@@ -605,6 +664,8 @@ class Store:
     tasks: TaskRepo = None  # type: ignore[assignment]  # every adapter sets it; a default keeps old callers
     notifications: NotificationRepo = None  # type: ignore[assignment]
     mailboxes: MailboxRepo = None  # type: ignore[assignment]  # email sync state (hub.domain_email)
+    partners: PartnerRepo = None  # type: ignore[assignment]
+    grants: GrantRepo = None  # type: ignore[assignment]
     reads: ReadRepo = None  # type: ignore[assignment]
     assignment: AssignmentRepo = None  # type: ignore[assignment]
     documents: DocumentRepo = None  # type: ignore[assignment]

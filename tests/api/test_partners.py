@@ -186,7 +186,9 @@ async def test_redacted_fields_and_other_organisations_never_reach_a_partner(adm
     north = await new_partner(admin, redacted=["phone", "inn"])
     south = await new_partner(admin)
     dealer = await partner_user(admin, north)
-    shared = await push(admin, name="Redacted Client", email=f"{unique('r')}@example.com", phone=unique_phone())
+    shared = await push(
+        admin, name="Redacted Client", email=f"{unique('r')}@example.com", phone=unique_phone()
+    )
     path = f"/api/v1/clients/{shared['client_id']}"
     await admin.ok("PATCH", path, {"fields": {"inn": "7701", "city": "Perm"}})
     await admin.ok("POST", grants_path(north), {"client_id": shared["client_id"]}, status=201)

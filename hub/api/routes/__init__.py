@@ -18,10 +18,22 @@ from hub.api.routes import (  # noqa: E402  (they register on `api`)
     conversations,
     files,
     notifications,
+    partners,
     routing,  # noqa: F401  (registers the routing rules and queue routes)
     service,
     staff,
     tasks,
 )
 
-__all__ = ["Body", "api", "clients", "conversations", "files", "notifications", "service", "staff", "tasks"]
+__all__ = [
+    "Body",
+    "api",
+    "clients",
+    "conversations",
+    "files",
+    "notifications",
+    "partners",
+    "service",
+    "staff",
+    "tasks",
+]

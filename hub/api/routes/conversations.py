@@ -20,6 +20,7 @@ from hub.api.routes.models import (
     page_json,
 )
 from hub.queries import conversations as conversation_queries
+from hub.queries import partners as partner_queries
 from hub.representations import client_json, conversation_json, entry_json
 
 TAG = "conversations"
@@ -46,9 +47,10 @@ async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
         ctx.hub, ctx.user, filters, before=query.cursor, limit=query.limit
     )
     # the clients of the page in the same answer: the inbox shows names without a request per conversation
+    hidden = await partner_queries.hidden_fields(ctx.hub, ctx.user)
     return {
         "items": [conversation_json(c) for c in page.items],
-        "clients": {c.id: client_json(c) for c in page.clients},
+        "clients": {c.id: client_json(c, hidden) for c in page.clients},
         "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
     }
 

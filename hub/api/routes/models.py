@@ -3,14 +3,27 @@ and the shaping of pages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictInt, StringConstraints
 
 from hub import queries
 from hub.api.http import Body, CursorParam, Query
 from hub.domain import AssignmentPolicy, ClientKind, ConversationStatus, FieldValue, Handler, Priority, Role
+
+_NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
+
+
+def _iso_only(value: Any) -> Any:
+    """A time is written as a date and time: a bare number (a Unix time? milliseconds?) is refused, not guessed."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("give a date and time with a time zone, e.g. 2026-01-02T12:00:00Z")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -101,6 +114,7 @@ class UserIn(Body):
     role: Role = Role.agent
     password: Password
     department_ids: list[str] = Field(default_factory=list)
+    partner_id: Id | None = Field(None, description="a partner user's organisation (role partner)")
 
 
 class UserPatch(Body):
@@ -109,7 +123,9 @@ class UserPatch(Body):
     password: Password | None = None
     department_ids: list[str] | None = None
     active: StrictBool | None = None
-    capacity: int | None = Field(None, ge=0, le=1000, description="most open conversations at once (null: no limit)")
+    capacity: int | None = Field(
+        None, ge=0, le=1000, description="most open conversations at once (null: no limit)"
+    )
 
 
 class DepartmentIn(Body):
@@ -119,8 +135,11 @@ class DepartmentIn(Body):
 class DepartmentPatch(Body):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     assignment: AssignmentPolicy | None = Field(None, description="manual | round_robin | least_loaded")
-    accept_minutes: int | None = Field(
-        None, ge=0, le=24 * 60, description="an agent who does not answer within it loses the conversation (0: never)"
+    accept_minutes: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=24 * 60,
+        description="an agent who does not answer within it loses the conversation (0: never)",
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from hub.actions import tasks as task_actions
 from hub.api.http import Body, Ctx, CursorParam, Query
 from hub.api.routes import api
-from hub.api.routes.models import STAFF, Id, limit
+from hub.api.routes.models import STAFF, Id, IsoDatetime, limit
 from hub.api.schemas import model_doc, page_of
 from hub.domain_tasks import Task, TaskPriority, TaskStatus
 from hub.queries import tasks as task_queries
@@ -36,7 +36,7 @@ class TaskIn(Body):
     entry_id: Id | None = None
     assignee_id: Id | None = None
     department_id: Id | None = None
-    due_at: AwareDatetime | None = Field(None, description="with a time zone, e.g. 2026-01-02T12:00:00Z")
+    due_at: IsoDatetime | None = Field(None, description="with a time zone, e.g. 2026-01-02T12:00:00Z")
     priority: TaskPriority = TaskPriority.normal
     description: Description = ""
 
@@ -46,7 +46,7 @@ class TaskPatch(Body):
     description: Description | None = None
     assignee_id: Id | None = Field(None, description="null unassigns")
     department_id: Id | None = Field(None, description="null clears the department")
-    due_at: AwareDatetime | None = Field(None, description="null clears the due time")
+    due_at: IsoDatetime | None = Field(None, description="null clears the due time")
     priority: TaskPriority | None = None
     status: TaskStatus | None = None
     watchers: list[Id] | None = Field(None, max_length=50)
@@ -58,7 +58,7 @@ class TaskList(Query):
     department: str | None = Field(None, description="a department id")
     status: TaskStatus | None = Field(None, description="only tasks in this status")
     open: bool | None = Field(None, description="true: only open and in-progress tasks")
-    due_before: AwareDatetime | None = Field(None, description="only tasks due before this time")
+    due_before: IsoDatetime | None = Field(None, description="only tasks due before this time")
     client_id: str | None = Field(None, description="only this client's tasks")
     conversation_id: str | None = Field(None, description="only this conversation's tasks")
     cursor: CursorParam | None = None

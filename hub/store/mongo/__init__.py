@@ -26,6 +26,7 @@ from typing import Any
 
 from hub.store.mongo import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.mongo import mailboxes as mailbox_collections
+from hub.store.mongo import partners as partner_collections
 from hub.store.mongo import routing as routing_collections
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
@@ -33,6 +34,7 @@ from hub.store.mongo.identities import MongoIdentityRepo
 from hub.store.mongo.mailboxes import MongoMailboxRepo
 from hub.store.mongo.merges import MongoMergeRepo
 from hub.store.mongo.notifications import MongoNotificationRepo
+from hub.store.mongo.partners import MongoGrantRepo, MongoPartnerRepo
 from hub.store.mongo.routing import MongoAssignmentRepo, MongoDocumentRepo, MongoReadRepo
 from hub.store.mongo.staff import MongoDepartmentRepo, MongoUserRepo
 from hub.store.mongo.tasks import MongoTaskRepo
@@ -43,7 +45,17 @@ __all__ = ["open_mongo_store", "open_mongo_store_url"]
 
 # each aggregate's module declares the indexes of its collections: {collection: [(keys, unique)]}
 _INDEXES: dict[str, list[tuple[Any, ...]]] = {}
-_MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications)
+_MODULES = (
+    clients,
+    identities,
+    conversations,
+    timeline,
+    staff,
+    merges,
+    tasks,
+    notifications,
+    partner_collections,
+)
 _MODULES += (routing_collections,)
 _MODULES += (mailbox_collections,)
 for _module in _MODULES:
@@ -67,8 +79,12 @@ async def open_mongo_store(db: Any) -> Store:
         mailboxes=MongoMailboxRepo(db["mailboxes"], stats),
         tasks=MongoTaskRepo(db["tasks"], stats, db["conversations"]),
         notifications=MongoNotificationRepo(db["notifications"], stats),
+        partners=MongoPartnerRepo(db["partners"], stats),
+        grants=MongoGrantRepo(db["grants"], stats),
         reads=MongoReadRepo(db["read_markers"], stats),
-        assignment=MongoAssignmentRepo(db["agent_loads"], db["assignment_queue"], db["assignment_offers"], stats),
+        assignment=MongoAssignmentRepo(
+            db["agent_loads"], db["assignment_queue"], db["assignment_offers"], stats
+        ),
         documents=MongoDocumentRepo(db["documents"], stats),
         stats=stats,
         name="mongo",

@@ -137,7 +137,9 @@ class MongoConversationRepo(MongoRepo):
         if inbound:
             first["unread"] = {"$add": [{"$ifNull": ["$unread", 0]}, 1]}
             # monotonic; a document from before it existed starts from its shared unread counter
-            first["inbound_count"] = {"$add": [{"$ifNull": ["$inbound_count", {"$ifNull": ["$unread", 0]}]}, 1]}
+            first["inbound_count"] = {
+                "$add": [{"$ifNull": ["$inbound_count", {"$ifNull": ["$unread", 0]}]}, 1]
+            }
         if reopen:
             first["status"] = {
                 "$cond": [
@@ -196,7 +198,9 @@ class MongoConversationRepo(MongoRepo):
             "department_id": department_id,
             "status": {"$in": [ConversationStatus.open.value, ConversationStatus.pending.value]},
         }
-        update = [{"$set": {"assignee_id": assignee_id, "updated_at": {"$max": ["$updated_at", truncate_ms(now)]}}}]
+        update = [
+            {"$set": {"assignee_id": assignee_id, "updated_at": {"$max": ["$updated_at", truncate_ms(now)]}}}
+        ]
         return to_model(Conversation, await self._update(filter_, update))
 
     async def release(self, conversation_id: str, assignee_id: str, *, now: datetime) -> Conversation | None:

@@ -80,7 +80,9 @@ class MongoDepartmentRepo(MongoRepo):
         check_keys(changes, DEPARTMENT_MUTABLE, "department")
         if not changes:
             return await self.get(department_id)
-        doc = await self._update({"_id": department_id}, {"$set": {k: to_bson(v) for k, v in changes.items()}})
+        doc = await self._update(
+            {"_id": department_id}, {"$set": {k: to_bson(v) for k, v in changes.items()}}
+        )
         return to_model(Department, doc)
 
     async def rename(self, department_id: str, name: str) -> Department | None:

@@ -18,6 +18,7 @@ import aiosqlite
 from hub.store.port import Store, StoreStats
 from hub.store.sqlite import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.sqlite import mailboxes as mailbox_tables
+from hub.store.sqlite import partners as partner_tables
 from hub.store.sqlite import routing as routing_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.clients import SqliteClients
@@ -26,6 +27,7 @@ from hub.store.sqlite.identities import SqliteIdentities
 from hub.store.sqlite.mailboxes import SqliteMailboxes
 from hub.store.sqlite.merges import SqliteMerges
 from hub.store.sqlite.notifications import SqliteNotifications
+from hub.store.sqlite.partners import SqliteGrants, SqlitePartners
 from hub.store.sqlite.routing import SqliteAssignment, SqliteDocuments, SqliteReads
 from hub.store.sqlite.staff import SqliteDepartments, SqliteUsers
 from hub.store.sqlite.tasks import SqliteTasks
@@ -33,7 +35,7 @@ from hub.store.sqlite.timeline import SqliteTimeline
 
 __all__ = ["from_ts", "open_sqlite_store", "ts"]
 
-_MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications)
+_MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications, partner_tables)
 _MODULES += (routing_tables,)
 _MODULES += (mailbox_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
@@ -91,6 +93,8 @@ async def open_sqlite_store(path: str | Path) -> Store:
         mailboxes=SqliteMailboxes(db, stats),
         tasks=SqliteTasks(db, stats),
         notifications=SqliteNotifications(db, stats),
+        partners=SqlitePartners(db, stats),
+        grants=SqliteGrants(db, stats),
         reads=SqliteReads(db, stats),
         assignment=SqliteAssignment(db, stats),
         documents=SqliteDocuments(db, stats),

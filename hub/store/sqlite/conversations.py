@@ -45,7 +45,12 @@ ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
     ("conversations", "priority", "TEXT NOT NULL DEFAULT 'normal'", None),
     # the monotonic count of inbound messages (per-user unread = it minus the user's read marker); an older file
     # starts from its shared unread counter
-    ("conversations", "inbound_count", "INTEGER NOT NULL DEFAULT 0", "UPDATE conversations SET inbound_count = unread"),
+    (
+        "conversations",
+        "inbound_count",
+        "INTEGER NOT NULL DEFAULT 0",
+        "UPDATE conversations SET inbound_count = unread",
+    ),
 ]
 
 _CONV_COLUMNS = (
