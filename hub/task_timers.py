@@ -131,7 +131,7 @@ class TaskTimers:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            task, self._task = self._task, None
+            task.cancel()
+            # bounded: a shutdown never waits on a database call that does not come back
+            await asyncio.wait({task}, timeout=5)

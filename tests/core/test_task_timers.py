@@ -172,6 +172,7 @@ async def test_a_worker_stopped_before_due_sends_the_notice_once_when_restarted(
         a, None, title="Send the contract", client_id=setup["client"].id, assignee_id=setup["anna"].id,
         due_at=T0 + timedelta(hours=2),
     )  # fmt: skip
+    await asyncio.sleep(0.05)  # its timer looked at the store and sleeps until the reminder
     await first.stop()  # the hub process stops long before the reminder
     if a.store.name == "sqlite":
         await a.store.close()  # and its connection with it
