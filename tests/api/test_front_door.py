@@ -75,7 +75,7 @@ async def test_a_flood_of_wrong_logins_does_not_stall_the_hub(tmp_path):
         statuses = Counter(r.status for r in replies)
         print(f"worst /healthz during 50 concurrent wrong logins: {worst * 1000:.0f} ms; {dict(statuses)}")
         # it was 7-11 s with argon2 on the event loop
-        assert worst < 0.3, worst
+        assert worst < 1.0, worst  # 20-60 ms measured here; the loop must never wait on argon2
         assert set(statuses) <= {401, 503} and statuses[401] >= 1
         for reply in replies:
             if reply.status == 503:
