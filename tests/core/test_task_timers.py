@@ -173,7 +173,9 @@ async def test_a_worker_stopped_before_due_sends_the_notice_once_when_restarted(
         due_at=T0 + timedelta(hours=2),
     )  # fmt: skip
     await asyncio.sleep(0.05)  # its timer looked at the store and sleeps until the reminder
-    await first.stop()  # the hub process stops long before the reminder (its connection is closed at teardown)
+    await (
+        first.stop()
+    )  # the hub process stops long before the reminder (its connection is closed at teardown)
     clock.advance(3 * 60 * MINUTE)  # it is down while the reminder's and the due time pass
     restarted = make_hub(await stores(), settings, clock)
     second = TaskTimers(restarted)
