@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from bots.flow import Flow, flow_problems
 from hub.yamllines import Lines as _Lines
 from hub.yamllines import Loader as _Loader
+from hub.yamllines import read_yaml
 from hub.yamllines import reason as _reason
 from hub.yamllines import where as _where
 
@@ -31,24 +32,9 @@ def load_flow_file(path: Path) -> tuple[Flow | None, list[str]]:
         return None, [f"{name}:1: not UTF-8 text ({exc.reason})"]
     except OSError as exc:
         return None, [f"{name}:1: cannot read the file ({exc.strerror or exc})"]
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        reason = exc.problem or exc.context or "not valid YAML"
-        if exc.context and exc.problem:
-            started = (
-                f" that starts on line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
-            )
-            reason += f" ({exc.context}{started})"
-        return None, [f"{name}:{line}: YAML syntax error: {reason}"]
-    except yaml.YAMLError as exc:
-        return None, [f"{name}:1: YAML error: {exc}"]
-    finally:
-        loader.dispose()
+    data, node, problems = read_yaml(text, name)
+    if problems:
+        return None, problems
     if node is None or data is None:
         return None, [f"{name}:1: the file is empty (a flow needs channels, start and states)"]
     if not isinstance(data, dict):
