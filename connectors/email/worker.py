@@ -268,10 +268,11 @@ class MailboxWorker:
                 raise ImapError("lease lost")
             self.uidvalidity, self.last_uid = uidvalidity, 0
         self.mode = "idle" if client.has_capability("IDLE") else "poll"
-        self.connected = True
         await report_mailbox(
             self.hub, self.box.name, self.owner, connected=True, mode=self.mode, last_error=None
         )
+        # only once the stored state says so: whoever sees `connected` also reads the mode it reported
+        self.connected = True
         await self._catch_up(client)
         while True:
             if self.mode == "idle":

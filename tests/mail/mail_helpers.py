@@ -71,9 +71,11 @@ class MailHub:
         """Barrier: the worker is connected and has nothing left to fetch (optionally: up to last_uid)."""
 
         async def probe():
+            if not self.worker.connected:
+                return None
+            # read after the worker says so: the stored state then holds what this session reported
             state = await self.store.mailboxes.get("support")
-            worker = self.worker
-            if state is None or not worker.connected or state.backlog:
+            if state is None or not state.connected or not state.mode or state.backlog:
                 return None
             if last_uid is not None and state.last_uid < last_uid:
                 return None
