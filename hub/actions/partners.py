@@ -153,11 +153,9 @@ async def grants_of(hub: Hub, actor: Actor, partner_id: str) -> list[Grant]:
 
 
 async def _set_partner_on_client(hub: Hub, client_id: str, key: str, *, present: bool) -> Client | None:
-    client = await hub.store.clients.get(client_id)
-    if client is None or (key in client.partner_ids) == present:
-        return client
-    keys = sorted(set(client.partner_ids) | {key}) if present else [k for k in client.partner_ids if k != key]
-    updated = await hub.store.clients.update(client_id, {"partner_ids": keys, "updated_at": hub.clock()})
+    """One atomic store update (never read-modify-write: two grants at once both land); announced when it changed
+    something."""
+    updated = await hub.store.clients.set_partner(client_id, key, present, at=hub.clock())
     if updated is not None:
         await hub.bus.publish(ClientUpdated(updated, ("partner_ids",)))
     return updated

@@ -186,6 +186,13 @@ class ClientRepo(Protocol):
         """Add the identity to the client's list and refresh its search terms; returns the client after the
         update, or None when nothing changed (the client has the identity already, or does not exist)."""
 
+    async def set_partner(
+        self, client_id: str, partner_id: str, present: bool, *, at: datetime
+    ) -> Client | None:
+        """Add `partner_id` to (present) or remove it from the client's `partner_ids` in one atomic update (SQLite:
+        one statement on the JSON array; MongoDB: `$addToSet` / `$pull`), so concurrent grants and revokes never
+        lose one another; sets updated_at = at. The client after the change, None when nothing changed."""
+
     async def search(
         self,
         q: str,
@@ -394,6 +401,14 @@ class TimelineRepo(Protocol):
         Returns the entry after the update; None when the entry is missing or the event was applied already."""
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None: ...
+
+    async def move_entries(
+        self, from_conversation_id: str, to_conversation_id: str, *, entry_id: str, following: bool = False
+    ) -> list[TimelineEntry]:
+        """Move one entry (and with `following` every later one by arrival order, `seq` >= its seq) from one
+        conversation to another, conditionally: only entries still in `from_conversation_id` move, so two moves
+        racing never move one entry twice. Returns the moved entries after the move, in arrival order (empty when
+        the entry is not in that conversation)."""
 
 
 class UserRepo(Protocol):

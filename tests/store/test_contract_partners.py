@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from store_factories import client
+import asyncio
+
+from store_factories import T0, client
 
 from hub.domain_partners import Grant, GrantRule, Partner
 from hub.store.port import PartnerScope, Scope
@@ -103,3 +105,28 @@ async def test_a_scope_can_name_single_conversations(store):
         ConversationQuery(scope=Scope(client_ids=(b.id,), conversation_ids=(one.id,)))
     )
     assert {c.id for c in found} == {one.id, three.id}
+
+
+async def test_concurrent_partner_adds_and_removes_on_one_client_lose_nothing(store):
+    """50 grants and revokes of one client at once (as many admins granting at the same moment): each is one
+    atomic update, so the client ends with exactly the added organisations, and the partner index agrees."""
+    kept = [f"old{i:02d}" for i in range(25)]
+    added = [f"new{i:02d}" for i in range(25)]
+    shared = client("Shared With Many", partner_ids=kept)
+    await store.clients.create(shared)
+
+    results = await asyncio.gather(
+        *(store.clients.set_partner(shared.id, key, True, at=T0) for key in added),
+        *(store.clients.set_partner(shared.id, key, False, at=T0) for key in kept),
+    )
+
+    assert all(r is not None for r in results)  # each one changed the client
+    after = await store.clients.get(shared.id)
+    assert sorted(after.partner_ids) == added
+    for key in added[:3] + kept[:3]:
+        found = await store.clients.search("", partner_scope=PartnerScope(partner_id=key))
+        assert [c.id for c in found] == ([shared.id] if key in added else [])
+    # a repeated add or a remove of what is not there changes nothing
+    assert await store.clients.set_partner(shared.id, added[0], True, at=T0) is None
+    assert await store.clients.set_partner(shared.id, kept[0], False, at=T0) is None
+    assert await store.clients.set_partner("missing", added[0], True, at=T0) is None

@@ -92,6 +92,19 @@ class MongoClientRepo(MongoRepo):
         # would read strings starting with "$" as field paths.
         return await self._rename({"_id": client_id}, values)
 
+    async def set_partner(
+        self, client_id: str, partner_id: str, present: bool, *, at: datetime
+    ) -> Client | None:
+        # matches only when it changes something; $addToSet / $pull are atomic on the one document
+        if present:
+            filter_ = {"_id": client_id, "partner_ids": {"$ne": partner_id}}
+            update = {"$addToSet": {"partner_ids": partner_id}}
+        else:
+            filter_ = {"_id": client_id, "partner_ids": partner_id}
+            update = {"$pull": {"partner_ids": partner_id}}
+        update["$set"] = {"updated_at": truncate_ms(at)}
+        return to_model(Client, await self._update(filter_, update))
+
     async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
         return await self._rename(
             {"_id": client_id, "name": ""}, {"name": name, "updated_at": truncate_ms(at)}

@@ -123,6 +123,23 @@ class SqliteClients(Base):
         )
         return Client.model_validate_json(rows[0][0]) if rows else None
 
+    async def set_partner(
+        self, client_id: str, partner_id: str, present: bool, *, at: datetime
+    ) -> Client | None:
+        # one statement: the new array is computed from the stored one, and the WHERE makes it apply only when it
+        # changes something (so the trigger re-indexes client_partners only then)
+        keys = "SELECT json_group_array(value) FROM (SELECT value FROM json_each(clients.partners) " + (
+            "UNION SELECT :key ORDER BY 1)" if present else "WHERE value != :key ORDER BY 1)"
+        )
+        has = "EXISTS (SELECT 1 FROM json_each(clients.partners) WHERE value = :key)"
+        rows = await self.fetch(
+            f"UPDATE clients SET partners = ({keys}), updated_at = :at, "
+            f"doc = json_set(doc, '$.partner_ids', json(({keys})), '$.updated_at', :at) "
+            f"WHERE id = :id AND {'NOT ' if present else ''}{has} RETURNING doc",
+            {"key": partner_id, "at": ts(at), "id": client_id},
+        )
+        return Client.model_validate_json(rows[0][0]) if rows else None
+
     async def fill_name(self, client_id: str, name: str, *, at: datetime) -> Client | None:
         rows = await self.fetch(
             "UPDATE clients SET doc = json_set(doc, '$.name', ?, '$.updated_at', ?), name_terms = ?, updated_at = ? "
