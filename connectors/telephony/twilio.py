@@ -4,6 +4,10 @@ The signature, as Twilio computes it (twilio-python's RequestValidator): the ful
 POST parameter name in sorted order each of its distinct values sorted, `name + value`; HMAC-SHA1 keyed with the
 account's auth token; base64. The URL is the public one (HUB_PUBLIC_URL, so it works behind a proxy), accepted
 with and without the port, as the SDK does.
+
+A JSON body (Twilio's JSON-bodied callbacks) is signed differently: the URL carries `bodySHA256`, the hex SHA-256
+of the raw body, and the signature covers that URL alone (no parameters). Both must match; the JSON object's
+scalar members are then read like the form's parameters.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from hub.calls import CallEvent, CallStatus
 
@@ -63,11 +68,36 @@ def verify(config: TwilioConfig, request: WebhookRequest) -> list[tuple[str, str
     given = request.headers.get(HEADER, "")
     if not given:
         raise SignatureError(f"{HEADER} is missing")
-    params = request.form()
+    is_json = request.content_type == "application/json"
+    if is_json:
+        body_hash = parse_qs(urlsplit(request.url).query).get("bodySHA256", [""])[0]
+        if not body_hash:
+            raise SignatureError("a JSON body needs bodySHA256 in the URL")
+        actual = hashlib.sha256(request.body).hexdigest()
+        if not hmac.compare_digest(actual.encode(), body_hash.lower().encode()):
+            raise SignatureError("bodySHA256 does not match the body")
+    params = [] if is_json else request.form()
     for form in url_forms(request.url):
         if hmac.compare_digest(signature(config.auth_token, form, params).encode(), given.encode()):
-            return params
+            return json_params(request.body) if is_json else params
     raise SignatureError(f"{HEADER} does not match")
+
+
+def json_params(body: bytes) -> list[tuple[str, str]]:
+    """A signed JSON body's scalar members as (name, value) pairs, as the form's parameters would be."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise Malformed("the body is not JSON") from exc
+    if not isinstance(data, dict):
+        raise Malformed("the body must be a JSON object")
+    pairs: list[tuple[str, str]] = []
+    for name, value in data.items():
+        if isinstance(value, bool):
+            pairs.append((name, "true" if value else "false"))
+        elif isinstance(value, str | int | float):
+            pairs.append((name, str(value)))
+    return pairs
 
 
 def parse(params: list[tuple[str, str]], region: str) -> CallEvent:
