@@ -185,7 +185,7 @@ async def test_the_scripts_styles_and_socket_client_are_served(pages, http):
         "/static/i18n.js",
         "/static/login.js",
         "/static/dom.js",
-        "/static/inbox.js",
+        "/static/inbox/main.js",
         "/static/vendor/socket.io.min.js",
     } <= names
     for url in urls:
@@ -194,3 +194,25 @@ async def test_the_scripts_styles_and_socket_client_are_served(pages, http):
         assert len(await response.read()) > 100, url
     response = await http.get(pages.url + "/static/email-frame.css")
     assert response.status == 200
+    assert '<script type="module" src="/static/inbox/main.js' in inbox
+
+
+async def test_every_inbox_module_is_served_as_javascript(pages, http):
+    """The inbox is ES modules: a browser runs a module only when it comes with a JavaScript media type, and an
+    import of a file the hub does not serve stops the whole page. Follow every import from the entry module."""
+    seen: set[str] = set()
+    todo = ["main.js"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        response = await http.get(f"{pages.url}/static/inbox/{name}")
+        assert response.status == 200, name
+        assert response.content_type in ("text/javascript", "application/javascript"), (
+            name,
+            response.content_type,
+        )
+        code = await response.text()
+        todo += re.findall(r'^import [^;]+ from "\./([a-z_]+\.js)";$', code, flags=re.M)
+    assert {"main.js", "core.js", "api.js", "socket.js", "timeline.js", "notifications.js"} <= seen

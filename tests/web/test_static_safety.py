@@ -15,8 +15,12 @@ OUR_TEMPLATES = ["base.html", "login.html", "inbox.html"]
 
 
 def scripts() -> dict[str, str]:
-    found = {p.name: p.read_text(encoding="utf-8") for p in STATIC.rglob("*.js") if "vendor" not in p.parts}
-    assert {"i18n.js", "dom.js", "login.js", "inbox.js"} <= set(found)
+    found = {
+        p.relative_to(STATIC).as_posix(): p.read_text(encoding="utf-8")
+        for p in STATIC.rglob("*.js")
+        if "vendor" not in p.parts
+    }
+    assert {"i18n.js", "dom.js", "login.js", "inbox/main.js", "inbox/entry.js"} <= set(found)
     return found
 
 
@@ -114,21 +118,22 @@ def test_no_script_parses_data_as_html():
 def test_the_only_html_shown_is_the_sanitized_email_html_in_a_sandboxed_frame():
     """Message HTML is rendered in exactly one place: emailFrame(), an <iframe sandbox=""> whose srcdoc gets
     entry.html (cleaned by nh3 on the server). No other srcdoc, and emailFrame is fed nothing else."""
-    code = strip_comments(scripts()["inbox.js"])
+    code = strip_comments(scripts()["inbox/entry.js"])
     srcdoc = [line.strip() for line in code.splitlines() if "srcdoc" in line]
     assert len(srcdoc) == 1, srcdoc
     assert re.fullmatch(r"frame\.srcdoc = `[^`]*\$\{EMAIL_CSS\}[^`]*\$\{sanitizedHtml\}[^`]*`;", srcdoc[0]), (
         srcdoc
     )
     body = code[code.index("function emailFrame(sanitizedHtml)") :]
-    body = body[: body.index("\n  }\n")]
+    body = body[: body.index("\n}\n")]
     assert 'frame.setAttribute("sandbox", "");' in body
     assert body.index('setAttribute("sandbox"') < body.index("srcdoc")
     calls = re.findall(r"emailFrame\(([^)]*)\)", code)
     assert calls == ["sanitizedHtml", "entry.html"], calls
     for name, other in scripts().items():
-        if name != "inbox.js":
+        if name != "inbox/entry.js":
             assert "srcdoc" not in strip_comments(other).replace('"srcdoc"', ""), name
+            assert "emailFrame(" not in strip_comments(other), name
 
 
 def test_the_dom_helper_only_makes_text_nodes_from_strings():

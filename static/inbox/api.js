@@ -1,0 +1,61 @@
+/* REST calls (cookie session), error texts and toasts. */
+import { h, t } from "./core.js";
+
+// --- REST ----------------------------------------------------------------------------------------------------
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", t("error.network"));
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.status === 401) {
+    window.location.assign("/login");
+    throw new ApiError(401, "unauthorized", t("error.session"));
+  }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.code || "http_error", error.message || response.statusText);
+  }
+  return data;
+}
+
+export const enc = encodeURIComponent;
+
+export function errorText(err) {
+  if (err && err.status === 403) return t("error.forbidden");
+  if (err && err.status === 0) return t("error.network");
+  if (err && err.status === 409) return t("error.conflict");
+  return err && err.message ? `${t("error.generic")} ${err.message}` : t("error.generic");
+}
+
+export let toastBox = null;
+export function toast(text) {
+  if (!toastBox) {
+    toastBox = h("div", { className: "toasts", role: "status" });
+    document.body.append(toastBox);
+  }
+  const item = h("div", { className: "toast" }, text);
+  toastBox.append(item);
+  setTimeout(() => item.remove(), 5000);
+}

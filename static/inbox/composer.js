@@ -1,0 +1,125 @@
+/* The composer: replies, notes, typing indicators. */
+import { api, enc, errorText } from "./api.js";
+import { openConversationRecord } from "./conversation.js";
+import { els, me, state, t } from "./core.js";
+import { channelLabel, translatedOr } from "./format.js";
+import { closeMentions } from "./mentions.js";
+import { scrollToBottom, upsertEntry } from "./timeline.js";
+
+// --- composer: replies, notes, mentions, typing --------------------------------------------------------------
+
+export function renderComposerMode() {
+  // a phone conversation is calls: no text reply box, notes only (the hint says to call back)
+  const phone = (openConversationRecord() || {}).channel === "phone";
+  if (phone && state.mode === "reply") state.mode = "note";
+  els.composer.dataset.mode = state.mode;
+  for (const b of els.composer.querySelectorAll(".composer-modes [data-mode]")) {
+    const active = b.dataset.mode === state.mode;
+    b.classList.toggle("active", active);
+    b.setAttribute("aria-selected", String(active));
+    if (b.dataset.mode === "reply") b.hidden = phone;
+  }
+  const c = openConversationRecord();
+  if (state.mode === "note") {
+    els.hint.textContent = phone ? t("composer.phone_hint") : t("composer.note_hint");
+    els.text.placeholder = t("composer.note_placeholder");
+    els.send.textContent = t("composer.add_note");
+  } else {
+    els.hint.textContent = c ? t("composer.reply_hint", { channel: channelLabel(c.channel) }) : "";
+    els.text.placeholder = t("composer.reply_placeholder");
+    els.send.textContent = t("composer.send");
+  }
+}
+
+export function setMode(mode) {
+  if (state.mode === "reply" && mode !== "reply") stopTyping();
+  state.mode = mode;
+  closeMentions();
+  renderComposerMode();
+  els.text.focus();
+}
+
+export async function submit() {
+  const id = state.openId;
+  const text = els.text.value.trim();
+  if (!id || !text) return;
+  els.send.disabled = true;
+  els.composerError.textContent = "";
+  const path = state.mode === "note" ? "notes" : "replies";
+  try {
+    const entry = await api("POST", `/api/v1/conversations/${enc(id)}/${path}`, { text });
+    if (state.openId === id) {
+      els.text.value = "";
+      state.drafts.delete(id);
+      upsertEntry(entry);
+      scrollToBottom();
+    }
+    stopTyping();
+  } catch (err) {
+    els.composerError.textContent = errorText(err);
+  } finally {
+    els.send.disabled = false;
+    closeMentions();
+  }
+}
+
+export function emitTyping(on) {
+  if (state.socket && state.socket.connected && state.openId) {
+    state.socket.emit("typing", { conversation_id: state.openId, on });
+  }
+}
+
+export function onTypingInput() {
+  if (state.mode !== "reply" || !state.openId) return;
+  const now = Date.now();
+  if (now - state.typingSentAt > 3000) {
+    state.typingSentAt = now;
+    emitTyping(true);
+  }
+  clearTimeout(state.typingTimer);
+  state.typingTimer = setTimeout(stopTyping, 4000);
+}
+
+export function stopTyping() {
+  clearTimeout(state.typingTimer);
+  if (state.typingSentAt) {
+    emitTyping(false);
+    state.typingSentAt = 0;
+  }
+}
+
+export function renderTyping() {
+  const names = [...state.typing.values()].filter((v) => v.conversationId === state.openId).map((v) => v.name);
+  els.typing.textContent = names.length === 0 ? ""
+    : names.length === 1 ? t("typing.one", { name: names[0] }) : t("typing.many", { names: names.join(", ") });
+}
+
+export function onTypingEvent(data) {
+  if (!data || !data.author) return;
+  if (data.author.type === "user" && data.author.id === me.id) return;
+  const key = `${data.conversation_id}:${data.author.type}:${data.author.id || data.author.name}`;
+  const previous = state.typing.get(key);
+  if (previous) clearTimeout(previous.timer);
+  if (data.on) {
+    const name = data.author.name || translatedOr(`author.${data.author.type}`, data.author.type);
+    const timer = setTimeout(() => {
+      state.typing.delete(key);
+      renderTyping();
+    }, 7000);
+    state.typing.set(key, { conversationId: data.conversation_id, name, timer, author: data.author });
+  } else {
+    state.typing.delete(key);
+  }
+  renderTyping();
+}
+
+export function clearTypingOf(entry) {
+  for (const [key, v] of state.typing) {
+    if (v.conversationId === entry.conversation_id && v.author.type === entry.author.type
+      && (v.author.id || v.author.name) === (entry.author.id || entry.author.name)) {
+      clearTimeout(v.timer);
+      state.typing.delete(key);
+    }
+  }
+  renderTyping();
+}

@@ -1,0 +1,87 @@
+/* The page's shared things: its configuration and user, the element handles, the one state object, texts. */
+
+export const { h, append, safeHref, initials } = window.HubDom;
+/** Replace an element's children; null/false children are skipped (replaceChildren would print "null"). */
+export const fill = (el, ...children) => {
+  el.replaceChildren();
+  append(el, children);
+};
+export const I18N = window.HubI18n;
+export const t = (key, vars) => I18N.t(key, vars);
+export const config = JSON.parse(document.getElementById("hub-config").textContent);
+export const me = config.user;
+export const EMAIL_CSS = new URL("/static/email-frame.css", window.location.href).href;
+export const PAGE = 50;
+
+const $ = (id) => document.getElementById(id);
+export const els = {
+  conn: $("conn-status"),
+  tabs: $("tabs"),
+  status: $("status-filter"),
+  list: $("conversation-list"),
+  listEmpty: $("list-empty"),
+  listMore: $("list-more"),
+  placeholder: $("conv-placeholder"),
+  conv: $("conv"),
+  title: $("conv-title"),
+  badges: $("conv-badges"),
+  assignMe: $("act-assign-me"),
+  assignee: $("act-assignee"),
+  department: $("act-department"),
+  toBot: $("act-bot"),
+  toHuman: $("act-human"),
+  resolve: $("act-resolve"),
+  reopen: $("act-reopen"),
+  scroll: $("timeline-scroll"),
+  timeline: $("timeline"),
+  timelineMore: $("timeline-more"),
+  typing: $("typing"),
+  composer: $("composer"),
+  text: $("composer-text"),
+  hint: $("composer-hint"),
+  send: $("composer-send"),
+  composerError: $("composer-error"),
+  mentionMenu: $("mention-menu"),
+  card: $("client-card"),
+  bell: $("bell"),
+  bellCount: $("bell-count"),
+  bellMenu: $("bell-menu"),
+  bellList: $("bell-list"),
+  bellEmpty: $("bell-empty"),
+  bellClear: $("bell-clear"),
+  meName: $("me-name"),
+  logout: $("logout"),
+};
+
+export const state = {
+  tab: null,
+  status: "open",
+  conversations: new Map(),
+  listCursor: null,
+  listSeq: 0,
+  clients: new Map(),
+  clientRequests: new Map(),
+  clientConversations: [],
+  users: [],
+  departments: [],
+  openId: null,
+  openClientId: null,
+  openSeq: 0,
+  entries: new Map(),
+  entryEls: new Map(),
+  timelineCursor: null,
+  mode: "reply",
+  drafts: new Map(),
+  notifications: [],
+  typing: new Map(),
+  typingSentAt: 0,
+  typingTimer: null,
+  mention: null,
+  socket: null,
+  connectedOnce: false,
+  readTimer: null,
+  syncs: 0,
+  // what the user may see is decided by the server (it pushes and lists only that); these only pick the tabs
+  seesAll: Boolean(config.sees_everything),
+  myDepartments: me.department_ids || [],
+};

@@ -1,0 +1,184 @@
+/* The conversation list: tabs, rows, paging, live upserts. */
+import { api, enc, errorText, toast } from "./api.js";
+import { renderCard } from "./card.js";
+import { openConversation, renderHeader } from "./conversation.js";
+import { PAGE, els, h, initials, me, state, t } from "./core.js";
+import { botBadge, channelBadge, clientName, formatTime, statusChip, userName } from "./format.js";
+
+// --- conversation list ---------------------------------------------------------------------------------------
+
+export const TABS = {
+  mine: { shown: () => true, match: (c) => c.assignee_id === me.id, queries: () => [{ assignee: "me" }] },
+  unassigned: { shown: () => true, match: (c) => !c.assignee_id, queries: () => [{ assignee: "none" }] },
+  department: {
+    shown: () => state.myDepartments.length > 0,
+    match: (c) => Boolean(c.department_id) && state.myDepartments.includes(c.department_id),
+    queries: () => state.myDepartments.map((id) => ({ department: id })),
+  },
+  all: { shown: () => state.seesAll, match: () => true, queries: () => [{}] },
+};
+
+export function inCurrentList(c) {
+  return TABS[state.tab].match(c) && (!state.status || c.status === state.status);
+}
+
+export const activity = (c) => Date.parse(c.last_message_at || c.created_at) || 0;
+
+export function byActivity(a, b) {
+  return activity(b) - activity(a) || (a.id < b.id ? 1 : -1);
+}
+
+export function upsertConversation(c) {
+  if (!c || !c.id) return;
+  const known = state.conversations.get(c.id);
+  // a list fetched before a live update may answer after it: never let an older copy win
+  if (known && Date.parse(known.updated_at) > Date.parse(c.updated_at)) return;
+  state.conversations.set(c.id, c);
+  if (!state.clients.has(c.client_id)) ensureClient(c.client_id);
+  if (c.id === state.openId) renderHeader();
+  scheduleListRender();
+}
+
+export let listRenderQueued = false;
+export function scheduleListRender() {
+  if (listRenderQueued) return;
+  listRenderQueued = true;
+  queueMicrotask(() => {
+    listRenderQueued = false;
+    renderList();
+  });
+}
+
+export function renderTabs() {
+  for (const button of els.tabs.querySelectorAll("[data-tab]")) {
+    const tab = button.dataset.tab;
+    button.hidden = !TABS[tab].shown();
+    const active = tab === state.tab;
+    button.classList.toggle("active", active);
+    button.setAttribute("aria-selected", String(active));
+  }
+}
+
+export function renderList() {
+  const items = [...state.conversations.values()].filter(inCurrentList).sort(byActivity);
+  els.list.replaceChildren(...items.map(renderListItem));
+  els.listEmpty.hidden = items.length > 0;
+  const unread = items.reduce((sum, c) => sum + (c.unread > 0 ? 1 : 0), 0);
+  document.title = `${unread ? `(${unread}) ` : ""}${t("page.inbox")} · ${t("app.name")}`;
+}
+
+export function renderListItem(c) {
+  const client = state.clients.get(c.client_id);
+  const name = clientName(client);
+  const open = () => openConversation(c.id);
+  return h(
+    "li",
+    {
+      className: `conv-item${c.id === state.openId ? " active" : ""}${c.unread > 0 ? " has-unread" : ""}`,
+      dataset: { conversationId: c.id, status: c.status, handler: c.handler },
+      tabindex: 0,
+      role: "button",
+      onclick: open,
+      onkeydown: (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          open();
+        }
+      },
+    },
+    h("span", { className: "avatar", "aria-hidden": "true" }, initials(name)),
+    h(
+      "div",
+      { className: "conv-item-body" },
+      h(
+        "div",
+        { className: "conv-item-row" },
+        h("span", { className: "conv-item-name" }, name),
+        h("time", { className: "conv-item-time", datetime: c.last_message_at || c.created_at },
+          formatTime(c.last_message_at || c.created_at)),
+      ),
+      h(
+        "div",
+        { className: "conv-item-row" },
+        h("span", { className: "conv-item-preview" }, c.last_message_preview || c.subject || ""),
+        c.unread > 0
+          ? h("span", { className: "unread-badge", dataset: { unread: c.unread }, title: t("list.unread") },
+            c.unread > 99 ? "99+" : c.unread)
+          : null,
+      ),
+      h(
+        "div",
+        { className: "conv-item-tags" },
+        channelBadge(c.channel),
+        c.handler === "bot" ? botBadge() : null,
+        c.status !== "open" ? statusChip(c.status) : null,
+        c.assignee_id
+          ? h("span", { className: "conv-item-assignee" },
+            c.assignee_id === me.id ? t("list.assigned_me") : userName(c.assignee_id))
+          : null,
+      ),
+    ),
+  );
+}
+
+export async function loadList({ more = false } = {}) {
+  const seq = ++state.listSeq;
+  const queries = TABS[state.tab].queries();
+  const cursor = more ? state.listCursor : null;
+  let pages;
+  try {
+    pages = await Promise.all(queries.map((query) => {
+      const params = new URLSearchParams({ ...query, limit: String(PAGE) });
+      if (state.status) params.set("status", state.status);
+      if (cursor) params.set("cursor", cursor);
+      return api("GET", `/api/v1/conversations?${params}`);
+    }));
+  } catch (err) {
+    if (seq === state.listSeq) toast(errorText(err));
+    return;
+  }
+  if (seq !== state.listSeq) return;
+  if (!more) {
+    // what the server says replaces what this tab showed (a reconnect may have missed changes)
+    for (const c of [...state.conversations.values()]) {
+      if (c.id !== state.openId && inCurrentList(c)) state.conversations.delete(c.id);
+    }
+  }
+  for (const page of pages) {
+    for (const [id, client] of Object.entries(page.clients || {})) state.clients.set(id, client);
+    for (const c of page.items) upsertConversation(c);
+  }
+  state.listCursor = queries.length === 1 ? pages[0].next_cursor : null;
+  els.listMore.hidden = !state.listCursor;
+  renderList();
+}
+
+export function selectTab(tab) {
+  if (!TABS[tab] || !TABS[tab].shown()) return;
+  state.tab = tab;
+  try {
+    localStorage.setItem("hub.tab", tab);
+  } catch {
+    /* ignore */
+  }
+  renderTabs();
+  renderList();
+  loadList();
+}
+
+export function ensureClient(id) {
+  if (!id || state.clients.has(id) || state.clientRequests.has(id)) return state.clientRequests.get(id);
+  const request = api("GET", `/api/v1/clients/${enc(id)}`)
+    .then((client) => {
+      state.clients.set(client.id, client);
+      scheduleListRender();
+      if (state.openClientId === client.id) {
+        renderHeader();
+        renderCard();
+      }
+    })
+    .catch(() => {})
+    .finally(() => state.clientRequests.delete(id));
+  state.clientRequests.set(id, request);
+  return request;
+}
