@@ -8,8 +8,11 @@
 - An agent who replies to an unassigned conversation takes it (HUB_ASSIGN_ON_REPLY); replying accepts an offer;
   an offer nobody accepts in time moves on (a timer on the nearest due offer, claimed with a lease).
 
-Who is online is known per process from Presence events (the realtime layer publishes them): an offline agent gets
-nothing. Wired in by hub.app with one line (`AssignmentEngine(hub).attach()`)."""
+Who is online: Presence events (the realtime layer publishes them) are written to a presence book (hub.presence:
+this process's memory, or Redis shared by every process with HUB_REDIS_URL); an offline agent gets nothing. The
+load counters are recounted from the conversations at start-up and every RECOUNT_EVERY seconds (two looks
+RECOUNT_SETTLE apart, see hub.actions.assignment). Wired in by hub.app with one line
+(`AssignmentEngine(hub).attach()`)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 
+from hub import access
 from hub.actions import assignment as actions
 from hub.context import Hub
 from hub.domain import AuthorType, Direction
@@ -28,18 +32,22 @@ from hub.events import (
     Presence,
     StaffChanged,
 )
+from hub.presence import PresenceBook, presence_book
 
 log = logging.getLogger(__name__)
 
 MAX_SLEEP = 15.0
+RECOUNT_EVERY = 60.0
+RECOUNT_SETTLE = 2.0
 
 
 class AssignmentEngine:
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, presence: PresenceBook | None = None) -> None:
         self.hub = hub
-        self.online: set[str] = set()
+        self.presence = presence if presence is not None else presence_book(hub.settings.redis_url)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._recount_task: asyncio.Task[None] | None = None
 
     def attach(self) -> AssignmentEngine:
         bus = self.hub.bus
@@ -100,19 +108,21 @@ class AssignmentEngine:
                 await actions.take_on_reply(self.hub, conversation, user)
 
     async def on_presence(self, event: Presence) -> None:
+        try:
+            await self.presence.set(event.user_id, event.online)
+        except Exception:
+            log.exception(
+                "could not record that %s is %s", event.user_id, "on" if event.online else "offline"
+            )
         if event.online:
-            self.online.add(event.user_id)
             await self._freed(event.user_id)
-        else:
-            self.online.discard(event.user_id)
 
     async def on_staff(self, event: StaffChanged) -> None:
         before, user = event.before, event.user
-        if before is None or user.id not in self.online:
+        if before is None or user.id not in await self._online():
             return
         if not user.active:
-            self.online.discard(user.id)
-            return
+            return  # hand-outs pass over inactive users; their sockets are disconnected, which ends presence
         grew = (
             before.capacity is not None and (user.capacity is None or user.capacity > before.capacity)
         ) or set(user.department_ids) - set(before.department_ids)
@@ -121,20 +131,24 @@ class AssignmentEngine:
 
     # --- work -----------------------------------------------------------------------------------------------------
 
+    async def _online(self) -> set[str]:
+        return await self.presence.online()
+
     async def _hand_out(self, conversation_id: str, *, exclude: list[str] | None = None) -> None:
         try:
-            await actions.hand_out(self.hub, conversation_id, self.online, exclude=exclude or ())
+            await actions.hand_out(self.hub, conversation_id, await self._online(), exclude=exclude or ())
         except Exception:
             log.exception("could not hand out conversation %s", conversation_id)
 
     async def _freed(self, user_id: str) -> None:
         """Someone may take more: hand out the queues of their departments."""
         user = await self.hub.store.users.get(user_id)
-        if user is None or user.id not in self.online:
+        online = await self._online()
+        if user is None or user.id not in online:
             return
         for department_id in user.department_ids:
             try:
-                await actions.drain(self.hub, department_id, self.online)
+                await actions.drain(self.hub, department_id, online)
             except Exception:
                 log.exception("could not hand out the queue of department %s", department_id)
 
@@ -147,23 +161,50 @@ class AssignmentEngine:
             claimed = await store.assignment.claim_offer(
                 offer.conversation_id, now=now, lease_until=now + actions.OFFER_LEASE
             )
-            if claimed is not None and await actions.expire_offer(self.hub, claimed, self.online):
+            if claimed is not None and await actions.expire_offer(self.hub, claimed, await self._online()):
                 moved += 1
         return moved
 
     # --- the offer timer ------------------------------------------------------------------------------------------
 
+    # --- the load recount -----------------------------------------------------------------------------------------
+
+    async def look_at_loads(self) -> actions.LoadLook:
+        """The first look of a recount: every active staff member's counter and conversations counted."""
+        users = await self.hub.directory.active_users(self.hub.store)
+        return await actions.look_at_loads(self.hub, [u.id for u in users if access.is_staff(u)])
+
+    async def recount_loads(self, earlier: actions.LoadLook | None = None) -> list[str]:
+        """Correct the counters that drifted (after a crash between two writes) and did not move since `earlier`
+        (taken now when not given); whoever got capacity back is handed their departments' queues."""
+        corrected = await actions.correct_loads(self.hub, earlier or await self.look_at_loads())
+        for user_id in corrected:
+            await self._freed(user_id)
+        return corrected
+
+    async def _recount(self) -> None:
+        while True:
+            try:
+                earlier = await self.look_at_loads()
+                await asyncio.sleep(RECOUNT_SETTLE)
+                await self.recount_loads(earlier)
+            except Exception:
+                log.exception("the load recount failed; trying again")
+            await asyncio.sleep(RECOUNT_EVERY)
+
     async def start(self) -> None:
-        for user in await self.hub.directory.active_users(self.hub.store):
-            await actions.recount(self.hub, user.id)
+        await self.presence.start()
         self._task = asyncio.create_task(self._run(), name="assignment-offers")
+        self._recount_task = asyncio.create_task(self._recount(), name="assignment-recount")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._recount_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._recount_task = None
+        await self.presence.stop()
 
     async def _run(self) -> None:
         while True:

@@ -164,6 +164,17 @@ class ConversationRead(Event):
 
 
 # --- tasks and notifications ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EntriesMoved(Event):
+    """Entries moved from `source` to `conversation` (hub.actions.threading: a move, or a split into a new
+    conversation). The entries are as they are after the move."""
+
+    conversation: Conversation
+    source: Conversation
+    entries: tuple[TimelineEntry, ...]
+    actor_id: str | None = None
+
+
 
 
 @dataclass(frozen=True, slots=True)

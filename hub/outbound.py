@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,3 +81,37 @@ class ChannelRegistry:
     @property
     def channels(self) -> list[str]:
         return sorted(self._senders)
+
+    def split_thread_key(self, conversation: Conversation, new_id: str) -> str:
+        """The thread key of a conversation split off `conversation`: the channel's own (`split_thread_key` on its
+        sender: the email connector gives it a new [#ref]), else "<thread_key>#split:<new id>"."""
+        sender = self._senders.get(conversation.channel)
+        make = getattr(sender, "split_thread_key", None)
+        if make is not None:
+            return str(make(conversation, new_id))
+        return f"{conversation.thread_key}#split:{new_id}"
+
+    def thread_opener(self, channel: str) -> ThreadOpener | None:
+        """The sender of `channel` when it can start a conversation itself (an email to a client), else None."""
+        sender = self._senders.get(channel)
+        return sender if isinstance(sender, ThreadOpener) else None
+
+
+@dataclass(frozen=True, slots=True)
+class NewThread:
+    """What a channel says about a conversation the hub starts: its thread key, the address it goes to, and what
+    the outgoing entry's meta carries for the sender (the subject, the mailbox)."""
+
+    thread_key: str
+    address: str
+    meta: dict[str, Any]
+
+
+@runtime_checkable
+class ThreadOpener(Protocol):
+    """A sender that can start a conversation (not a reply): `open_thread` checks the options (hub.errors.Invalid
+    for a wrong one) and names the new thread."""
+
+    channel: str
+
+    def open_thread(self, client: Client, options: dict[str, Any]) -> NewThread: ...

@@ -22,6 +22,7 @@ from hub.events import (
     ConversationRead,
     ConversationUpdated,
     DeliveryChanged,
+    EntriesMoved,
     EntryAdded,
     EntryEdited,
     MergeSuggested,
@@ -61,6 +62,7 @@ class AgentListeners:
         bus.subscribe(ConversationCreated, self.conversation_created)
         bus.subscribe(ConversationUpdated, self.conversation_updated)
         bus.subscribe(ConversationRead, self.conversation_read)
+        bus.subscribe(EntriesMoved, self.entries_moved)
         bus.subscribe(UserMentioned, self.mentioned)
         bus.subscribe(Typing, self.typing)
         bus.subscribe(Presence, self.presence)
@@ -155,6 +157,30 @@ class AgentListeners:
             "conversation:updated",
             event.conversation,
             await self._conversation_viewers(event.conversation),
+    async def entries_moved(self, event: EntriesMoved) -> None:
+        """`timeline:moved`: those who see the target get the entries (and the target's new preview); those who saw
+        them only in the source learn their ids left it (no content)."""
+        target, source = event.conversation, event.source
+        staff = await self._staff()
+        viewers = access.conversation_viewers(staff, target, None)
+        ids = [e.id for e in event.entries]
+        base = {"conversation_id": target.id, "from_conversation_id": source.id, "entry_ids": ids}
+        entries = [entry_json(e) for e in event.entries]
+        await self.emit("timeline:moved", {**base, "entries": entries}, rooms_of(viewers))
+        now = {u.id for u in viewers}
+        lost = [u for u in access.conversation_viewers(staff, source, None) if u.id not in now]
+        await self.emit("timeline:moved", {**base, "entries": []}, rooms_of(lost))
+        await self._per_reader(
+            "conversation:updated",
+            target,
+            viewers,
+            lambda c: {
+                "conversation": conversation_json(c),
+                "changes": ["moved"],
+                "actor_id": event.actor_id,
+            },
+        )
+
             lambda c: {"conversation": conversation_json(c), "changes": ["created"]},
         )
 

@@ -11,16 +11,18 @@ import logging
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from connectors.email.config import MailboxConfig
-from connectors.email.inbound import CHANNEL, mailbox_of, ref_in
+from connectors.email.inbound import CHANNEL, mailbox_of, ref_in, ref_of, thread_key
 from connectors.email.parse import normalize_subject
 from hub.context import Hub
-from hub.domain import Direction, IdentityKind, TimelineEntry
-from hub.outbound import DeliveryError, OutboundMessage
+from hub.domain import Client, Conversation, Direction, IdentityKind, TimelineEntry, new_id
+from hub.errors import Invalid
+from hub.outbound import DeliveryError, NewThread, OutboundMessage
 from hub.queries import email as mail_queries
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,11 @@ def reply_subject(subject: str, ref: str | None) -> str:
     return base
 
 
+def new_subject(subject: str, ref: str | None) -> str:
+    base = subject.strip() or "(no subject)"
+    return f"{base} [#{ref}]" if ref and f"[#{ref}]" not in base else base
+
+
 class EmailSender:
     channel = CHANNEL
 
@@ -71,6 +78,34 @@ class EmailSender:
             box = next(iter(self.mailboxes.values()))
         return box
 
+    def open_thread(self, client: Client, options: dict[str, Any]) -> NewThread:
+        """A new email conversation (the hub writes first): the mailbox by name (default the first) and one of the
+        client's email addresses (default the first); Invalid names what is wrong."""
+        name = options.get("mailbox")
+        if not self.mailboxes:
+            raise Invalid("no mailbox is configured (HUB_MAILBOXES)")
+        box = self.mailboxes.get(name) if name else next(iter(self.mailboxes.values()))
+        if box is None:
+            raise Invalid(f"mailbox: no mailbox is named {name!r}")
+        addresses = [
+            i.value
+            for i in client.identities
+            if i.kind is IdentityKind.email and not i.value.endswith(".invalid")
+        ]
+        if not addresses:
+            raise Invalid("the client has no email address")
+        to = str(options.get("to") or addresses[0]).strip().lower()
+        if to not in addresses:
+            raise Invalid("to: not one of the client's email addresses")
+        ref = ref_of(f"<new.{new_id()}@{box.domain}>")
+        return NewThread(thread_key(box, ref), to, {"to": to, "mailbox": box.name})
+
+    def split_thread_key(self, conversation: Conversation, split_id: str) -> str:
+        """A conversation split off an email thread gets its own [#ref] in the same mailbox."""
+        box = self.mailboxes.get(mailbox_of(conversation.thread_key))
+        name = box.name if box is not None else mailbox_of(conversation.thread_key)
+        return f"{name}/{ref_of(f'<split.{split_id}>')}"
+
     async def build(self, message: OutboundMessage) -> tuple[EmailMessage, MailboxConfig]:
         entry, conversation, client = message.entry, message.conversation, message.client
         box = self._box(conversation.thread_key)
@@ -79,6 +114,8 @@ class EmailSender:
         to = ""
         if last is not None:
             to = str(last.meta.get("reply_to") or last.meta.get("from") or "")
+        elif isinstance(entry.meta.get("to"), str):
+            to = entry.meta["to"]  # the hub writes first (open_thread chose one of the client's addresses)
         if not to:
             to = next((i.value for i in client.identities if i.kind is IdentityKind.email), "")
         if not to or to.endswith(".invalid"):
@@ -90,7 +127,10 @@ class EmailSender:
             email.utils.formataddr((box.display_name, box.address)) if box.display_name else box.address
         )
         msg["To"] = to
-        msg["Subject"] = reply_subject(subject or conversation.subject, ref)
+        if last is not None:
+            msg["Subject"] = reply_subject(subject or conversation.subject, ref)
+        else:  # nothing to answer: the hub writes first
+            msg["Subject"] = new_subject(conversation.subject, ref)
         msg["Date"] = email.utils.format_datetime(entry.occurred_at)
         msg["Message-ID"] = mail_queries.own_message_id(entry.id, box.domain)
         if last is not None:

@@ -188,13 +188,41 @@ async def expire_offer(hub: Hub, offer: Offer, online: Collection[str]) -> bool:
     return True
 
 
-async def recount(hub: Hub, user_id: str) -> int:
-    """Set an agent's counter from their open and pending conversations (start-up: the counter follows events)."""
+# --- the recount: counters drift when a process dies between its two writes -------------------------------------
+# A claim writes the counter, then the conversation; a person's change writes the conversation, then (from the event)
+# the counter. A crash between the two leaves a counter one off for good. The recount takes two looks at each
+# agent (their counter, and their open and pending conversations counted), some seconds apart, and corrects a
+# counter only when both looks agree with each other and disagree with the conversations: a claim or a release in
+# flight changes one of them between the looks. The correction itself is conditional on the counter still reading
+# what was looked at, so a claim that lands after the second look is never overwritten.
+
+LoadLook = dict[str, tuple[int | None, int]]  # user id -> (their counter, None when they have none; counted)
+
+
+async def count_open(hub: Hub, user_id: str) -> int:
+    """The agent's open and pending conversations, counted from the conversations themselves."""
     total = 0
     for status in ACTIVE:
         found = await hub.store.conversations.query(
             ConversationQuery(assignee_id=user_id, status=status, limit=1000)
         )
         total += len(found)
-    await hub.store.assignment.set_load(user_id, total)
     return total
+
+
+async def look_at_loads(hub: Hub, user_ids: Collection[str]) -> LoadLook:
+    loads = await hub.store.assignment.loads(list(user_ids))
+    return {uid: (loads[uid].open if uid in loads else None, await count_open(hub, uid)) for uid in user_ids}
+
+
+async def correct_loads(hub: Hub, earlier: LoadLook) -> list[str]:
+    """The second look: correct the counters that are off and did not move since `earlier`. Idempotent (a correct
+    counter is left alone). Returns whose counter was corrected."""
+    corrected = []
+    for uid, (counter, counted) in (await look_at_loads(hub, earlier)).items():
+        if (counter or 0) == counted or earlier[uid] != (counter, counted):
+            continue
+        if await hub.store.assignment.correct_load(uid, counter, counted):
+            log.warning("load counter of %s corrected from %s to %s", uid, counter, counted)
+            corrected.append(uid)
+    return corrected

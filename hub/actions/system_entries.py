@@ -45,6 +45,22 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "resolved": {"en": "{actor} resolved it", "ru": "{actor} решил(а) обращение"},
     "reopened": {"en": "{actor} reopened it", "ru": "{actor} открыл(а) снова"},
+    "moved_out": {
+        "en": "{actor} moved {count} entries to “{conversation}”",
+        "ru": "{actor} перенёс(ла) записи ({count}) в «{conversation}»",
+    },
+    "moved_in": {
+        "en": "{actor} moved {count} entries here from “{conversation}”",
+        "ru": "{actor} перенёс(ла) сюда записи ({count}) из «{conversation}»",
+    },
+    "split_out": {
+        "en": "{actor} split {count} entries off into “{conversation}”",
+        "ru": "{actor} выделил(а) записи ({count}) в «{conversation}»",
+    },
+    "split_in": {
+        "en": "{actor} split this off “{conversation}”",
+        "ru": "{actor} выделил(а) это из «{conversation}»",
+    },
 }
 
 # values of params that are codes themselves

@@ -599,6 +599,10 @@ class AssignmentRepo(Protocol):
 
     async def set_load(self, user_id: str, open_count: int) -> None: ...
 
+    async def correct_load(self, user_id: str, expected: int | None, open_count: int) -> bool:
+        """Set the counter to `open_count` only while it still reads `expected` (None: no counter yet), in one
+        conditional update; False when it moved meanwhile (a claim or a release in flight: the recount waits)."""
+
     async def enqueue(self, item: QueuedConversation) -> None:
         """Put it in its department's queue (upsert by conversation: a re-route moves it, keeping `since` only
         when the department is the same)."""

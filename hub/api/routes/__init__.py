@@ -26,6 +26,7 @@ from hub.api.routes import (  # noqa: E402  (they register on `api`)
 )
 
 __all__ = [
+    threads,  # noqa: F401  (registers moves, splits and new emails to clients)
     "Body",
     "api",
     "clients",

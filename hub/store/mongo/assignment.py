@@ -77,6 +77,21 @@ class MongoAssignmentRepo(MongoRepo):
     async def set_load(self, user_id: str, open_count: int) -> None:
         await self._rt(self._c.update_one({"_id": user_id}, {"$set": {"open": open_count}}, upsert=True))
 
+    async def correct_load(self, user_id: str, expected: int | None, open_count: int) -> bool:
+        if expected is None:
+            try:
+                await self._rt(self._c.insert_one({"_id": user_id, "open": open_count}))
+            except DuplicateKeyError:
+                return False
+            return True
+        result = await self._rt(
+            self._c.update_one(
+                {"_id": user_id, "open": {"$in": [0, None]} if expected == 0 else expected},
+                {"$set": {"open": open_count}},
+            )
+        )
+        return result.matched_count > 0
+
     async def enqueue(self, item: QueuedConversation) -> None:
         since = truncate_ms(item.since)
         update = [

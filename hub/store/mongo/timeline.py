@@ -270,3 +270,29 @@ class MongoTimelineRepo(MongoRepo):
         await self._rt(
             self._c.update_many({"client_id": from_client_id}, {"$set": {"client_id": to_client_id}})
         )
+
+    async def move_entries(
+        self, from_conversation_id: str, to_conversation_id: str, *, entry_id: str, following: bool = False
+    ) -> list[TimelineEntry]:
+        first = await self._rt(self._c.find_one({"_id": entry_id, "conversation_id": from_conversation_id}))
+        if first is None:
+            return []
+        which: dict[str, Any] = {"conversation_id": from_conversation_id}
+        if following and first.get("seq") is not None:
+            which["seq"] = {"$gte": first["seq"]}
+        else:
+            which["_id"] = entry_id
+        ids = [d["_id"] for d in await self._find(which, sort=[("seq", ASCENDING)])]
+        if not ids:
+            return []
+        # conditional on the source: an entry another move took meanwhile stays where that move put it
+        await self._rt(
+            self._c.update_many(
+                {"_id": {"$in": ids}, "conversation_id": from_conversation_id},
+                {"$set": {"conversation_id": to_conversation_id}},
+            )
+        )
+        docs = await self._find(
+            {"_id": {"$in": ids}, "conversation_id": to_conversation_id}, sort=[("seq", ASCENDING)]
+        )
+        return to_models(TimelineEntry, docs)

@@ -83,6 +83,13 @@ class SqliteAssignment(Base):
             (user_id, open_count, open_count),
         )
 
+    async def correct_load(self, user_id: str, expected: int | None, open_count: int) -> bool:
+        if expected is None:
+            sql = "INSERT INTO agent_loads(user_id, open) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING"
+            return await self.run(sql, (user_id, open_count)) > 0
+        sql = "UPDATE agent_loads SET open = ? WHERE user_id = ? AND open = ?"
+        return await self.run(sql, (open_count, user_id, expected)) > 0
+
     async def enqueue(self, item: QueuedConversation) -> None:
         await self.run(
             "INSERT INTO assignment_queue(conversation_id, department_id, since, skip) VALUES (?,?,?,?) "

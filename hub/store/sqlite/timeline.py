@@ -341,3 +341,19 @@ class SqliteTimeline(Base):
             "UPDATE timeline SET client_id = ?, doc = json_set(doc, '$.client_id', ?) WHERE client_id = ?",
             (to_client_id, to_client_id, from_client_id),
         )
+
+    async def move_entries(
+        self, from_conversation_id: str, to_conversation_id: str, *, entry_id: str, following: bool = False
+    ) -> list[TimelineEntry]:
+        # one UPDATE: the entry's seq is read inside it, and only rows still in the source conversation move
+        which = (
+            "seq >= (SELECT seq FROM timeline WHERE id = ? AND conversation_id = ?)"
+            if following
+            else "id = ? AND conversation_id = ?"
+        )
+        rows = await self.fetch(
+            "UPDATE timeline SET conversation_id = ?, doc = json_set(doc, '$.conversation_id', ?) "
+            f"WHERE conversation_id = ? AND {which} RETURNING seq, doc",
+            (to_conversation_id, to_conversation_id, from_conversation_id, entry_id, from_conversation_id),
+        )
+        return [TimelineEntry.model_validate_json(doc) for _seq, doc in sorted(rows)]
