@@ -74,6 +74,8 @@ class CallEvent:
     transcript: str = ""
     disposition: str = ""
     display_name: str = ""
+    # the user who placed an outbound call from the hub (click-to-call)
+    placed_by: str = ""
 
     def __post_init__(self) -> None:
         if self.direction not in ("in", "out"):
@@ -105,5 +107,6 @@ class CallEvent:
             "recording_id": self.recording_id or None,
             "transcript": self.transcript or None,
             "disposition": self.disposition or None,
+            "placed_by": self.placed_by or None,
         }
         return {k: v for k, v in values.items() if v is not None}

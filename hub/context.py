@@ -58,3 +58,5 @@ class Hub:
     after_inbound: Callable[..., Awaitable[Any]] | None = None
     # the routing rules' holder (hub.actions.routing.Router), set by the composition root
     router: Any = None
+    # click-to-call: the hub.dialing.Dialer a telephony connector installs (None: calls cannot be placed)
+    dialer: Any = None

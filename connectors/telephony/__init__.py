@@ -17,6 +17,7 @@ from aiohttp import web
 
 from hub.api.http import ApiRoutes, Doc, error_response, json_response
 from hub.calls import CHANNEL, CallEvent
+from hub.config import ConfigurationError
 from hub.context import Hub
 from hub.outbound import DeliveryError, OutboundMessage
 
@@ -24,6 +25,7 @@ from . import generic, mango, twilio, zadarma
 from .calls import apply
 from .common import Ignored, Malformed, SignatureError, WebhookRequest
 from .config import TelephonyConfig, load_config
+from .dialers import Http, make_dialer
 
 __all__ = ["PhoneSender", "TelephonyConnector", "install"]
 
@@ -45,6 +47,7 @@ class TelephonyConnector:
         self.hub = hub
         self.config = config
         self.region = hub.settings.default_region
+        self.http = Http()
 
     def public_url(self, request: web.Request) -> str:
         """The URL the provider called: HUB_PUBLIC_URL + path and query (behind a proxy the request's own host and
@@ -123,6 +126,16 @@ _RESPONSES = {
 def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> TelephonyConnector:
     """Declare the webhook routes and register the phone channel's sender (calls only, no text)."""
     connector = TelephonyConnector(hub, load_config(hub.settings.telephony, hub.settings.default_region))
+    if connector.config.dialer() == "twilio" and not hub.settings.public_url:
+        raise ConfigurationError(
+            ["HUB_PUBLIC_URL is required to place calls through Twilio (its status callbacks)"]
+        )
+    hub.dialer = make_dialer(connector.config, connector.http, hub.settings.public_url)
+
+    async def close_http(_app: web.Application) -> None:
+        await connector.http.close()
+
+    app.on_cleanup.append(close_http)
     for path in ("/webhooks/telephony/{provider}", "/webhooks/telephony/{provider}/events/{kind}"):
         routes.route(
             "POST",

@@ -7,6 +7,7 @@ import logging
 
 from hub.access import SYSTEM
 from hub.actions.calls import CallResult, record_call_event
+from hub.actions.dialing import adopt_placed_call
 from hub.calls import CallEvent
 from hub.context import Hub
 from hub.queries import staff as staff_queries
@@ -29,4 +30,7 @@ async def department_of(hub: Hub, config: TelephonyConfig, line: str) -> str | N
 
 
 async def apply(hub: Hub, config: TelephonyConfig, event: CallEvent) -> CallResult | None:
+    if event.provider in ("zadarma", "novofon") and config.can_dial(event.provider):
+        # the callback request names no call: its webhooks are matched to the call the hub placed
+        event = await adopt_placed_call(hub, event)
     return await record_call_event(hub, event, department_id=await department_of(hub, config, event.line))

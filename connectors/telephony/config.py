@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.config import ConfigurationError
 from hub.identities import InvalidIdentity, normalize_phone
 
 _SECRET = Field(min_length=1, max_length=512)
+DIALERS = ("twilio", "zadarma", "novofon")
+API_URLS = {
+    "twilio": "https://api.twilio.com",
+    "zadarma": "https://api.zadarma.com",
+    "novofon": "https://api.novofon.com",
+}
+
+
+def _api_url(value: str) -> str:
+    """An http(s) base URL without a trailing slash (overridable so tests point at a stand-in)."""
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
 
 
 class _Section(BaseModel):
@@ -15,13 +30,33 @@ class _Section(BaseModel):
 
 
 class TwilioConfig(_Section):
+    """`auth_token` checks the webhooks; `account_sid` + `caller_id` (one of your Twilio numbers) place calls
+    through the Calls API at `api_url`; `record` asks Twilio to record them."""
+
     auth_token: str = _SECRET
+    account_sid: str = Field("", pattern=r"^(AC[0-9a-fA-F]{32})?$")
+    caller_id: str = Field("", max_length=40)
+    api_url: str = Field("", max_length=300)
+    record: bool = False
+
+    _url = field_validator("api_url")(classmethod(lambda cls, v: _api_url(v)))
+
+    @model_validator(mode="after")
+    def _dialing(self) -> TwilioConfig:
+        if self.account_sid and not self.caller_id:
+            raise ValueError("caller_id (your Twilio number) is required with account_sid")
+        return self
 
 
 class ZadarmaConfig(_Section):
     """Zadarma, and Novofon (the same API): the key's secret from the personal account's API page."""
 
     secret: str = _SECRET
+    # the key (the secret above signs its API requests): places calls through the callback request at api_url
+    api_key: str = Field("", max_length=512)
+    api_url: str = Field("", max_length=300)
+
+    _url = field_validator("api_url")(classmethod(lambda cls, v: _api_url(v)))
 
 
 class MangoConfig(_Section):
@@ -52,6 +87,45 @@ class TelephonyConfig(_Section):
     generic: GenericConfig | None = None
     # our numbers (E.164) -> the name of the department their calls are for
     numbers: dict[str, str] = Field(default_factory=dict)
+    # click-to-call: which provider places calls (default: the first of twilio, zadarma, novofon that can), and
+    # each agent's line there (by the user's email; an extension, a number or sip:...), else default_agent
+    dial_provider: Literal["twilio", "zadarma", "novofon"] | None = None
+    agents: dict[str, str] = Field(default_factory=dict)
+    default_agent: str = Field("", max_length=100)
+
+    @field_validator("agents")
+    @classmethod
+    def _agents(cls, value: dict[str, str]) -> dict[str, str]:
+        for email, line in value.items():
+            if "@" not in email or not line.strip() or len(line) > 100:
+                raise ValueError("each agent is an email and a line (extension, number or sip:...)")
+        return {email.strip().lower(): line.strip() for email, line in value.items()}
+
+    @model_validator(mode="after")
+    def _dialer(self) -> TelephonyConfig:
+        if self.dial_provider is not None and self.dialer() != self.dial_provider:
+            needs = "account_sid and caller_id" if self.dial_provider == "twilio" else "api_key"
+            raise ValueError(f"dial_provider {self.dial_provider} needs {self.dial_provider}.{needs}")
+        return self
+
+    def dialer(self) -> str | None:
+        """The provider that places calls, or None (click-to-call is not configured)."""
+        able = [name for name in DIALERS if self.can_dial(name)]
+        if self.dial_provider is not None:
+            return self.dial_provider if self.dial_provider in able else None
+        return able[0] if able else None
+
+    def can_dial(self, name: str) -> bool:
+        section = getattr(self, name)
+        if section is None:
+            return False
+        return bool(section.account_sid) if name == "twilio" else bool(section.api_key)
+
+    def api_url(self, name: str) -> str:
+        return getattr(self, name).api_url or API_URLS[name]
+
+    def agent_line(self, email: str) -> str:
+        return self.agents.get(email.strip().lower(), self.default_agent)
 
     @field_validator("generic")
     @classmethod
@@ -71,7 +145,7 @@ def load_config(raw: dict, region: str) -> TelephonyConfig:
         config = TelephonyConfig.model_validate(raw or {})
     except ValidationError as exc:
         problems = [
-            f"HUB_TELEPHONY.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            f"{'.'.join(['HUB_TELEPHONY', *(str(p) for p in e['loc'])])}: {e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors(include_url=False)
         ]
         raise ConfigurationError(problems) from exc
@@ -81,4 +155,11 @@ def load_config(raw: dict, region: str) -> TelephonyConfig:
             numbers[normalize_phone(raw_number, region)] = department
         except InvalidIdentity as exc:
             raise ConfigurationError([f"HUB_TELEPHONY.numbers: {exc}"]) from exc
-    return config.model_copy(update={"numbers": numbers})
+    updates: dict = {"numbers": numbers}
+    if config.twilio is not None and config.twilio.caller_id:
+        try:
+            caller_id = normalize_phone(config.twilio.caller_id, region)
+        except InvalidIdentity as exc:
+            raise ConfigurationError([f"HUB_TELEPHONY.twilio.caller_id: {exc}"]) from exc
+        updates["twilio"] = config.twilio.model_copy(update={"caller_id": caller_id})
+    return config.model_copy(update=updates)

@@ -1,0 +1,126 @@
+"""Stand-ins for the providers' REST APIs on a local port: each checks the request's auth exactly as the provider
+documents it, records what it got, and answers as the provider does.
+
+- Twilio: `POST /2010-04-01/Accounts/{AccountSid}/Calls.json`, HTTP basic auth (account SID : auth token), form
+  body; 201 with the call resource (`sid`), or Twilio's error body (`code`, `message`, `status`).
+- Zadarma: `GET /v1/request/callback/`, `Authorization: <key>:<signature>`, the signature as Zadarma's own PHP
+  client (user-api-v1, lib/Client.php) computes it: `base64(hash_hmac('sha1', $method . $paramsString .
+  md5($paramsString), $secret))` — PHP's hash_hmac gives hex — where $paramsString is
+  `http_build_query(ksort($params), PHP_QUERY_RFC1738)`.
+- Recordings: `GET /recordings/{name}` a small WAV, a file too large, a 404; Twilio's with basic auth.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+import wave
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus
+
+from aiohttp import web
+
+TWILIO_SID = "AC" + "0123456789abcdef" * 2
+TWILIO_AUTH = "twilio-auth-token"
+ZADARMA_KEY = "zadarma-api-key"
+
+
+def php_query(params: dict[str, str]) -> str:
+    """PHP's http_build_query after ksort, RFC 1738 (spaces as '+')."""
+    return "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in sorted(params.items()))
+
+
+def zadarma_expected(secret: str, method: str, params: dict[str, str]) -> str:
+    query = php_query(params)
+    mac = hmac.new(
+        secret.encode(), (method + query + hashlib.md5(query.encode()).hexdigest()).encode(), "sha1"
+    )
+    return base64.b64encode(mac.hexdigest().encode()).decode()
+
+
+def small_wav() -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x01" * 800)
+    return out.getvalue()
+
+
+@dataclass
+class Standin:
+    zadarma_secret: str
+    url: str = ""
+    twilio_calls: list[dict[str, list[str]]] = field(default_factory=list)
+    zadarma_calls: list[dict[str, str]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # requests whose auth did not check out
+    recording_gets: list[str] = field(default_factory=list)
+    twilio_refuses: bool = False
+    big_bytes: int = 0
+    wav: bytes = field(default_factory=small_wav)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", self.twilio_create_call)
+        app.router.add_get("/v1/request/callback/", self.zadarma_callback)
+        app.router.add_get("/recordings/{name}", self.recording)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Recordings/{name}", self.twilio_recording)
+        return app
+
+    def _basic_ok(self, request: web.Request) -> bool:
+        expected = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_AUTH}".encode()).decode()
+        return hmac.compare_digest(request.headers.get("Authorization", ""), expected)
+
+    async def twilio_create_call(self, request: web.Request) -> web.Response:
+        if request.match_info["sid"] != TWILIO_SID or not self._basic_ok(request):
+            self.refused.append("twilio")
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        form = await request.post()
+        self.twilio_calls.append({k: form.getall(k) for k in set(form.keys())})
+        if self.twilio_refuses:
+            message = "The 'To' number is not a valid phone number."
+            return web.json_response({"code": 21211, "message": message, "status": 400}, status=400)
+        sid = "CA" + secrets.token_hex(16)
+        body = {
+            "sid": sid,
+            "account_sid": TWILIO_SID,
+            "to": form["To"],
+            "from": form["From"],
+            "status": "queued",
+        }
+        return web.json_response(body, status=201)
+
+    async def zadarma_callback(self, request: web.Request) -> web.Response:
+        params = dict(request.query)
+        key, _, signature = request.headers.get("Authorization", "").partition(":")
+        expected = zadarma_expected(self.zadarma_secret, request.path, params)
+        if key != ZADARMA_KEY or not hmac.compare_digest(signature, expected):
+            self.refused.append("zadarma")
+            return web.json_response({"status": "error", "message": "Not authorized"}, status=401)
+        self.zadarma_calls.append(params)
+        return web.json_response({"status": "success", "from": params.get("from"), "to": params.get("to"),
+                                  "time": 1700000000})  # fmt: skip
+
+    async def recording(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        self.recording_gets.append(name)
+        if name.startswith("ok"):
+            return web.Response(body=self.wav, content_type="audio/wav")
+        if name.startswith("big"):
+            return web.Response(body=b"\x00" * self.big_bytes, content_type="audio/mpeg")
+        if name.startswith("html"):
+            return web.Response(text="<html>login</html>", content_type="text/html")
+        return web.Response(status=404, text="Not Found")
+
+    async def twilio_recording(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        self.recording_gets.append(name)
+        if not self._basic_ok(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if not name.endswith(".wav"):
+            return web.Response(status=404)
+        return web.Response(body=self.wav, content_type="audio/x-wav")
