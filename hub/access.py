@@ -529,6 +529,21 @@ async def can_reply(hub: Hub, actor: Actor, conversation: Conversation) -> bool:
     return can_work_conversation(actor, conversation)
 
 
+def can_move_entries(actor: Actor, source: Conversation, target: Conversation) -> bool:
+    """Move entries between two conversations of one client (or split one): staff who may work both."""
+    return (
+        is_staff(actor)
+        and source.client_id == target.client_id
+        and can_work_conversation(actor, source)
+        and can_work_conversation(actor, target)
+    )
+
+
+def can_start_conversation(actor: Actor) -> bool:
+    """Write to a client first (a new email from the client card): staff, through the client's door."""
+    return is_staff(actor)
+
+
 def can_write_note(actor: Actor, conversation: Conversation) -> bool:
     """Notes in a conversation: staff who may work it, and partners who passed its door (theirs are always
     shared)."""
@@ -559,21 +574,6 @@ def task_scope(actor: Actor) -> TaskScope | None:
 def can_view_task(actor: Actor, task: Task, conversation: Conversation | None = None) -> bool:
     """`conversation` is the task's conversation (None when it has none, or the caller knows it is not needed)."""
     if sees_everything(actor):
-def can_move_entries(actor: Actor, source: Conversation, target: Conversation) -> bool:
-    """Move entries between two conversations of one client (or split one): staff who may work both."""
-    return (
-        is_staff(actor)
-        and source.client_id == target.client_id
-        and can_work_conversation(actor, source)
-        and can_work_conversation(actor, target)
-    )
-
-
-def can_start_conversation(actor: Actor) -> bool:
-    """Write to a client first (a new email from the client card): staff, through the client's door."""
-    return is_staff(actor)
-
-
         return True
     if not is_staff(actor):
         return False
