@@ -25,9 +25,18 @@ from typing import TYPE_CHECKING
 
 from hub.domain import Client, Conversation, Direction, EntryKind, Role, TimelineEntry, User
 from hub.domain_partners import BROUGHT_BY_FIELD, Grant
-from hub.domain_tasks import Task
+from hub.domain_tasks import Task, TaskStatus
 from hub.errors import Forbidden, NotFound
-from hub.store.port import ConversationQuery, EntryScope, PartnerScope, Scope, TaskQuery, TaskScope
+from hub.store.port import (
+    ConversationQuery,
+    EntryScope,
+    PartnerScope,
+    PartnerTaskScope,
+    Scope,
+    SearchScope,
+    TaskQuery,
+    TaskScope,
+)
 
 if TYPE_CHECKING:
     from hub.context import Hub
@@ -272,6 +281,28 @@ async def entry_scope(hub: Hub, actor: Actor, client: Client) -> EntryScope | No
         ConversationQuery(client_id=client.id, scope=conversation_scope(actor), limit=500)
     )
     return EntryScope(conversation_ids=tuple(c.id for c in conversations), unthreaded=True)
+
+
+async def search_scope(hub: Hub, actor: Actor) -> SearchScope | None:
+    """The entries of all timelines an actor may find by full-text search, as the store compiles it (None: all):
+    the same rules as `entry_for`. Staff: entries of the conversations they see, client-level notes of the clients
+    they see (with department visibility: through a conversation they see); partners: every entry but internal
+    notes of a client shared whole, and those of the conversations granted."""
+    if sees_everything(actor):
+        return None
+    if is_partner(actor):
+        assert isinstance(actor, User)
+        view = await partner_view(hub, actor)
+        return SearchScope(
+            conversations=Scope(conversation_ids=tuple(view.conversation_clients)),
+            unthreaded=False,
+            clients=partner_client_scope(view),
+            shared_only=True,
+        )
+    if not is_staff(actor):
+        return SearchScope(conversations=Scope(), unthreaded=False)
+    scope = conversation_scope(actor)
+    return SearchScope(conversations=scope, unthreaded_via=client_search_scope(hub, actor))
 
 
 def visible_to_customer(entry: TimelineEntry) -> bool:
@@ -552,14 +583,27 @@ def can_write_note(actor: Actor, conversation: Conversation) -> bool:
 
 # --- tasks --------------------------------------------------------------------------------------------------------
 # Who sees a task: those who see everything; its assignee; the members of its department; its creator and its
-# watchers; the staff who may see its conversation. Partners never (for now). With HUB_CLIENT_VISIBILITY=department
-# a task assigned to an agent or to one of their departments also shows them its client (`can_view_client`).
+# watchers; the staff who may see its conversation; the users of the partner organisation it is assigned to
+# (`task.partner_id`), or the partner user it is assigned to, and only on a client whose card they see. With
+# HUB_CLIENT_VISIBILITY=department a task assigned to an agent or to one of their departments also shows them its
+# client (`can_view_client`); a task never shows a partner a client. Partners change a task's status (open, in
+# progress, done) and nothing else.
+
+PARTNER_TASK_STATUSES = frozenset({TaskStatus.open, TaskStatus.in_progress, TaskStatus.done})
 
 
-def task_scope(actor: Actor) -> TaskScope | None:
-    """The tasks an actor may list, as the store compiles it: None means all of them."""
+def task_scope(actor: Actor, view: PartnerView | None = None) -> TaskScope | None:
+    """The tasks an actor may list, as the store compiles it: None means all of them. Partners need `view`
+    (their organisation's grants); without it they list nothing."""
     if sees_everything(actor):
         return None
+    if is_partner(actor) and view is not None:
+        assert isinstance(actor, User)
+        return TaskScope(
+            partner=PartnerTaskScope(
+                partner_id=view.partner_id, user_id=actor.id, clients=partner_search_scope(view)
+            )
+        )
     if is_staff(actor):
         assert isinstance(actor, User)
         return TaskScope(
@@ -571,10 +615,19 @@ def task_scope(actor: Actor) -> TaskScope | None:
     return TaskScope()
 
 
-def can_view_task(actor: Actor, task: Task, conversation: Conversation | None = None) -> bool:
-    """`conversation` is the task's conversation (None when it has none, or the caller knows it is not needed)."""
+def can_view_task(
+    actor: Actor,
+    task: Task,
+    conversation: Conversation | None = None,
+    client: Client | None = None,
+    view: PartnerView | None = None,
+) -> bool:
+    """`conversation` is the task's conversation (None when it has none, or the caller knows it is not needed);
+    partners need the task's `client` and their organisation's `view`."""
     if sees_everything(actor):
         return True
+    if is_partner(actor):
+        return partner_sees_task(actor, task, client, view)
     if not is_staff(actor):
         return False
     assert isinstance(actor, User)
@@ -591,9 +644,36 @@ def can_view_task(actor: Actor, task: Task, conversation: Conversation | None = 
     )
 
 
-def can_work_task(actor: Actor, task: Task, conversation: Conversation | None = None) -> bool:
-    """Change a task (status, assignee, due time, checklist, ...): the staff who see it."""
+def partner_sees_task(actor: Actor, task: Task, client: Client | None, view: PartnerView | None) -> bool:
+    """Assigned to the user's organisation or to the user, on a client whose card the organisation sees."""
+    if not is_partner(actor) or client is None or view is None or client.id != task.client_id:
+        return False
+    assert isinstance(actor, User)
+    assigned = (task.partner_id is not None and task.partner_id == view.partner_id) or task.assignee_id == actor.id
+    return assigned and partner_sees_client(actor, client, view)
+
+
+def can_work_task(
+    actor: Actor,
+    task: Task,
+    conversation: Conversation | None = None,
+    client: Client | None = None,
+    view: PartnerView | None = None,
+) -> bool:
+    """Change a task (status, assignee, due time, checklist, ...): the staff who see it; partners who see it, its
+    status only (`task_changes_allowed`)."""
+    if is_partner(actor):
+        return can_view_task(actor, task, conversation, client, view)
     return is_system(actor) or (is_staff(actor) and can_view_task(actor, task, conversation))
+
+
+def task_changes_allowed(actor: Actor, changes: Mapping[str, object]) -> bool:
+    """Partners change the status only, to open, in progress or done; the others whatever `can_work_task` allows."""
+    if not is_partner(actor):
+        return True
+    return set(changes) <= {"status"} and all(
+        str(getattr(v, "value", v)) in PARTNER_TASK_STATUSES for v in changes.values()
+    )
 
 
 def can_create_task(actor: Actor) -> bool:
@@ -617,7 +697,12 @@ async def task_for(hub: Hub, actor: Actor, task_id: str) -> tuple[Task, Conversa
     conversation = None
     if task.conversation_id is not None:
         conversation = await hub.store.conversations.get(task.conversation_id)
-    if not can_view_task(actor, task, conversation):
+    client = view = None
+    if is_partner(actor):
+        assert isinstance(actor, User)
+        client = await hub.store.clients.get(task.client_id)
+        view = await partner_view(hub, actor)
+    if not can_view_task(actor, task, conversation, client, view):
         raise _not_found("task")
     return task, conversation
 
@@ -634,3 +719,38 @@ def task_notice_recipients(users: Iterable[User], task: Task) -> list[User]:
     if task.department_id is not None:
         return [u for u in users if is_staff(u) and task.department_id in u.department_ids]
     return []
+
+
+def sla_notice_recipients(users: Iterable[User], conversation: Conversation) -> list[User]:
+    """Whom a conversation's SLA warning and breach notice go to: its assignee (else the members of its
+    department), and the supervisors of its department (of every department: those with none); only those who
+    may see the conversation now."""
+    staff = [u for u in users if is_staff(u) and can_view_conversation(u, conversation)]
+    department = conversation.department_id
+    if conversation.assignee_id is not None:
+        chosen = [u for u in staff if u.id == conversation.assignee_id]
+    else:
+        chosen = [u for u in staff if department is not None and department in u.department_ids]
+    chosen += [
+        u
+        for u in staff
+        if u.role is Role.supervisor and (not u.department_ids or department in u.department_ids)
+    ]
+    return list({u.id: u for u in chosen}.values())
+
+
+def can_read_sla_policies(actor: Actor) -> bool:
+    return is_system(actor) or is_staff(actor)
+
+
+def can_read_sla_reports(actor: Actor) -> bool:
+    """SLA breach counts span departments: admins and supervisors (who see every conversation)."""
+    return is_system(actor) or sees_everything(actor)
+
+
+def sla_report_departments(actor: Actor, department_id: str | None) -> list[str | None] | None:
+    """The departments whose breaches a report may count (None: all): the one asked for, within what the actor
+    sees (everything, for those who may read reports)."""
+    if not can_read_sla_reports(actor):
+        return []
+    return [department_id] if department_id is not None else None

@@ -35,6 +35,9 @@ from hub.files import FileStore
 from hub.logs import request_ids
 from hub.relay import RedisRelay
 from hub.routing import load_rules_file
+from hub.search_index import SearchBackfill
+from hub.sla import load_sla_file
+from hub.sla_timers import SlaTimers
 from hub.store.port import Store
 from hub.task_timers import TaskTimers
 
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 WORKER_KEY = web.AppKey("delivery_worker", DeliveryWorker)
 ROUTES_KEY = web.AppKey("routes", ApiRoutes)
 TASK_TIMERS_KEY = web.AppKey("task_timers", TaskTimers)
+SLA_TIMERS_KEY = web.AppKey("sla_timers", SlaTimers)
+SEARCH_BACKFILL_KEY = web.AppKey("search_backfill", SearchBackfill)
 
 
 async def open_store(settings: Settings) -> Store:
@@ -113,6 +118,13 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         raise ConfigurationError(rule_problems)
     hub.router = Router(rules)
     hub.after_inbound = hub.router.after_inbound
+    # SLA policies (config/sla.yaml, HUB_SLA_FILE): clocks follow the conversations' events, notices on a timer
+    sla_config, sla_problems = load_sla_file(settings.sla_file)
+    if sla_config is None:
+        raise ConfigurationError(sla_problems)
+    hub.sla = sla_config
+    sla_timers = SlaTimers(hub).listen()
+    app[SLA_TIMERS_KEY] = sla_timers
     assignment = AssignmentEngine(hub).attach()
     routes.install(app)
 
@@ -129,6 +141,8 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     app[WORKER_KEY] = worker
     task_timers = TaskTimers(hub)
     app[TASK_TIMERS_KEY] = task_timers
+    search_backfill = SearchBackfill(hub)
+    app[SEARCH_BACKFILL_KEY] = search_backfill
 
     async def startup(_app: web.Application) -> None:
         admin = await ensure_admin(hub)
@@ -139,12 +153,16 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         await worker.start()
         await assignment.start()
         await task_timers.start()
+        await sla_timers.start()
+        await search_backfill.start()  # entries stored before the full-text index, in the background
         # what start-up built lives as long as the process: keep it out of the cyclic GC's full collections,
         # which otherwise pause every request for tens of milliseconds once many sockets are connected
         gc.collect()
         gc.freeze()
 
     async def cleanup(_app: web.Application) -> None:
+        await search_backfill.stop()
+        await sla_timers.stop()
         await task_timers.stop()
         await assignment.stop()
         await worker.stop()
@@ -161,7 +179,11 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 def check_extensions(settings: Settings) -> list[str]:
     """Configuration problems found by the plugged-in packages (bot flows, ...) and the routing rules, for
     `hub check`."""
-    return load_rules_file(settings.routing_file)[1] + _plugged_in(settings)
+    return (
+        load_rules_file(settings.routing_file)[1]
+        + load_sla_file(settings.sla_file)[1]
+        + _plugged_in(settings)
+    )
 
 
 def _plugged_in(settings: Settings) -> list[str]:

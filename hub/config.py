@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     bots_dir: Path = Path("./config/bots")
     # routing rules (hub.routing); a missing file: no rules. Admins may replace them over REST (stored)
     routing_file: Path = Path("./config/routing.yaml")
+    # SLA policies (hub.sla): first-response and resolution targets per department and priority; missing: no SLA
+    sla_file: Path = Path("./config/sla.yaml")
     # an agent who replies to an unassigned conversation takes it (HUB_ASSIGN_ON_REPLY=true)
     assign_on_reply: bool = False
 

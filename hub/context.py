@@ -60,3 +60,5 @@ class Hub:
     router: Any = None
     # click-to-call: the hub.dialing.Dialer a telephony connector installs (None: calls cannot be placed)
     dialer: Any = None
+    # the SLA policies (hub.sla.SlaConfig), set by the composition root; None or no policies: no SLA clocks
+    sla: Any = None

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from hub.domain import Author, Client, Conversation, MergeSuggestion, TimelineEntry, User
 from hub.domain_partners import Grant
+from hub.domain_sla import SlaClock
 from hub.domain_tasks import Notification, Task
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,6 @@ class ConversationRead(Event):
     user_id: str
 
 
-# --- tasks and notifications ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class EntriesMoved(Event):
     """Entries moved from `source` to `conversation` (hub.actions.threading: a move, or a split into a new
@@ -175,6 +175,7 @@ class EntriesMoved(Event):
     actor_id: str | None = None
 
 
+# --- tasks and notifications ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +208,14 @@ class NotificationsRead(Event):
     user_id: str
     ids: tuple[str, ...] | None
     unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SlaChanged(Event):
+    """A conversation's SLA clock changed (started, met, rescheduled, breached): what its JSON's `sla` shows."""
+
+    clock: SlaClock
+    conversation: Conversation
 
 
 E = TypeVar("E", bound=Event)

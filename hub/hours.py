@@ -1,11 +1,11 @@
 """Business hours: a time zone and the open intervals of each weekday. One definition shared by the bot flows
 (their `business_hours`), the routing rules (a `hours: open | closed` condition) and anything else that asks
-"are we open now?"."""
+"are we open now?") and the SLA clocks (`add_business_minutes`: a target counted in open time only)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,3 +91,33 @@ class BusinessHours(BaseModel):
             span = days[0] if len(days) == 1 else f"{days[0]}-{days[-1]}"
             parts.append(f"{span} " + ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in hours))
         return "; ".join(parts) + f" ({self.timezone})"
+
+    def open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The open intervals of a local calendar day, as UTC instants (a day's wall times in its own offset, so
+        a change to or from summer time is followed)."""
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
+        return [
+            ((midnight + timedelta(minutes=a)).astimezone(UTC), (midnight + timedelta(minutes=b)).astimezone(UTC))
+            for a, b in self.weekly.get(DAYS[day.weekday()], [])
+        ]
+
+    def add_business_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The instant `minutes` of open time after `start` (time while closed does not count: a target of 60
+        minutes asked at 17:30 on a Friday with hours until 18:00 falls 30 minutes after Monday's opening).
+        Zero minutes is `start` itself. ValueError when the hours are open less than that within ten years."""
+        if minutes <= 0:
+            return start
+        left = timedelta(minutes=minutes)
+        first = start.astimezone(self.zone).date()
+        for offset in range(_MAX_DAYS):
+            for opens, closes in self.open_spans(first + timedelta(days=offset)):
+                if closes <= start:
+                    continue
+                begin = max(opens, start)
+                if left <= closes - begin:
+                    return begin + left
+                left -= closes - begin
+        raise ValueError("the business hours are not open long enough for this target")
+
+
+_MAX_DAYS = 3660

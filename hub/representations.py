@@ -24,8 +24,11 @@ def client_json(client: Client, hidden: Iterable[str] | None = None) -> dict[str
     return data
 
 
-def conversation_json(conversation: Conversation) -> dict[str, Any]:
-    return conversation.model_dump(mode="json", exclude={"bot_state"})
+def conversation_json(conversation: Conversation, sla: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`sla`: the conversation's SLA clock as hub.queries.sla gives it (None: no policy applies, or not shown)."""
+    data = conversation.model_dump(mode="json", exclude={"bot_state"})
+    data["sla"] = sla
+    return data
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:

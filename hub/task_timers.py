@@ -13,10 +13,7 @@ the pending one). A process that was down when a notice fell due sends it when i
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from datetime import timedelta
+from datetime import datetime
 
 from hub import access
 from hub.actions.notifications import notify
@@ -24,44 +21,26 @@ from hub.actions.tasks import schedule
 from hub.context import Hub
 from hub.domain_tasks import NoticeKind, NotificationKind, Task, notice_key
 from hub.events import TaskCreated, TaskUpdated
-
-log = logging.getLogger(__name__)
+from hub.timers import LeasedTimer
 
 _KINDS = {NoticeKind.reminder: NotificationKind.task_due, NoticeKind.overdue: NotificationKind.task_overdue}
 
 
-class TaskTimers:
+class TaskTimers(LeasedTimer):
+    what = "task notices"
+
     def __init__(self, hub: Hub, *, lease_seconds: float = 30.0) -> None:
-        self.hub = hub
-        self.lease = timedelta(seconds=lease_seconds)
-        self.sent = 0  # notices this process sent (diagnostics, tests)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(hub, lease_seconds=lease_seconds)
         hub.bus.subscribe(TaskCreated, self._on_change)
         hub.bus.subscribe(TaskUpdated, self._on_change)
 
-    async def _on_change(self, _event: TaskCreated | TaskUpdated) -> None:
-        self.wake()
+    async def due(self, now: datetime) -> list[Task]:
+        return await self.hub.store.tasks.due_notices(now=now, limit=100)
 
-    def wake(self) -> None:
-        """Look at the store again now (a task changed, or a test moved the clock)."""
-        self._wake.set()
+    async def nearest(self, now: datetime) -> datetime | None:
+        return await self.hub.store.tasks.next_notice_at(now=now)
 
-    async def run_due(self) -> int:
-        """Send every notice that is due now; how many this call sent."""
-        count = 0
-        while True:
-            due = await self.hub.store.tasks.due_notices(now=self.hub.clock(), limit=100)
-            handled = 0
-            for task in due:
-                outcome = await self._fire(task)
-                handled += outcome is not None
-                count += bool(outcome)
-            # a handled notice may make the next one due (a late reminder gives way to the overdue notice)
-            if not handled:
-                return count
-
-    async def _fire(self, task: Task) -> bool | None:
+    async def fire(self, task: Task) -> bool | None:
         """None: not this worker's (another process has it, or it changed); else whether a notice went out."""
         kind, at = task.next_notice, task.next_notice_at
         if kind is None or at is None or task.due_at is None:
@@ -99,39 +78,4 @@ class TaskTimers:
         await self.hub.store.tasks.complete_notice(
             claimed.id, kind, at, sent=key if sent else f"{key}:skipped", next_kind=next_kind, next_at=next_at
         )
-        if sent:
-            self.sent += 1
         return sent
-
-    async def _delay(self) -> float:
-        longest = self.hub.settings.task_timer_max_sleep_seconds
-        now = self.hub.clock()
-        nearest = await self.hub.store.tasks.next_notice_at(now=now)
-        if nearest is None:
-            return longest
-        return min(max((nearest - now).total_seconds(), 0.0), longest)
-
-    async def _loop(self) -> None:
-        while True:
-            self._wake.clear()
-            delay = self.hub.settings.task_timer_max_sleep_seconds
-            try:
-                await self.run_due()
-                delay = await self._delay()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sending task notices failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.01))
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            task, self._task = self._task, None
-            task.cancel()
-            # bounded: a shutdown never waits on a database call that does not come back
-            await asyncio.wait({task}, timeout=5)

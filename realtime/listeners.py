@@ -27,12 +27,14 @@ from hub.events import (
     EntryEdited,
     MergeSuggested,
     Presence,
+    SlaChanged,
     StaffChanged,
     Typing,
     UserMentioned,
 )
 from hub.queries import clients as client_queries
 from hub.queries import conversations as conversation_queries
+from hub.queries import sla as sla_queries
 from hub.queries import staff as staff_queries
 from hub.representations import (
     client_json,
@@ -60,9 +62,10 @@ class AgentListeners:
         bus.subscribe(EntryEdited, self.entry_changed)
         bus.subscribe(DeliveryChanged, self.entry_changed)
         bus.subscribe(ConversationCreated, self.conversation_created)
+        bus.subscribe(EntriesMoved, self.entries_moved)
         bus.subscribe(ConversationUpdated, self.conversation_updated)
         bus.subscribe(ConversationRead, self.conversation_read)
-        bus.subscribe(EntriesMoved, self.entries_moved)
+        bus.subscribe(SlaChanged, self.sla_changed)
         bus.subscribe(UserMentioned, self.mentioned)
         bus.subscribe(Typing, self.typing)
         bus.subscribe(Presence, self.presence)
@@ -121,10 +124,12 @@ class AgentListeners:
         groups: dict[int, list[User]] = {}
         for user in viewers:
             groups.setdefault(unread[user.id], []).append(user)
+        sla = await sla_queries.of_conversation(self.hub, access.SYSTEM, conversation) if viewers else None
         for count, users in groups.items():
-            await self.emit(
-                event, payload(conversation.model_copy(update={"unread": count})), rooms_of(users)
-            )
+            data = payload(conversation.model_copy(update={"unread": count}))
+            if isinstance(data.get("conversation"), dict):
+                data["conversation"]["sla"] = sla  # viewers are staff: the same clock for all of them
+            await self.emit(event, data, rooms_of(users))
 
     async def conversation_read(self, event: ConversationRead) -> None:
         current = {u.id: u for u in await self._staff()}.get(event.user_id)
@@ -133,7 +138,10 @@ class AgentListeners:
         await self.emit(
             "conversation:updated",
             {
-                "conversation": conversation_json(event.conversation),
+                "conversation": conversation_json(
+                    event.conversation,
+                    await sla_queries.of_conversation(self.hub, current, event.conversation),
+                ),
                 "changes": ["unread"],
                 "actor_id": current.id,
             },
@@ -150,13 +158,6 @@ class AgentListeners:
         viewers = await self._entry_viewers(entry, conversation)
         await self.emit("timeline:updated", {"entry": entry_json(entry)}, rooms_of(viewers))
 
-    # --- conversations --------------------------------------------------------------------------------------------
-
-    async def conversation_created(self, event: ConversationCreated) -> None:
-        await self._per_reader(
-            "conversation:updated",
-            event.conversation,
-            await self._conversation_viewers(event.conversation),
     async def entries_moved(self, event: EntriesMoved) -> None:
         """`timeline:moved`: those who see the target get the entries (and the target's new preview); those who saw
         them only in the source learn their ids left it (no content)."""
@@ -181,6 +182,13 @@ class AgentListeners:
             },
         )
 
+    # --- conversations --------------------------------------------------------------------------------------------
+
+    async def conversation_created(self, event: ConversationCreated) -> None:
+        await self._per_reader(
+            "conversation:updated",
+            event.conversation,
+            await self._conversation_viewers(event.conversation),
             lambda c: {"conversation": conversation_json(c), "changes": ["created"]},
         )
 
@@ -206,6 +214,16 @@ class AgentListeners:
             lost = [u for u in access.conversation_viewers(staff, before, None) if u.id not in now]
             await self.emit("conversation:removed", {"conversation_id": conversation.id}, rooms_of(lost))
 
+    async def sla_changed(self, event: SlaChanged) -> None:
+        """A clock started, was met, moved or was breached: the conversation's `sla` for those who see it."""
+        conversation = await conversation_queries.find(self.hub, event.conversation.id) or event.conversation
+        await self._per_reader(
+            "conversation:updated",
+            conversation,
+            await self._conversation_viewers(conversation),
+            lambda c: {"conversation": conversation_json(c), "changes": ["sla"], "actor_id": None},
+        )
+
     async def mentioned(self, event: UserMentioned) -> None:
         # the action chose readers of the note; ask again with the user as they are now
         current = {u.id: u for u in await self._staff()}.get(event.user.id)
@@ -215,7 +233,14 @@ class AgentListeners:
             return
         payload = {
             "entry": entry_json(event.entry),
-            "conversation": conversation_json(event.conversation) if event.conversation else None,
+            "conversation": (
+                conversation_json(
+                    event.conversation,
+                    await sla_queries.of_conversation(self.hub, current, event.conversation),
+                )
+                if event.conversation
+                else None
+            ),
         }
         room = [room_of(current)]
         await self.emit("mention", payload, room)

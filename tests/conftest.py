@@ -72,6 +72,8 @@ def no_shipped_routing_rules(monkeypatch, tmp_path):
     """The shipped config/routing.yaml (the demo's rules, one of them by the hour of the day) applies to no test
     unless the test names a rule file itself: HUB_ROUTING_FILE points at a file that does not exist."""
     monkeypatch.setenv("HUB_ROUTING_FILE", str(tmp_path / "no-routing.yaml"))
+    # the shipped config/sla.yaml (the demo's policies) likewise: a test that wants SLA names its own file
+    monkeypatch.setenv("HUB_SLA_FILE", str(tmp_path / "no-sla.yaml"))
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,7 @@ def make_settings(tmp_path, **overrides) -> Settings:
         delivery_base_delay=0.05,
         bots_dir=tmp_path / "no-bots",  # tests that want the bot engine point this at a flow directory
         routing_file=tmp_path / "no-routing.yaml",  # tests that want routing rules write this file
+        sla_file=tmp_path / "no-sla.yaml",  # tests that want SLA policies write this file
     )
     values.update(overrides)
     return Settings(**values)

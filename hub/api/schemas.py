@@ -57,6 +57,30 @@ def object_doc(name: str, properties: dict[str, Any], defs: dict[str, Any] | Non
 
 CLIENT = model_doc(Client)
 CONVERSATION = model_doc(Conversation, exclude=("bot_state",))
+_TIME_OR_NULL = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}
+# the conversation's SLA clock (hub.representations_sla.sla_json); null: no policy applies
+CONVERSATION.schema["properties"]["sla"] = {
+    "anyOf": [
+        {
+            "type": "object",
+            "required": [
+                "policy",
+                "first_response_due_at",
+                "resolution_due_at",
+                "breached",
+                "warning_minutes",
+            ],
+            "properties": {
+                "policy": {"type": "string"},
+                "first_response_due_at": _TIME_OR_NULL,
+                "resolution_due_at": _TIME_OR_NULL,
+                "breached": {"type": "array", "items": {"enum": ["first_response", "resolution"]}},
+                "warning_minutes": {"type": "integer", "minimum": 0},
+            },
+        },
+        {"type": "null"},
+    ]
+}
 ENTRY = model_doc(TimelineEntry, "Entry", exclude=("dedupe_key",))
 USER = model_doc(User, exclude=("password_hash", "token_version"))
 DEPARTMENT = model_doc(Department)

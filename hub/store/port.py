@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hub.domain import (
+    Attachment,
     Client,
     Conversation,
     ConversationStatus,
@@ -28,8 +29,10 @@ from hub.domain import (
     TimelineEntry,
     User,
 )
+from hub.domain_canned import CannedResponse
 from hub.domain_email import MailboxState
 from hub.domain_partners import Grant, Partner
+from hub.domain_sla import BreachCount, SlaBreach, SlaClock, SlaTarget
 from hub.domain_tasks import NoticeKind, Notification, Task, TaskStatus
 from hub.domain_workload import AgentLoad, Offer, QueuedConversation
 
@@ -400,6 +403,10 @@ class TimelineRepo(Protocol):
           stored rank (an older event fills gaps, never overwrites what a more advanced one said).
         Returns the entry after the update; None when the entry is missing or the event was applied already."""
 
+    async def add_attachment(self, entry_id: str, attachment: Attachment) -> TimelineEntry | None:
+        """Append `attachment` to the entry's attachments in one conditional update, unless one with its url is
+        there already (a retried download adds it once). The entry after; None when missing or already there."""
+
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None: ...
 
     async def move_entries(
@@ -466,6 +473,7 @@ class MergeRepo(Protocol):
 # except that a new due time or status resets next_notice / next_notice_at).
 TASK_MUTABLE = frozenset(
     {
+        "partner_id",
         "title",
         "description",
         "assignee_id",
@@ -485,15 +493,26 @@ TASK_MUTABLE = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerTaskScope:
+    """A partner user's tasks: assigned to their organisation (partner_id == `partner_id`) or to them (assignee_id
+    == `user_id`), and only on a client that `clients` lets through (both must hold)."""
+
+    partner_id: str
+    user_id: str
+    clients: PartnerScope
+
+
+@dataclass(frozen=True, slots=True)
 class TaskScope:
     """Which tasks a reader may see: a task is visible when ANY condition holds — assignee_id == `assignee_id`,
-    department_id in `department_ids`, created_by == `member_id` or `member_id` in watchers, or its conversation
-    passes `conversation_scope`. An empty TaskScope allows nothing."""
+    department_id in `department_ids`, created_by == `member_id` or `member_id` in watchers, its conversation
+    passes `conversation_scope`, or it passes `partner`. An empty TaskScope allows nothing."""
 
     assignee_id: str | None = None
     department_ids: tuple[str, ...] = ()
     member_id: str | None = None
     conversation_scope: Scope | None = None
+    partner: PartnerTaskScope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,6 +569,55 @@ class TaskRepo(Protocol):
         meanwhile keeps its new schedule). Returns the task after it, None when it did not apply."""
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None: ...
+
+
+class SlaRepo(Protocol):
+    """SLA clocks (one per conversation, `id` = its id) and the breaches recorded for reports (hub.domain_sla)."""
+
+    async def create(self, clock: SlaClock) -> bool:
+        """Store a new clock; False (nothing changed) when the conversation has one already."""
+
+    async def get(self, conversation_id: str) -> SlaClock | None: ...
+
+    async def get_many(self, conversation_ids: Sequence[str]) -> dict[str, SlaClock]:
+        """The clocks of these conversations in one query (a list page), by conversation id."""
+
+    async def update(self, conversation_id: str, changes: dict[str, Any]) -> SlaClock | None:
+        """Set fields (keys in SLA_MUTABLE) in one update; a new schedule (next_notice, next_notice_at) drops a
+        running lease. Returns the clock after it, None if missing."""
+
+    async def due_notices(self, *, now: datetime, limit: int = 100) -> list[SlaClock]:
+        """Clocks whose next notice is due and not leased, earliest first (an index on next_notice_at)."""
+
+    async def next_notice_at(self, *, now: datetime) -> datetime | None:
+        """The earliest next_notice_at of the clocks whose notice is not leased."""
+
+    async def claim_notice(
+        self, conversation_id: str, key: str, at: datetime, *, now: datetime, lease_until: datetime
+    ) -> SlaClock | None:
+        """Take the lease on the pending notice (key, at) in one conditional update: only while it is still the
+        pending one, due (at <= now) and not leased."""
+
+    async def complete_notice(
+        self,
+        conversation_id: str,
+        key: str,
+        at: datetime,
+        *,
+        next_key: str | None,
+        next_at: datetime | None,
+        breached: SlaTarget | None = None,
+    ) -> SlaClock | None:
+        """Record `key` in notices_sent (and `breached` in breached), make (next_key, next_at) the pending notice
+        and drop the lease, in one update conditional on (key, at) still being the pending notice."""
+
+    async def record_breach(self, breach: SlaBreach) -> bool:
+        """Store a breach; False when one with its key exists (a second process, a retry)."""
+
+    async def count_breaches(
+        self, *, department_ids: Sequence[str | None] | None, since: datetime | None, until: datetime | None
+    ) -> list[BreachCount]:
+        """Breaches with since <= at < until, counted per (department, target); `department_ids` None: all."""
 
 
 class NotificationRepo(Protocol):
@@ -668,6 +736,73 @@ class MailboxRepo(Protocol):
         """Set health fields (keys in hub.domain_email.MAILBOX_HEALTH) and updated_at."""
 
 
+# --- full-text search and canned replies ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SearchScope:
+    """Which entries of all timelines a reader may find, as the search compiles it. An entry is visible when ANY of:
+    - it belongs to a conversation that `conversations` lets through (None: any conversation);
+    - `unthreaded` and it has no conversation (a client-level note) and, when `unthreaded_via` is given, its client
+      has a conversation that `unthreaded_via` lets through (department visibility of client cards);
+    - its client passes `clients` (a partner's clients shared whole: every entry of theirs).
+    And when `shared_only`, a note only when meta['shared_with_partners'] is true (partners)."""
+
+    conversations: Scope | None = None
+    unthreaded: bool = True
+    unthreaded_via: Scope | None = None
+    clients: PartnerScope | None = None
+    shared_only: bool = False
+
+
+class SearchRepo(Protocol):
+    """The full-text index of timeline entries. Entries are indexed by the timeline's own writes (insert,
+    update_content) with hub.search_terms; `unindexed` / `index` back-fill entries stored before the index."""
+
+    async def entries(
+        self, whole: Sequence[str], prefix: str | None, *, scope: SearchScope | None = None, limit: int = 20
+    ) -> list[TimelineEntry]:
+        """Entries having every term of `whole` and a term starting with `prefix` (None: no prefix part), that
+        `scope` (None: all) lets through (compiled into the query), newest first by (occurred_at, id)."""
+
+    async def unindexed(self, *, limit: int = 200) -> list[TimelineEntry]:
+        """Entries that have no search terms yet (stored before the index existed)."""
+
+    async def index(self, terms: dict[str, list[str]]) -> int:
+        """Set the search terms of these entries (entry id -> terms) where they have none yet; how many changed."""
+
+
+CANNED_MUTABLE = frozenset({"title", "shortcut", "body", "language", "updated_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class CannedQuery:
+    """The canned replies a user may use: their own (`owner_id`), those shared with one of `department_ids`, and
+    global ones (when `global_`). `q` prefixes a word of the title or the shortcut (lower-cased)."""
+
+    owner_id: str | None = None
+    department_ids: tuple[str, ...] = ()
+    global_: bool = True
+    everything: bool = False  # admins: every reply, whoever owns it
+    q: str = ""
+    language: str | None = None
+    limit: int = 100
+
+
+class CannedRepo(Protocol):
+    async def create(self, reply: CannedResponse) -> None: ...
+
+    async def get(self, reply_id: str) -> CannedResponse | None: ...
+
+    async def update(self, reply_id: str, changes: dict[str, Any]) -> CannedResponse | None:
+        """Set fields (keys in CANNED_MUTABLE); the reply after it, None if missing."""
+
+    async def delete(self, reply_id: str) -> bool: ...
+
+    async def query(self, query: CannedQuery) -> list[CannedResponse]:
+        """Matching replies by title (then id)."""
+
+
 @dataclass
 class Store:
     """The whole store: what the core gets from an adapter."""
@@ -688,6 +823,9 @@ class Store:
     reads: ReadRepo = None  # type: ignore[assignment]
     assignment: AssignmentRepo = None  # type: ignore[assignment]
     documents: DocumentRepo = None  # type: ignore[assignment]
+    search: SearchRepo = None  # type: ignore[assignment]
+    canned: CannedRepo = None  # type: ignore[assignment]
+    sla: SlaRepo = None  # type: ignore[assignment]  # SLA clocks and breaches (hub.domain_sla)
     name: str = ""
     _closers: list[Any] = field(default_factory=list)
 

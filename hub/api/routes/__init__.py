@@ -21,13 +21,15 @@ from hub.api.routes import (  # noqa: E402  (they register on `api`)
     notifications,
     partners,
     routing,  # noqa: F401  (registers the routing rules and queue routes)
+    search,  # noqa: F401  (registers the inbox search)
     service,
+    sla,  # noqa: F401  (registers the SLA policies and breach counts)
     staff,
     tasks,
+    threads,  # noqa: F401  (registers moves, splits and new emails to clients)
 )
 
 __all__ = [
-    threads,  # noqa: F401  (registers moves, splits and new emails to clients)
     "Body",
     "api",
     "clients",

@@ -22,6 +22,7 @@ from hub.api.routes.models import (
 )
 from hub.queries import clients as client_queries
 from hub.queries import partners as partner_queries
+from hub.queries import sla as sla_queries
 from hub.representations import client_json, conversation_json, entry_json, merge_json
 
 TAG = "clients"
@@ -81,7 +82,9 @@ async def client_timeline(ctx: Ctx, client_id: str, query: TimelinePage) -> Any:
     response=schemas.CONVERSATION_LIST,
 )
 async def client_conversations(ctx: Ctx, client_id: str) -> Any:
-    return items_json(await client_queries.conversations(ctx.hub, ctx.user, client_id), conversation_json)
+    conversations = await client_queries.conversations(ctx.hub, ctx.user, client_id)
+    slas = await sla_queries.of_conversations(ctx.hub, ctx.user, conversations)
+    return items_json(conversations, lambda c: conversation_json(c, slas[c.id]))
 
 
 @api.route(

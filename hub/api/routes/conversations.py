@@ -7,7 +7,7 @@ from typing import Any
 from hub.actions import conversations as conv_actions
 from hub.actions import delivery as delivery_actions
 from hub.actions import messages
-from hub.api import schemas
+from hub.api import schemas, uploads
 from hub.api.http import ApiError, Ctx
 from hub.api.routes import api
 from hub.api.routes.models import (
@@ -19,8 +19,10 @@ from hub.api.routes.models import (
     TimelinePage,
     page_json,
 )
+from hub.domain import Conversation
 from hub.queries import conversations as conversation_queries
 from hub.queries import partners as partner_queries
+from hub.queries import sla as sla_queries
 from hub.representations import client_json, conversation_json, entry_json
 
 TAG = "conversations"
@@ -48,8 +50,9 @@ async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
     )
     # the clients of the page in the same answer: the inbox shows names without a request per conversation
     hidden = await partner_queries.hidden_fields(ctx.hub, ctx.user)
+    slas = await sla_queries.of_conversations(ctx.hub, ctx.user, page.items)  # one query for the page
     return {
-        "items": [conversation_json(c) for c in page.items],
+        "items": [conversation_json(c, slas[c.id]) for c in page.items],
         "clients": {c.id: client_json(c, hidden) for c in page.clients},
         "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
     }
@@ -57,7 +60,11 @@ async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
 
 @api.route("GET", CONVERSATION, summary="A conversation", tag=TAG, response=schemas.CONVERSATION)
 async def get_conversation(ctx: Ctx, conversation_id: str) -> Any:
-    return conversation_json(await conversation_queries.get(ctx.hub, ctx.user, conversation_id))
+    return await _with_sla(ctx, await conversation_queries.get(ctx.hub, ctx.user, conversation_id))
+
+
+async def _with_sla(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
+    return conversation_json(conversation, await sla_queries.of_conversation(ctx.hub, ctx.user, conversation))
 
 
 @api.route(
@@ -73,7 +80,7 @@ async def patch_conversation(ctx: Ctx, conversation_id: str, body: ConversationP
     changes: dict[str, Any] = {"status": body.status, "handler": body.handler, "priority": body.priority}
     changes.update(body.model_dump(include={"assignee_id", "department_id"}, exclude_unset=True))
     updated = await conv_actions.update_conversation(ctx.hub, ctx.user, conversation.id, **changes)
-    return conversation_json((await conversation_queries.for_reader(ctx.hub, ctx.user, [updated]))[0])
+    return await _with_sla(ctx, (await conversation_queries.for_reader(ctx.hub, ctx.user, [updated]))[0])
 
 
 @api.route(
@@ -85,7 +92,7 @@ async def patch_conversation(ctx: Ctx, conversation_id: str, body: ConversationP
 )
 async def read_conversation(ctx: Ctx, conversation_id: str) -> Any:
     conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
-    return conversation_json(await conv_actions.mark_read(ctx.hub, ctx.user, conversation.id))
+    return await _with_sla(ctx, await conv_actions.mark_read(ctx.hub, ctx.user, conversation.id))
 
 
 @api.route(
@@ -107,6 +114,8 @@ async def conversation_timeline(ctx: Ctx, conversation_id: str, query: TimelineP
     "POST",
     f"{CONVERSATION}/replies",
     summary="Reply to the customer through the conversation's channel (delivery status: queued → sent/failed)",
+    description="JSON `{\"text\"}`, or multipart/form-data: a `text` field and up to 10 `file` parts, each within "
+    "HUB_MAX_FILE_BYTES (413 beyond); the files are kept in the attachment store and sent with the reply.",
     tag=TAG,
     body=ReplyIn,
     status=201,
@@ -114,7 +123,10 @@ async def conversation_timeline(ctx: Ctx, conversation_id: str, query: TimelineP
 )
 async def reply(ctx: Ctx, conversation_id: str, body: ReplyIn) -> Any:
     conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
-    return entry_json(await messages.send_reply(ctx.hub, ctx.user, conversation.id, body.text))
+    attachments = await uploads.keep(ctx.hub, body._files)
+    return entry_json(
+        await messages.send_reply(ctx.hub, ctx.user, conversation.id, body.text, attachments=attachments)
+    )
 
 
 @api.route(

@@ -28,6 +28,8 @@ from hub.store.mongo import clients, conversations, identities, merges, notifica
 from hub.store.mongo import mailboxes as mailbox_collections
 from hub.store.mongo import partners as partner_collections
 from hub.store.mongo import routing as routing_collections
+from hub.store.mongo import search as search_collections
+from hub.store.mongo import sla as sla_collections
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo
@@ -36,6 +38,8 @@ from hub.store.mongo.merges import MongoMergeRepo
 from hub.store.mongo.notifications import MongoNotificationRepo
 from hub.store.mongo.partners import MongoGrantRepo, MongoPartnerRepo
 from hub.store.mongo.routing import MongoAssignmentRepo, MongoDocumentRepo, MongoReadRepo
+from hub.store.mongo.search import MongoSearchRepo
+from hub.store.mongo.sla import MongoSlaRepo
 from hub.store.mongo.staff import MongoDepartmentRepo, MongoUserRepo
 from hub.store.mongo.tasks import MongoTaskRepo
 from hub.store.mongo.timeline import MongoTimelineRepo
@@ -58,8 +62,11 @@ _MODULES = (
 )
 _MODULES += (routing_collections,)
 _MODULES += (mailbox_collections,)
+_MODULES += (search_collections,)
+_MODULES += (sla_collections,)
 for _module in _MODULES:
-    _INDEXES.update(_module.INDEXES)
+    for _collection, _indexes in _module.INDEXES.items():  # several modules may index one collection
+        _INDEXES.setdefault(_collection, []).extend(_indexes)
 
 
 async def open_mongo_store(db: Any) -> Store:
@@ -86,6 +93,8 @@ async def open_mongo_store(db: Any) -> Store:
             db["agent_loads"], db["assignment_queue"], db["assignment_offers"], stats
         ),
         documents=MongoDocumentRepo(db["documents"], stats),
+        search=MongoSearchRepo(db["timeline"], stats, db["conversations"], db["clients"]),
+        sla=MongoSlaRepo(db["sla_clocks"], db["sla_breaches"], stats),
         stats=stats,
         name="mongo",
     )

@@ -20,6 +20,8 @@ from hub.store.sqlite import clients, conversations, identities, merges, notific
 from hub.store.sqlite import mailboxes as mailbox_tables
 from hub.store.sqlite import partners as partner_tables
 from hub.store.sqlite import routing as routing_tables
+from hub.store.sqlite import search as search_tables
+from hub.store.sqlite import sla as sla_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
@@ -29,6 +31,8 @@ from hub.store.sqlite.merges import SqliteMerges
 from hub.store.sqlite.notifications import SqliteNotifications
 from hub.store.sqlite.partners import SqliteGrants, SqlitePartners
 from hub.store.sqlite.routing import SqliteAssignment, SqliteDocuments, SqliteReads
+from hub.store.sqlite.search import SqliteSearch
+from hub.store.sqlite.sla import SqliteSla
 from hub.store.sqlite.staff import SqliteDepartments, SqliteUsers
 from hub.store.sqlite.tasks import SqliteTasks
 from hub.store.sqlite.timeline import SqliteTimeline
@@ -38,6 +42,8 @@ __all__ = ["from_ts", "open_sqlite_store", "ts"]
 _MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, notifications, partner_tables)
 _MODULES += (routing_tables,)
 _MODULES += (mailbox_tables,)
+_MODULES += (search_tables,)
+_MODULES += (sla_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
 # later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
 SCHEMA = "".join(m.SCHEMA for m in _MODULES)
@@ -98,6 +104,8 @@ async def open_sqlite_store(path: str | Path) -> Store:
         reads=SqliteReads(db, stats),
         assignment=SqliteAssignment(db, stats),
         documents=SqliteDocuments(db, stats),
+        search=SqliteSearch(db, stats),
+        sla=SqliteSla(db, stats),
         stats=stats,
         name="sqlite",
     )

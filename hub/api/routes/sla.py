@@ -1,0 +1,81 @@
+"""SLA: the policies in force and the breach counts of the reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from hub.api.http import Ctx, Query
+from hub.api.routes import api
+from hub.api.routes.models import STAFF, Id, IsoDatetime
+from hub.api.schemas import object_doc
+from hub.domain import Role
+from hub.queries import sla as sla_queries
+
+TAG = "sla"
+SUPERVISORS = frozenset({Role.admin, Role.supervisor})
+
+POLICIES = object_doc(
+    "SlaPolicies",
+    {
+        "business_hours": {"type": "object", "description": "timezone and weekly open hours (absent: none)"},
+        "policies": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "description": "name, department, priority, first_response_minutes, resolution_minutes, "
+                "warning_minutes, hours",
+            },
+        },
+    },
+)
+POLICIES.schema["required"] = ["policies"]
+BREACHES = object_doc(
+    "SlaBreachCounts",
+    {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["department_id", "department", "kind", "count"],
+                "properties": {
+                    "department_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    "department": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    "kind": {"enum": ["first_response", "resolution"]},
+                    "count": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+        "total": {"type": "integer", "minimum": 0},
+    },
+)
+
+
+class BreachQuery(Query):
+    department: Id | None = Field(None, description="only this department's breaches (a department id)")
+    since: IsoDatetime | None = Field(None, description="breaches at or after this time, e.g. 2026-01-01T00:00:00Z")
+    until: IsoDatetime | None = Field(None, description="breaches before this time")
+
+
+@api.route(
+    "GET", "/api/v1/sla/policies", summary="The SLA policies in force", tag=TAG, auth=STAFF, response=POLICIES
+)
+async def sla_policies(ctx: Ctx) -> Any:
+    return sla_queries.policies(ctx.hub, ctx.user)
+
+
+@api.route(
+    "GET",
+    "/api/v1/sla/breaches",
+    summary="SLA breaches counted per department and kind (first_response, resolution)",
+    tag=TAG,
+    auth=SUPERVISORS,
+    query=BreachQuery,
+    response=BREACHES,
+)
+async def sla_breaches(ctx: Ctx, query: BreachQuery) -> Any:
+    items = await sla_queries.breaches(
+        ctx.hub, ctx.user, department_id=query.department, since=query.since, until=query.until
+    )
+    return {"items": items, "total": sum(i["count"] for i in items)}
