@@ -74,6 +74,16 @@ def search_terms(name: str, identities: list[Identity]) -> list[str]:
 _PHONEISH = re.compile(r"[\d\s+\-().]+")
 
 
+def _local_prefix_digits(text: str, digits: str, region: str) -> str | None:
+    """A number being typed the local way ('8 916 123', not a whole number yet): the E.164 digits it begins with
+    (the region's trunk prefix read as its country code), so it still prefixes the stored numbers."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    prefix = metadata.national_prefix if metadata is not None else None
+    if text.startswith("+") or not prefix or not digits.startswith(prefix) or len(digits) <= len(prefix):
+        return None
+    return f"{metadata.country_code}{digits[len(prefix) :]}"
+
+
 def query_terms(q: str, default_region: str | None = None) -> list[str]:
     """Terms of a search query; each must be a prefix of one of a client's terms.
     A query that looks like a phone number ('+7 916 123-45-67', '8 (916) 123') searches by its digits."""
@@ -81,10 +91,18 @@ def query_terms(q: str, default_region: str | None = None) -> list[str]:
     digits = re.sub(r"\D", "", stripped)
     if len(digits) >= 3 and _PHONEISH.fullmatch(stripped):
         if default_region:
+            local = _local_prefix_digits(stripped, digits, default_region)
             try:
-                return [normalize_phone(stripped, default_region).lstrip("+")]
+                number = normalize_phone(stripped, default_region)
             except InvalidIdentity:
-                pass
+                number = None
+            # '8 916 123' is a possible (short) number too, but not a valid one: it is the start of one
+            if number is not None and (
+                local is None or phonenumbers.is_valid_number(phonenumbers.parse(number))
+            ):
+                return [number.lstrip("+")]
+            if local is not None:
+                return [local]
         return [digits]
     words = [w for w in re.split(r"[\s,;()\"'<>]+", q.lower()) if w]
     out = []

@@ -9,6 +9,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Delivery, DeliveryStatus, EntryKind, TimelineEntry, truncate_ms
+from hub.search_terms import entry_text, terms_of_async
 from hub.store.mongo.base import AFTER, MongoRepo, all_of, before_cursor, to_bson, to_doc, to_model, to_models
 from hub.store.port import CALL_EVENT_MEMORY, Cursor, EntryScope, StoreStats, check_limit
 
@@ -74,6 +75,7 @@ class MongoTimelineRepo(MongoRepo):
         # fine: seq is strictly increasing, not dense
         entry.seq = await self._next_seq()
         doc = to_doc(entry)
+        doc["search_terms"] = await terms_of_async(entry_text(entry.text, entry.meta))
         if not entry.settled and lease_until is not None:
             doc["settle_lease_until"] = truncate_ms(lease_until)
         try:
@@ -211,7 +213,8 @@ class MongoTimelineRepo(MongoRepo):
     async def update_content(
         self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]
     ) -> TimelineEntry | None:
-        update = {"$set": {"text": text, "html": html, "meta": to_bson(meta)}}
+        terms = await terms_of_async(entry_text(text, meta))
+        update = {"$set": {"text": text, "html": html, "meta": to_bson(meta), "search_terms": terms}}
         doc = await self._update({"_id": entry_id}, update)
         return to_model(TimelineEntry, doc)
 
@@ -262,6 +265,11 @@ class MongoTimelineRepo(MongoRepo):
         }
         stage = {f"meta.call.{name}": value for name, value in changes.items()}
         doc = await self._update({"_id": entry_id, "meta.call.events": {"$ne": event_id}}, [{"$set": stage}])
+        return to_model(TimelineEntry, doc)
+
+    async def add_attachment(self, entry_id: str, attachment: Any) -> TimelineEntry | None:
+        data = to_bson(attachment.model_dump(mode="json"))
+        doc = await self._update({"_id": entry_id, "attachments.url": {"$ne": data["url"]}}, {"$push": {"attachments": data}})
         return to_model(TimelineEntry, doc)
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:

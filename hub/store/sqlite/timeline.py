@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain import Delivery, TimelineEntry
+from hub.search_terms import entry_text, terms_of_async
 from hub.store.port import CALL_EVENT_MEMORY, Cursor, EntryScope, check_limit
 from hub.store.sqlite.base import Base, model_json, to_json, ts
+from hub.store.sqlite.search import terms_column
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS timeline (
@@ -76,8 +78,8 @@ LATE_SCHEMA: list[str] = [
 # same value. A refused duplicate fires no trigger and uses no number.
 _INSERT = (
     "INSERT INTO timeline(id, client_id, conversation_id, dedupe_key, occurred_at, delivery_status, "
-    "next_attempt_at, lease_until, unsettled_since, settle_lease, seq, doc) "
-    "SELECT ?,?,?,?,?,?,?,?,?,?, c.value + 1, json_set(?, '$.seq', c.value + 1) FROM counters AS c "
+    "next_attempt_at, lease_until, unsettled_since, settle_lease, search_terms, seq, doc) "
+    "SELECT ?,?,?,?,?,?,?,?,?,?,?, c.value + 1, json_set(?, '$.seq', c.value + 1) FROM counters AS c "
     "WHERE c.name = 'timeline' "
     "ON CONFLICT(dedupe_key) DO NOTHING RETURNING seq"
 )
@@ -130,6 +132,7 @@ class SqliteTimeline(Base):
                 ts(delivery.lease_until) if delivery else None,
                 None if entry.settled else ts(entry.created_at),
                 None if entry.settled else ts(lease_until),
+                terms_column(await terms_of_async(entry_text(entry.text, entry.meta))),
                 model_json(entry),
             ),
         )
@@ -280,10 +283,11 @@ class SqliteTimeline(Base):
     async def update_content(
         self, entry_id: str, *, text: str, html: str | None, meta: dict[str, Any]
     ) -> TimelineEntry | None:
+        terms = terms_column(await terms_of_async(entry_text(text, meta)))
         rows = await self.fetch(
-            "UPDATE timeline SET doc = json_set(doc, '$.text', ?, '$.html', json(?), '$.meta', json(?)) "
-            "WHERE id = ? RETURNING doc",
-            (text, to_json(html), to_json(meta), entry_id),
+            "UPDATE timeline SET doc = json_set(doc, '$.text', ?, '$.html', json(?), '$.meta', json(?)), "
+            "search_terms = ? WHERE id = ? RETURNING doc",
+            (text, to_json(html), to_json(meta), terms, entry_id),
         )
         return _entry(rows[0]) if rows else None
 
@@ -333,6 +337,16 @@ class SqliteTimeline(Base):
             f"UPDATE timeline SET doc = json_set({base}, {', '.join(pairs)}) WHERE id = ? AND NOT EXISTS "
             "(SELECT 1 FROM json_each(timeline.doc, '$.meta.call.events') WHERE value = ?) RETURNING doc",
             (*params, entry_id, event_id),
+        )
+        return _entry(rows[0]) if rows else None
+
+    async def add_attachment(self, entry_id: str, attachment: Any) -> TimelineEntry | None:
+        data = attachment.model_dump(mode="json")
+        rows = await self.fetch(
+            "UPDATE timeline SET doc = json_insert(doc, '$.attachments[#]', json(?)) WHERE id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM json_each(timeline.doc, '$.attachments') WHERE json_extract(value, '$.url') = ?) "
+            "RETURNING doc",
+            (to_json(data), entry_id, data["url"]),
         )
         return _entry(rows[0]) if rows else None
 
