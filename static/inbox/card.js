@@ -4,11 +4,13 @@ import { openConversation, renderHeader } from "./conversation.js";
 import { els, h, initials, state, t } from "./core.js";
 import { channelBadge, clientName, formatTime, statusChip, translatedOr } from "./format.js";
 import { byActivity, scheduleListRender } from "./list.js";
+import { cardTasksSection, loadClientTasks } from "./tasks.js";
 
 // --- client card ---------------------------------------------------------------------------------------------
 
 export async function loadClientCard(seq) {
   const clientId = state.openClientId;
+  loadClientTasks(clientId);
   try {
     const [client, conversations] = await Promise.all([
       api("GET", `/api/v1/clients/${enc(clientId)}`),
@@ -49,6 +51,7 @@ export function renderCard() {
       h("div", {}, h("h2", { className: "card-name", id: "card-name" }, name),
         h("span", { className: "card-kind" }, t(`kind.${client.kind}`))),
     ),
+    cardTasksSection(),
     cardSection(
       "card.contacts",
       client.identities.length

@@ -2,7 +2,8 @@
 import { api, enc, errorText, toast } from "./api.js";
 import { callBlock } from "./calls.js";
 import { EMAIL_CSS, h, safeHref, state, t } from "./core.js";
-import { botBadge, channelBadge, formatFull, formatSize, formatTime, systemText, translatedOr } from "./format.js";
+import { botBadge, channelBadge, formatFull, formatSize, formatTime, isSystemCoded, systemText, translatedOr } from "./format.js";
+import { openTaskDialog, taskFromEntry } from "./tasks.js";
 import { authorName, entryClass, upsertEntry } from "./timeline.js";
 
 /** Text with @mentions highlighted — built from text nodes and spans, never parsed as HTML. */
@@ -126,11 +127,13 @@ export function renderEntry(entry) {
       entry.kind === "call" ? h("span", { className: "badge call-badge" }, t("entry.call")) : null,
       h("time", { datetime: entry.occurred_at, title: formatFull(entry.occurred_at) }, formatTime(entry.occurred_at)),
       edited ? h("span", { className: "muted" }, t("entry.edited")) : null,
+      h("button", { type: "button", className: "link-btn entry-task", title: t("entry.create_task"),
+        onclick: () => openTaskDialog(taskFromEntry(entry)) }, t("entry.create_task")),
     ),
     h(
       "div",
       { className: "bubble" },
-      entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(entry.text) : systemText(entry)) : null,
+      entry.text ? h("div", { className: "entry-text" }, kind === "note" && !isSystemCoded(entry) ? withMentions(entry.text) : systemText(entry)) : null,
       htmlBlock(entry),
       entry.kind === "call" ? callBlock(entry) : null,
       attachmentsBlock(entry),

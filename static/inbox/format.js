@@ -1,12 +1,23 @@
 /* Small renderers: badges, names, times, sizes, mention handles, system entry texts. */
 import { I18N, h, state, t } from "./core.js";
 
-// a system entry of routing or assignment is a code and params: shown in the reader's language
+// a system entry (routing, assignment, a task's changes) is a code and params: shown in the reader's language
+export const isSystemCoded = (entry) =>
+  Boolean(entry.meta && entry.meta.code && (entry.kind === "system" || entry.meta.system));
+
 export const systemText = (entry) => {
-  const code = entry.kind === "system" && entry.meta && entry.meta.code;
+  const code = isSystemCoded(entry) && entry.meta.code;
   if (!code || t(`system.${code}`) === `system.${code}`) return entry.text;
   const params = { ...(entry.meta.params || {}) };
   for (const key of ["policy", "priority"]) if (params[key]) params[key] = t(`system.word.${params[key]}`);
+  if (code.startsWith("task.")) {
+    // a task entry by the system has no actor name; "for"/"due" parts are phrases of their own
+    if (!params.actor) params.actor = t("author.system");
+    params.for = params.target ? t("system.task.for", { target: params.target }) : "";
+    params.due_part = params.due ? t("system.task.due_part", { due: params.due }) : "";
+    if (!params.target) params.target = t("tasks.nobody");
+    if (!params.due) params.due = t("tasks.no_due");
+  }
   return t(`system.${code}`, params);
 };
 

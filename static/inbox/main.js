@@ -20,13 +20,14 @@
 import { api } from "./api.js";
 import { renderCard } from "./card.js";
 import { onTypingInput, renderComposerMode, renderTyping, setMode, submit } from "./composer.js";
-import { markReadSoon, openConversation, patchConversation, renderHeader } from "./conversation.js";
+import { markReadSoon, openConversation, openConversationRecord, patchConversation, renderHeader } from "./conversation.js";
 import { I18N, els, me, state } from "./core.js";
 import { TABS, loadList, renderList, renderTabs, selectTab } from "./list.js";
 import { chooseMention, closeMentions, renderMentions, updateMentions } from "./mentions.js";
 import { loadNotifications, renderBell, saveNotifications, toggleBell } from "./notifications.js";
 import { connectSocket, setConnection } from "./socket.js";
 import { loadTimeline, rerenderTimeline } from "./timeline.js";
+import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
 
 // --- wiring --------------------------------------------------------------------------------------------------
 
@@ -37,6 +38,7 @@ function rerenderAll() {
   rerenderTimeline();
   renderCard();
   renderBell();
+  renderTaskViews();
   renderTyping();
   renderComposerMode();
   setConnection(els.conn.dataset.state || "connecting");
@@ -44,6 +46,7 @@ function rerenderAll() {
 
 function wire() {
   els.meName.textContent = me.name;
+  wireTasks();
   els.tabs.addEventListener("click", (e) => {
     const button = e.target.closest("[data-tab]");
     if (button) selectTab(button.dataset.tab);
@@ -56,6 +59,10 @@ function wire() {
   els.listMore.addEventListener("click", () => loadList({ more: true }));
   els.timelineMore.addEventListener("click", () => loadTimeline(state.openSeq, { older: true }));
   els.assignMe.addEventListener("click", () => patchConversation({ assignee_id: me.id }));
+  document.getElementById("act-task").addEventListener("click", () => {
+    const c = openConversationRecord();
+    if (c) openTaskDialog(taskFromConversation(c));
+  });
   els.assignee.addEventListener("change", () => patchConversation({ assignee_id: els.assignee.value || null }));
   els.department.addEventListener("change", () => patchConversation({ department_id: els.department.value || null }));
   els.toBot.addEventListener("click", () => patchConversation({ handler: "bot" }));
@@ -151,6 +158,7 @@ async function start() {
   ]);
   state.users = users.items;
   state.departments = departments.items;
+  loadMyTasks();
   await loadList();
   const fromHash = /^#c=([^&]+)/.exec(window.location.hash);
   if (fromHash) openConversation(decodeURIComponent(fromHash[1]));

@@ -8,6 +8,7 @@ import { els, me, state, t } from "./core.js";
 import { loadList, renderTabs, scheduleListRender, upsertConversation } from "./list.js";
 import { addNotification, syncNotifications } from "./notifications.js";
 import { compareEntries, upsertEntry } from "./timeline.js";
+import { loadClientTasks, loadMyTasks, removeTask, upsertTask } from "./tasks.js";
 
 // --- the socket ----------------------------------------------------------------------------------------------
 
@@ -19,6 +20,8 @@ export function setConnection(status) {
 /** After a reconnect: the list again from the server, and what the open conversation missed (merged by id). */
 export async function resync() {
   loadList();
+  loadMyTasks();
+  if (state.openClientId) loadClientTasks(state.openClientId);
   const id = state.openId;
   if (!id) return;
   const seq = state.openSeq;
@@ -123,6 +126,9 @@ export function connectSocket() {
   });
   socket.on("notification", (data) => addNotification(data));
   socket.on("typing", onTypingEvent);
+  socket.on("task:created", (data) => data && upsertTask(data.task));
+  socket.on("task:updated", (data) => data && upsertTask(data.task));
+  socket.on("task:removed", (data) => data && data.task_id && removeTask(data.task_id));
   socket.on("call:incoming", showCallBanner);
   socket.on("call:ended", (data) => data && hideCallBanner(data.entry_id));
   socket.on("client:updated", (data) => {

@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+from hub.actions import system_entries
+from hub.actions import tasks as task_actions
 from hub.domain import AuthorType, ClientKind, ConversationStatus, DeliveryStatus, IdentityKind
+from hub.domain_tasks import TaskPriority, TaskStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
@@ -93,6 +96,11 @@ def test_texts_built_from_domain_values_exist_for_every_value():
         + [f"conn.{s}" for s in ("connecting", "live", "offline")]
         + [f"mention.{k}" for k in ("user", "department")]
         + [f"channel.{c}" for c in ("webchat", "telegram", "email", "phone", "api")]
+        + [f"task_status.{s.value}" for s in TaskStatus]
+        + [f"task_priority.{p.value}" for p in TaskPriority]
+        # system entries are codes + params, rendered in the reader's language
+        + [f"system.{code}" for code in system_entries.TEXTS]
+        + [f"system.{code}" for code in task_actions._TEXTS]
     )
     missing = [k for k in needed if k not in d["en"]]
     assert not missing, missing

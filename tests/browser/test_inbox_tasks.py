@@ -1,0 +1,129 @@
+"""Tasks in the inbox: an agent makes a task from a customer's message for a colleague; the colleague sees it live
+in "My tasks", works its checklist and marks it done; the creator sees every step live on the client card and in
+the timeline (in the reader's language). Two agents in two browser contexts, one Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_a_task_from_a_message_reaches_the_assignee_live_and_its_completion_comes_back(
+    web_hub, new_page, login, tmp_path
+):
+    message = await web_hub.push(
+        "Please send the invoice again", name="Olga Client", email="olga@example.com"
+    )
+    conversation_id = message["conversation_id"]
+    one, watch_one = await new_page()
+    two, watch_two = await new_page()
+    await login(one, "agent1@example.com")
+    await login(two, "agent2@example.com")
+    await expect(two.locator("#my-tasks-count")).to_be_hidden()
+
+    # agent1 opens the conversation and makes a task from the customer's message, for agent2
+    await one.click("[data-tab=unassigned]")
+    await one.locator(f'.conv-item[data-conversation-id="{conversation_id}"]').click()
+    entry = one.locator("#timeline .entry-in")
+    await expect(entry).to_have_count(1)
+    await expect(one.locator("#card-tasks")).to_contain_text("None")
+    await entry.locator(".entry-task").click()
+    dialog = one.locator("#task-dialog")
+    await expect(dialog).to_be_visible()
+    await expect(one.locator("#task-title")).to_have_value("Please send the invoice again")
+    await one.select_option("#task-assignee", label="Agent Two")
+    await one.select_option("#task-priority", "high")
+    await one.fill("#task-due", "2031-05-04T10:30")
+    await one.screenshot(path=tmp_path / "t1-task-dialog.png")
+    await one.click("#task-submit")
+    await expect(dialog).to_be_hidden()
+
+    card_task = one.locator("#card-tasks .task")
+    await expect(card_task).to_have_count(1)
+    await expect(card_task.locator(".task-title")).to_have_text("Please send the invoice again")
+    await expect(card_task).to_contain_text("Agent Two")
+    await expect(card_task.locator(".priority")).to_have_text("High")
+    await expect(one.locator("#timeline .entry-note .entry-text")).to_contain_text(
+        "Agent One created task “Please send the invoice again” for Agent Two, due 2031-05-04"
+    )
+
+    # agent2 sees it live in "My tasks", without a reload
+    await expect(two.locator("#my-tasks-count")).to_have_text("1")
+    await two.click("#my-tasks")
+    task = two.locator("#tasks-list .task")
+    await expect(task).to_have_count(1)
+    await expect(task.locator(".task-title")).to_have_text("Please send the invoice again")
+    await expect(task.locator(".task-status")).to_have_value("open")
+
+    # agent2 adds a checklist item and ticks it; agent1's card follows
+    await task.locator(".task-check-input").fill("Find the invoice in the ERP")
+    await task.locator(".task-check-add button").click()
+    await expect(card_task.locator(".task-checklist li")).to_have_text("Find the invoice in the ERP")
+    await task.locator(".task-checklist input[type=checkbox]").check()
+    await expect(card_task.locator(".task-checklist li.done")).to_have_count(1)
+    await expect(card_task.locator(".task-checklist input[type=checkbox]")).to_be_checked()
+
+    # agent2 marks it done: agent1 sees it done on the card and in the timeline
+    await two.locator("#tasks-list .task .task-status").select_option("done")
+    await expect(two.locator("#tasks-list .task")).to_have_attribute("data-status", "done")
+    await expect(two.locator("#my-tasks-count")).to_be_hidden()
+    await expect(card_task).to_have_attribute("data-status", "done")
+    await expect(card_task.locator(".task-status")).to_have_value("done")
+    done_entry = one.locator("#timeline .entry-note .entry-text").last
+    await expect(done_entry).to_have_text("Agent Two marked task “Please send the invoice again” done")
+    await two.screenshot(path=tmp_path / "t2-my-tasks-done.png")
+
+    # the task entries are codes: agent1 switching to Russian reads them in Russian
+    await one.select_option("select[data-lang-switch]", "ru")
+    await expect(done_entry).to_have_text("Agent Two выполнил(а) задачу «Please send the invoice again»")
+    await expect(card_task.locator(".task-status")).to_contain_text("Выполнена")
+    await one.screenshot(path=tmp_path / "t3-ru.png")
+
+    # a reload shows the server's state: the done task is no longer among the open ones
+    await one.reload()
+    await one.wait_for_selector("#conn-status[data-state=live]")
+    await expect(one.locator("#timeline .entry-in")).to_have_count(1)
+    await expect(one.locator("#card-tasks .task")).to_have_count(0)
+
+    watch_one.assert_clean()
+    watch_two.assert_clean()
+
+
+async def test_an_unassigned_department_task_shows_in_the_departments_my_tasks(web_hub, new_page, login):
+    message = await web_hub.push(
+        "Can I change my delivery address?", name="Petr Client", email="petr@example.com"
+    )
+    one, watch_one = await new_page()
+    two, watch_two = await new_page()
+    await login(one, "agent1@example.com")
+    await login(two, "agent2@example.com")
+
+    # agent1 makes a task on the conversation (header button) for the Sales department, nobody in particular
+    await one.click("[data-tab=unassigned]")
+    await one.locator(f'.conv-item[data-conversation-id="{message["conversation_id"]}"]').click()
+    await expect(one.locator("#timeline .entry-in")).to_have_count(1)
+    await one.click("#act-task")
+    await expect(one.locator("#task-title")).to_have_value("Follow up with Petr Client")
+    await one.select_option("#task-assignee", "")
+    await one.select_option("#task-department", label="Sales")
+    await one.click("#task-submit")
+    await expect(one.locator("#card-tasks .task")).to_contain_text("Sales")
+
+    # agent2 (in Sales) has it among "My tasks" live; takes it in progress, agent1 sees that
+    await expect(two.locator("#my-tasks-count")).to_have_text("1")
+    await two.click("#my-tasks")
+    task = two.locator("#tasks-list .task")
+    await expect(task.locator(".task-title")).to_have_text("Follow up with Petr Client")
+    await task.locator(".task-status").select_option("in_progress")
+    await expect(one.locator("#card-tasks .task")).to_have_attribute("data-status", "in_progress")
+    await expect(one.locator("#timeline .entry-note .entry-text", has_text="started")).to_have_text(
+        "Agent Two started task “Follow up with Petr Client”"
+    )
+    # the panel's link opens the task's conversation
+    await task.locator(".task-open").click()
+    await expect(two.locator("#tasks-panel")).to_be_hidden()
+    await expect(two.locator("#conv-title")).to_have_text("Petr Client")
+    watch_one.assert_clean()
+    watch_two.assert_clean()
