@@ -54,6 +54,14 @@ def reply_subject(subject: str, ref: str | None) -> str:
     return base
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def new_subject(subject: str, ref: str | None) -> str:
     base = subject.strip() or "(no subject)"
     return f"{base} [#{ref}]" if ref and f"[#{ref}]" not in base else base
@@ -166,11 +174,16 @@ class EmailSender:
                 raise DeliveryError(f"attachment {attachment.name!r} is gone", permanent=True)
             data = await asyncio.to_thread(path.read_bytes)
             maintype, _, subtype = attachment.content_type.partition("/")
+            params = {}
+            if maintype == "text" and _is_utf8(data):
+                params["charset"] = "utf-8"  # without it readers take the bytes for ASCII
+            # a non-ASCII name goes out as RFC 2231 (filename*=utf-8''...), the email package's default policy
             msg.add_attachment(
                 data,
                 maintype=maintype or "application",
                 subtype=subtype or "octet-stream",
                 filename=attachment.name or key,
+                params=params,
             )
 
     async def send(self, message: OutboundMessage) -> str | None:

@@ -7,10 +7,18 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
 from hub import queries
-from hub.api.http import Body, CursorParam, Query
+from hub.api.http import ApiError, Body, CursorParam, Query
 from hub.domain import AssignmentPolicy, ClientKind, ConversationStatus, FieldValue, Handler, Priority, Role
 
 _NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
@@ -98,7 +106,25 @@ class ConversationPatch(Body):
 
 
 class ReplyIn(Body):
+    """JSON `{"text"}`, or multipart/form-data: a `text` field and `file` parts (hub.api.uploads)."""
+
     text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    _files: list[Any] = PrivateAttr(default_factory=list)
+
+    @classmethod
+    async def from_multipart(cls, request: Any) -> ReplyIn:
+        from hub.api.uploads import read_form
+
+        form = await read_form(request)
+        unknown = sorted(set(form.fields) - {"text"})
+        if unknown:
+            raise ApiError(400, "invalid", f"{unknown[0]}: unknown field")
+        text = form.fields.get("text", "")
+        if len(text) > 10_000:
+            raise ApiError(400, "invalid", "text: at most 10000 characters")
+        body = cls.model_construct(text=text)
+        body._files = form.files
+        return body
 
 
 Email = Annotated[
