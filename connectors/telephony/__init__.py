@@ -26,6 +26,7 @@ from .calls import apply
 from .common import Ignored, Malformed, SignatureError, WebhookRequest
 from .config import TelephonyConfig, load_config
 from .dialers import Http, make_dialer
+from .recordings import RecordingFetcher
 
 __all__ = ["PhoneSender", "TelephonyConnector", "install"]
 
@@ -48,6 +49,7 @@ class TelephonyConnector:
         self.config = config
         self.region = hub.settings.default_region
         self.http = Http()
+        self.recordings = RecordingFetcher(hub, config, self.http)
 
     def public_url(self, request: web.Request) -> str:
         """The URL the provider called: HUB_PUBLIC_URL + path and query (behind a proxy the request's own host and
@@ -102,6 +104,8 @@ class TelephonyConnector:
             result = await apply(self.hub, self.config, event)
             if result is not None and not result.duplicate:
                 applied += 1
+                if event.recording_url:  # fetched after this answer (at most once per call and url)
+                    self.recordings.schedule(result.entry.id, event.provider, event.recording_url)
         return json_response({"ok": True, "applied": applied})
 
     async def echo(self, request: web.Request) -> web.Response:
@@ -133,6 +137,7 @@ def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> TelephonyConne
     hub.dialer = make_dialer(connector.config, connector.http, hub.settings.public_url)
 
     async def close_http(_app: web.Application) -> None:
+        await connector.recordings.stop()
         await connector.http.close()
 
     app.on_cleanup.append(close_http)

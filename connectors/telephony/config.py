@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,6 +26,15 @@ def _api_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _origins(values: list[str]) -> list[str]:
+    """Origins (scheme://host[:port]) recordings may be downloaded from."""
+    for value in values:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/"):
+            raise ValueError("each recording host is an origin like https://pbx.example.com")
+    return [v.rstrip("/").lower() for v in values]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,6 +48,10 @@ class TwilioConfig(_Section):
     caller_id: str = Field("", max_length=40)
     api_url: str = Field("", max_length=300)
     record: bool = False
+    # other origins its recordings may be downloaded from (https://api.twilio.com and api_url always are)
+    recording_hosts: list[str] = Field(default_factory=list, max_length=20)
+
+    _hosts = field_validator("recording_hosts")(classmethod(lambda cls, v: _origins(v)))
 
     _url = field_validator("api_url")(classmethod(lambda cls, v: _api_url(v)))
 
@@ -70,6 +84,10 @@ class GenericConfig(_Section):
 
     secret: str = Field("", max_length=512)
     tokens: list[str] = Field(default_factory=list)
+    # the origins (https://pbx.example.com) recording_url may point at: only those are downloaded
+    recording_hosts: list[str] = Field(default_factory=list, max_length=20)
+
+    _hosts = field_validator("recording_hosts")(classmethod(lambda cls, v: _origins(v)))
 
     @field_validator("tokens")
     @classmethod

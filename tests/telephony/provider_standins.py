@@ -61,6 +61,7 @@ class Standin:
     recording_gets: list[str] = field(default_factory=list)
     twilio_refuses: bool = False
     big_bytes: int = 0
+    flaky_failures: int = 0  # /recordings/flaky-*: answer 503 this many times first
     wav: bytes = field(default_factory=small_wav)
 
     def app(self) -> web.Application:
@@ -108,7 +109,10 @@ class Standin:
     async def recording(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         self.recording_gets.append(name)
-        if name.startswith("ok"):
+        if name.startswith("flaky") and self.flaky_failures > 0:
+            self.flaky_failures -= 1
+            return web.Response(status=503, text="try later")
+        if name.startswith(("ok", "flaky")):
             return web.Response(body=self.wav, content_type="audio/wav")
         if name.startswith("big"):
             return web.Response(body=b"\x00" * self.big_bytes, content_type="audio/mpeg")
@@ -121,6 +125,8 @@ class Standin:
         self.recording_gets.append(name)
         if not self._basic_ok(request):
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
-        if not name.endswith(".wav"):
+        if not name.endswith((".wav", ".mp3")):
             return web.Response(status=404)
-        return web.Response(body=self.wav, content_type="audio/x-wav")
+        return web.Response(
+            body=self.wav, content_type="audio/mpeg" if name.endswith(".mp3") else "audio/x-wav"
+        )

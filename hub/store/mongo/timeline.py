@@ -269,7 +269,9 @@ class MongoTimelineRepo(MongoRepo):
 
     async def add_attachment(self, entry_id: str, attachment: Any) -> TimelineEntry | None:
         data = to_bson(attachment.model_dump(mode="json"))
-        doc = await self._update({"_id": entry_id, "attachments.url": {"$ne": data["url"]}}, {"$push": {"attachments": data}})
+        doc = await self._update(
+            {"_id": entry_id, "attachments.url": {"$ne": data["url"]}}, {"$push": {"attachments": data}}
+        )
         return to_model(TimelineEntry, doc)
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:

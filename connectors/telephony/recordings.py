@@ -1,0 +1,184 @@
+"""Call recordings downloaded into the attachment store, in the background: the webhook that names a recording url
+answers at once, a task fetches the file afterwards.
+
+Only the provider's own origins are fetched (Twilio, once account_sid is set: https://api.twilio.com, its api_url
+and recording_hosts;
+generic: its recording_hosts), never an arbitrary url a request names (no SSRF); redirects are followed only to
+those origins (and, for Twilio, its https media hosts). Twilio recordings are fetched as .mp3 with basic auth
+(account SID, auth token). The body is bounded by HUB_MAX_FILE_BYTES and must be audio; 5xx, 429 and network
+errors are retried with backoff, anything else fails at once. hub.actions.recordings makes it happen at most once
+per call and url and records the outcome; the entry keeps the provider's link when the download fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import posixpath
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from hub.actions import recordings as recording_actions
+from hub.context import Hub
+
+from .config import TelephonyConfig
+from .dialers import Http, basic_auth
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 60.0)  # the waits before the 2nd, 3rd and 4th attempt
+TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
+TWILIO_MEDIA = (".twilio.com", ".twiliocdn.com")
+MAX_REDIRECTS = 3
+EXTENSIONS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
+              "audio/wave": "wav", "audio/ogg": "ogg", "audio/mp4": "m4a"}  # fmt: skip
+
+
+class Failed(Exception):
+    """A download that will not work (its code is what the entry says); `temporary` ones are retried."""
+
+    def __init__(self, code: str, *, temporary: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.temporary = temporary
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+class RecordingFetcher:
+    def __init__(self, hub: Hub, config: TelephonyConfig, http: Http) -> None:
+        self.hub = hub
+        self.config = config
+        self.http = http
+        self.tasks: set[asyncio.Task] = set()
+
+    def origins(self, provider: str) -> set[str]:
+        if provider == "twilio" and self.config.twilio is not None and self.config.twilio.account_sid:
+            twilio = self.config.twilio
+            return {"https://api.twilio.com", origin(self.config.api_url("twilio")), *twilio.recording_hosts}
+        if provider == "generic" and self.config.generic is not None:
+            return set(self.config.generic.recording_hosts)
+        return set()
+
+    def allowed(self, provider: str, url: str, *, redirect: bool = False) -> bool:
+        parts = urlsplit(url)
+        if parts.username or parts.password or parts.scheme not in ("https", "http"):
+            return False
+        if origin(url) in self.origins(provider):
+            return True
+        host = (parts.hostname or "").lower()
+        return redirect and provider == "twilio" and parts.scheme == "https" and host.endswith(TWILIO_MEDIA)
+
+    def schedule(self, entry_id: str, provider: str, url: str) -> None:
+        """Download the recording after the webhook has answered (never raises). A provider the hub downloads
+        nothing from (no recording_hosts; Twilio without account_sid for its basic auth) keeps the link only."""
+        if not self.origins(provider):
+            return
+        task = asyncio.get_running_loop().create_task(self.run(entry_id, provider, url))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def run(self, entry_id: str, provider: str, url: str) -> None:
+        try:
+            if not await recording_actions.claim_recording(self.hub, entry_id, url):
+                return  # another delivery of the webhook (or another process) has it
+            if not self.allowed(provider, url):
+                log.warning(
+                    "%s: not downloading a recording from %s (not the provider's host)", provider, origin(url)
+                )
+                await recording_actions.recording_failed(self.hub, entry_id, url, "host_not_allowed")
+                return
+            data, content_type = await self.download_with_retries(provider, url)
+        except Failed as exc:
+            await recording_actions.recording_failed(self.hub, entry_id, url, exc.code)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the webhook has answered long ago: log, and say so on the entry
+            log.exception("%s: downloading the recording of entry %s failed", provider, entry_id)
+            await recording_actions.recording_failed(self.hub, entry_id, url, "error")
+            return
+        name = f"recording-{entry_id}.{EXTENSIONS.get(content_type, 'audio')}"
+        await recording_actions.save_recording(
+            self.hub, entry_id, url, data, name=name, content_type=content_type
+        )
+
+    async def download_with_retries(self, provider: str, url: str) -> tuple[bytes, str]:
+        for attempt in range(len(RETRY_DELAYS) + 1):
+            try:
+                return await self.download(provider, url)
+            except Failed as exc:
+                if not exc.temporary or attempt == len(RETRY_DELAYS):
+                    raise
+                log.info("%s: recording download failed (%s), retrying", provider, exc.code)
+                await asyncio.sleep(RETRY_DELAYS[attempt])
+        raise AssertionError("unreachable")
+
+    def _request(self, provider: str, url: str) -> tuple[str, dict[str, str]]:
+        twilio = self.config.twilio
+        if provider != "twilio" or twilio is None:
+            return url, {}
+        parts = urlsplit(url)
+        if not posixpath.splitext(parts.path)[1]:  # Twilio serves a recording as .wav or .mp3: the smaller
+            url = parts._replace(path=parts.path + ".mp3").geturl()
+        headers = (
+            {"Authorization": basic_auth(twilio.account_sid, twilio.auth_token)} if twilio.account_sid else {}
+        )
+        return url, headers
+
+    async def download(self, provider: str, url: str) -> tuple[bytes, str]:
+        target, headers = self._request(provider, url)
+        limit = self.hub.settings.max_file_bytes
+        session = self.http.session()
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                async with session.get(
+                    target, headers=headers, allow_redirects=False, timeout=TIMEOUT
+                ) as response:
+                    if response.status in (301, 302, 303, 307, 308):
+                        following = urljoin(target, response.headers.get("Location", ""))
+                        if not self.allowed(provider, following, redirect=True):
+                            raise Failed("host_not_allowed")
+                        if origin(following) != origin(target):
+                            headers = {}  # the provider's credentials stay with the provider
+                        target = following
+                        continue
+                    return await self._body(response, limit)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise Failed("unreachable", temporary=True) from exc
+        raise Failed("too_many_redirects")
+
+    @staticmethod
+    async def _body(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, str]:
+        if response.status >= 500 or response.status == 429:
+            raise Failed("unreachable", temporary=True)
+        if response.status in (404, 410):
+            raise Failed("not_found")
+        if response.status >= 300:
+            raise Failed("refused")
+        content_type = response.content_type.lower()
+        if not content_type.startswith("audio/"):
+            raise Failed("not_audio")
+        if response.content_length is not None and response.content_length > limit:
+            raise Failed("too_large")
+        data = bytearray()
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            data += chunk
+            if len(data) > limit:
+                raise Failed("too_large")
+        return bytes(data), content_type

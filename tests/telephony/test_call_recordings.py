@@ -1,0 +1,156 @@
+"""Recordings: a webhook that names a recording url answers at once; the file is fetched afterwards from the
+provider's own host (a stand-in), at most once, bounded in size, and becomes the call entry's attachment, served
+through the entry's access-checked file route. A download that fails leaves the link and says why."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+from provider_standins import TWILIO_AUTH, TWILIO_SID, Standin
+from support import eventually, make_settings, start_app
+from telephony_helpers import (
+    FORM,
+    GENERIC_SECRET,
+    PUBLIC_URL,
+    SALES_LINE,
+    ZADARMA_SECRET,
+    generic_headers,
+    post,
+)
+from twilio.request_validator import RequestValidator
+
+import connectors.telephony.recordings as recordings_module
+from hub.actions import staff
+from hub.domain import Role
+
+CLIENT = "+79161234567"
+LIMIT = 4096
+
+
+@pytest.fixture
+async def standin():
+    fake = Standin(zadarma_secret=ZADARMA_SECRET, big_bytes=LIMIT * 3)
+    runner, fake.url = await start_app(fake.app())
+    yield fake
+    await runner.cleanup()
+
+
+@pytest.fixture
+def settings(tmp_path, standin, monkeypatch):
+    monkeypatch.setattr(recordings_module, "RETRY_DELAYS", (0.01, 0.02))
+    return make_settings(
+        tmp_path,
+        public_url=PUBLIC_URL,
+        max_file_bytes=LIMIT,
+        telephony={
+            "twilio": {"auth_token": TWILIO_AUTH, "account_sid": TWILIO_SID, "caller_id": SALES_LINE,
+                       "api_url": standin.url},
+            "generic": {"secret": GENERIC_SECRET, "recording_hosts": [standin.url]},
+        },
+    )  # fmt: skip
+
+
+async def generic_call(server, call_id: str, recording_url: str, event_id: str = "") -> dict:
+    event = {"event_id": event_id or f"{call_id}-end", "call_id": call_id, "direction": "in", "from": CLIENT,
+             "to": SALES_LINE, "status": "completed", "duration": 30, "recording_url": recording_url}  # fmt: skip
+    body = json.dumps(event).encode()
+    status, answer = await post(server, "/webhooks/telephony/generic", body, generic_headers(body))
+    assert status == 200, answer
+    return answer
+
+
+async def twilio_recording(server, sid: str, recording_url: str) -> dict:
+    params = {"AccountSid": TWILIO_SID, "CallSid": sid, "CallStatus": "completed", "Direction": "inbound",
+              "From": CLIENT, "To": SALES_LINE, "CallDuration": "12", "RecordingUrl": recording_url,
+              "RecordingSid": recording_url.rsplit("/", 1)[-1]}  # fmt: skip
+    url = PUBLIC_URL + "/webhooks/telephony/twilio"
+    headers = {**FORM, "X-Twilio-Signature": RequestValidator(TWILIO_AUTH).compute_signature(url, params)}
+    status, answer = await post(server, "/webhooks/telephony/twilio", urlencode(params), headers)
+    assert status == 200, answer
+    return answer
+
+
+async def settled(server, provider: str, call_id: str) -> dict:
+    """The call once its download is over (stored or failed)."""
+
+    async def probe():
+        entry = await server.hub.store.timeline.get_by_dedupe_key(f"phone:{provider}:{call_id}")
+        done = entry is not None and entry.meta["call"].get("recording_file") in ("stored", "failed")
+        return entry if done else None
+
+    return await eventually(probe, within=10, what=f"the recording of {call_id}")
+
+
+async def test_a_twilio_recording_is_fetched_once_with_basic_auth_and_served_through_its_entry(
+    server, standin
+):
+    recording = f"{standin.url}/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE0001"
+    answer = await twilio_recording(server, "CA-rec", recording)
+    assert answer["applied"] == 1
+    entry = await settled(server, "twilio", "CA-rec")
+    call = entry.meta["call"]
+    assert call["recording_file"] == "stored" and call["recording_url"] == recording
+    assert [a.content_type for a in entry.attachments] == ["audio/mpeg"]
+    assert standin.recording_gets == ["RE0001.mp3"]  # Twilio's media url as .mp3, with its basic auth
+    # the provider retries the webhook: nothing is fetched again (the next call's download is the barrier)
+    assert (await twilio_recording(server, "CA-rec", recording))["applied"] == 0
+    await twilio_recording(
+        server, "CA-rec2", f"{standin.url}/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE0002"
+    )
+    await settled(server, "twilio", "CA-rec2")
+    assert sorted(standin.recording_gets) == ["RE0001.mp3", "RE0002.mp3"]
+    # served through the entry's door: the admin gets the bytes, an agent who may not see the call a 404
+    key = entry.attachments[0].url.rsplit("/", 1)[-1]
+    headers = await server.login()
+    async with server.http.get(f"{server.url}/api/v1/entries/{entry.id}/files/{key}", headers=headers) as r:
+        assert r.status == 200 and await r.read() == standin.wav
+    hub = server.hub
+    sales = await staff.create_department(hub, "Sales")
+    other = await staff.create_department(hub, "Other")
+    await hub.store.conversations.update(entry.conversation_id, {"department_id": sales.id})
+    await staff.create_user(hub, email="a@example.com", name="A", role=Role.agent, password="agent-password",
+                            department_ids=[other.id])  # fmt: skip
+    agent = await server.login("a@example.com", "agent-password")
+    async with server.http.get(f"{server.url}/api/v1/entries/{entry.id}/files/{key}", headers=agent) as r:
+        assert r.status == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "gets"),
+    [("big.mp3", "too_large", 1), ("missing.mp3", "not_found", 1), ("html.mp3", "not_audio", 1)],
+)
+async def test_a_download_that_fails_keeps_the_link_and_says_why(server, standin, name, reason, gets):
+    url = f"{standin.url}/recordings/{name}"
+    await generic_call(server, "pbx-1", url)
+    entry = await settled(server, "generic", "pbx-1")
+    call = entry.meta["call"]
+    assert (call["recording_file"], call["recording_error"]) == ("failed", reason)
+    assert call["recording_url"] == url and call["status"] == "completed"
+    assert entry.attachments == []
+    assert standin.recording_gets == [name] * gets  # a permanent failure is not retried
+
+
+async def test_a_server_error_is_retried_with_backoff(server, standin):
+    standin.flaky_failures = 2
+    await generic_call(server, "pbx-2", f"{standin.url}/recordings/flaky.wav")
+    entry = await settled(server, "generic", "pbx-2")
+    assert entry.meta["call"]["recording_file"] == "stored"
+    assert [a.size for a in entry.attachments] == [len(standin.wav)]
+    assert standin.recording_gets == ["flaky.wav"] * 3
+
+
+async def test_urls_off_the_providers_hosts_are_never_fetched(server, standin):
+    for call_id, url in (
+        ("pbx-3", "http://169.254.169.254/latest/meta-data/"),
+        ("pbx-4", f"{standin.url.replace('127.0.0.1', 'localhost')}/recordings/ok.wav"),
+        ("pbx-5", f"http://user:pw@{standin.url.removeprefix('http://')}/recordings/ok.wav"),
+    ):
+        await generic_call(server, call_id, url)
+        entry = await settled(server, "generic", call_id)
+        assert (entry.meta["call"]["recording_file"], entry.meta["call"]["recording_error"]) == (
+            "failed",
+            "host_not_allowed",
+        )
+    assert standin.recording_gets == []
