@@ -179,3 +179,23 @@ class Recorder:
 
 class AgentClient(Recorder):
     namespace = "/agent"
+
+
+# SLA policies for the tests that want SLA (write them to the file `sla_file` names): UTC weekdays 09:00-18:00
+SLA_TEST_POLICIES = """\
+business_hours:
+  timezone: UTC
+  weekly: {mon: "09:00-18:00", tue: "09:00-18:00", wed: "09:00-18:00", thu: "09:00-18:00", fri: "09:00-18:00"}
+policies:
+  - name: Urgent
+    priority: [urgent]
+    first_response_minutes: 10
+    resolution_minutes: 60
+    warning_minutes: 5
+    hours: always
+  - name: Support
+    department: [Support]
+    first_response_minutes: 30
+    resolution_minutes: 240
+    warning_minutes: 10
+"""

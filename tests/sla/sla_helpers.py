@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from support import SLA_TEST_POLICIES
+
 from hub.actions.ingest import IngestResult, ingest
 from hub.auth import Tokens
 from hub.context import Hub
@@ -19,23 +21,7 @@ from hub.sla_timers import SlaTimers
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 MINUTE = 60
 
-POLICIES = """\
-business_hours:
-  timezone: UTC
-  weekly: {mon: "09:00-18:00", tue: "09:00-18:00", wed: "09:00-18:00", thu: "09:00-18:00", fri: "09:00-18:00"}
-policies:
-  - name: Urgent
-    priority: [urgent]
-    first_response_minutes: 10
-    resolution_minutes: 60
-    warning_minutes: 5
-    hours: always
-  - name: Support
-    department: [Support]
-    first_response_minutes: 30
-    resolution_minutes: 240
-    warning_minutes: 10
-"""
+POLICIES = SLA_TEST_POLICIES
 CONFIG, _problems = load_sla_text(POLICIES, "test-sla.yaml")
 assert CONFIG is not None, _problems
 
