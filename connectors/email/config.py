@@ -4,9 +4,11 @@ field (HUB_MAILBOXES[0].imap.port) and never echoes a password."""
 from __future__ import annotations
 
 import re
+import ssl
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FilePath, SecretStr, ValidationError, field_validator
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -19,6 +21,11 @@ class ImapConfig(BaseModel):
     user: str = Field(min_length=1, max_length=320)
     password: SecretStr
     folder: str = Field("INBOX", min_length=1, max_length=255)
+    # a PEM file of the CA(s) to trust besides the system's (a self-signed or private CA); verification stays on
+    ca_file: FilePath | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        return tls_context(self.ca_file)
 
 
 class SmtpConfig(BaseModel):
@@ -28,6 +35,18 @@ class SmtpConfig(BaseModel):
     security: Literal["ssl", "starttls", "none"] = "ssl"
     user: str = ""
     password: SecretStr = SecretStr("")
+    ca_file: FilePath | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        return tls_context(self.ca_file)
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """The system's trusted CAs, plus `ca_file` when given; the certificate and the host name are always checked."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
 
 
 class MailboxConfig(BaseModel):

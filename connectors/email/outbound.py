@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import ssl
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -189,7 +188,7 @@ class EmailSender:
     async def send(self, message: OutboundMessage) -> str | None:
         msg, box = await self.build(message)
         smtp = box.smtp
-        context = ssl.create_default_context() if smtp.security != "none" else None
+        context = smtp.tls_context() if smtp.security != "none" else None
         try:
             await aiosmtplib.send(
                 msg,

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import random
 import re
-import ssl
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -207,7 +206,10 @@ class MailboxWorker:
 
         if imap_cfg.security == "ssl":
             client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
-                host=imap_cfg.host, port=imap_cfg.port, timeout=self.command_timeout
+                host=imap_cfg.host,
+                port=imap_cfg.port,
+                timeout=self.command_timeout,
+                ssl_context=imap_cfg.tls_context(),
             )
         else:
             client = aioimaplib.IMAP4(host=imap_cfg.host, port=imap_cfg.port, timeout=self.command_timeout)
@@ -223,14 +225,16 @@ class MailboxWorker:
         return client
 
     async def _starttls(self, client: aioimaplib.IMAP4) -> None:
-        """aioimaplib has no STARTTLS: send it, then upgrade the protocol's transport in place."""
-        response = await self._bounded(client.protocol.simple_command("STARTTLS"))
+        """aioimaplib has no STARTTLS call (its simple_command refuses it): send the command, then upgrade the
+        protocol's transport in place and ask the capabilities again (RFC 3501: they change after STARTTLS)."""
+        protocol = client.protocol
+        command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+        response = await self._bounded(protocol.execute(command))
         if response.result != "OK":
             raise ImapError(f"STARTTLS refused: {_text(response.lines)}")
         loop = asyncio.get_running_loop()
-        protocol = client.protocol
         transport = await loop.start_tls(
-            protocol.transport, protocol, ssl.create_default_context(), server_hostname=self.box.imap.host
+            protocol.transport, protocol, self.box.imap.tls_context(), server_hostname=self.box.imap.host
         )
         protocol.transport = transport
         await self._bounded(protocol.capability())

@@ -8,6 +8,7 @@ import contextlib
 import mailbox
 import os
 import shutil
+import ssl
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -106,7 +107,47 @@ class Dovecot:
                 shutil.chown(os.path.join(root, name), "nobody", "nogroup")
 
 
-def start_dovecot(base: Path, users: dict[str, str]) -> Dovecot:
+def make_certificates(base: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a server certificate it signed for 127.0.0.1 / localhost (openssl): (ca, cert, key)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("openssl is not installed: apt-get install openssl")
+    base.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = base / "ca.pem", base / "ca.key"
+    cert, key, csr, ext = base / "server.pem", base / "server.key", base / "server.csr", base / "san.ext"
+    ext.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n")
+    quiet = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca)]
+        + ["-days", "2", "-subj", "/CN=Hub test CA", "-addext", "basicConstraints=critical,CA:TRUE"]
+        + ["-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        **quiet,
+    )
+    subprocess.run(
+        [openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr)]
+        + ["-subj", "/CN=127.0.0.1"],
+        **quiet,
+    )
+    subprocess.run(
+        [openssl, "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial"]
+        + ["-out", str(cert), "-days", "2", "-extfile", str(ext)],
+        **quiet,
+    )
+    for path in (cert, key, ca):
+        os.chmod(path, 0o644)
+    return ca, cert, key
+
+
+TLS_CONF = """\
+ssl = required
+ssl_cert = <{cert}
+ssl_key = <{key}
+disable_plaintext_auth = yes
+"""
+
+
+def start_dovecot(base: Path, users: dict[str, str], tls: tuple[Path, Path] | None = None) -> Dovecot:
+    """`tls` (cert, key): STARTTLS required before login (ssl = required), else plain IMAP."""
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
     if binary is None:
         raise RuntimeError(
@@ -118,7 +159,12 @@ def start_dovecot(base: Path, users: dict[str, str]) -> Dovecot:
         (base / sub).mkdir(exist_ok=True)
     (base / "users").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
     server = Dovecot(base, free_port(), users)
-    server.conf.write_text(DOVECOT_CONF.format(base=base, port=server.port))
+    conf = DOVECOT_CONF.format(base=base, port=server.port)
+    if tls is not None:
+        conf = conf.replace("ssl = no\ndisable_plaintext_auth = no\n", "") + TLS_CONF.format(
+            cert=tls[0], key=tls[1]
+        )
+    server.conf.write_text(conf)
     for user in users:
         server.maildir(user)
     # dovecot daemonizes, and its children would keep a captured stdout open: no pipes
@@ -165,10 +211,12 @@ class Keeper:
         return "250 OK"
 
 
-def start_smtp() -> tuple[Controller, Keeper, int]:
+def start_smtp(tls_context: ssl.SSLContext | None = None) -> tuple[Controller, Keeper, int]:
+    """With `tls_context`: STARTTLS offered and required before MAIL (aiosmtpd's require_starttls)."""
     keeper = Keeper()
     port = free_port()
-    controller = Controller(keeper, hostname="127.0.0.1", port=port)
+    tls = {"tls_context": tls_context, "require_starttls": True} if tls_context is not None else {}
+    controller = Controller(keeper, hostname="127.0.0.1", port=port, **tls)
     controller.start()
     return controller, keeper, port
 
