@@ -146,6 +146,7 @@ class Server:
     workdir: Path
     workers: int = 0  # 0: plain `hub serve`; N: `hub serve --workers N`
     redis_url: str = ""
+    src: Path | None = None  # --versus: run the hub from this source tree (e.g. a `git archive` of the base)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     token: str = "bench"
@@ -182,6 +183,9 @@ class Server:
             env["HUB_REDIS_URL"] = self.redis_url
         env.update(HUB_EXTRA)
         cmd = [str(Path(PY).with_name("hub")), "serve"]
+        if self.src is not None:  # its packages before the editable install's
+            env["PYTHONPATH"] = str(self.src)
+            cmd = [PY, "-m", "hub.cli", "serve"]
         if self.workers:
             cmd += ["--workers", str(self.workers)]
         self.proc = spawn(cmd, log, env=env, cwd=self.workdir)
@@ -432,6 +436,17 @@ def fmt_rate(r: Result) -> str:
     return f"{r.rate:,.0f} msg/s (CPU {r.cpu_ms:.2f} ms/msg, load {r.load:.1f})"
 
 
+def median_of(results: list[Result], key: Callable[[Result], float]) -> Result:
+    """The round with the median `key` (the lower middle one for an even count)."""
+    ordered = sorted(results, key=key)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def spread(results: list[Result], key: Callable[[Result], float], unit: str) -> str:
+    values = sorted(key(r) for r in results)
+    return f"median of {len(values)}, {values[0]:,.0f}-{values[-1]:,.0f} {unit}" if len(values) > 1 else ""
+
+
 async def warm(server: Server, messages: Messages) -> None:
     if server.bare:
         return
@@ -456,106 +471,132 @@ async def run(args: argparse.Namespace) -> None:
         flush=True,
     )
     bare, hub = Server("bare", workdir), Server("hub", workdir)
+    servers = [bare, hub]
     msgs = {"bare": Messages(args.senders, seed=1), "hub": Messages(args.senders, seed=2)}
+    if args.versus:
+        servers.append(Server("base", workdir, src=Path(args.versus)))
+        msgs["base"] = Messages(args.senders, seed=3)
+    phases = set(args.only)
     try:
         async with aiohttp.ClientSession() as http:
-            for s in (bare, hub):
+            for s in servers:
                 s.start()
-            for s in (bare, hub):
+            for s in servers:
                 await s.ready(http)
-        for s in (bare, hub):
+        for s in servers:
             await warm(s, msgs[s.name])
 
+        def rotated(round_: int) -> list[Server]:  # bare, hub, base; hub, base, bare; ...
+            k = round_ % len(servers)
+            return servers[k:] + servers[:k]
+
         # 1. ingest, alternating
-        print(f"\n[1] ingest: POST /api/v1/inbound, {args.concurrency} connections, no sockets", flush=True)
-        ingest: dict[str, list[Result]] = {"bare": [], "hub": []}
-        for round_ in range(args.rounds):
-            order = (bare, hub) if round_ % 2 == 0 else (hub, bare)
-            for s in order:
-                r = await closed_loop(s, msgs[s.name].next, args.concurrency, args.ingest_seconds)
-                ingest[s.name].append(r)
-                print(
-                    f"  {s.name:<5} {fmt_rate(r)}  p50 {r.p50:.1f} ms  p99 {r.p99:.1f} ms  errors {r.errors}"
-                )
-        b = max(ingest["bare"], key=lambda r: r.rate)
-        h = max(ingest["hub"], key=lambda r: r.rate)
-        rows.append(
-            (
-                f"`POST /api/v1/inbound`, {args.concurrency} connections, no sockets (best of {args.rounds})",
-                fmt_rate(b),
-                fmt_rate(h),
-                f"{h.rate / b.rate:.2f}",
+        if 1 in phases:
+            print(
+                f"\n[1] ingest: POST /api/v1/inbound, {args.concurrency} connections, no sockets", flush=True
             )
-        )
+            ingest: dict[str, list[Result]] = {s.name: [] for s in servers}
+            for round_ in range(args.rounds):
+                for s in rotated(round_):
+                    r = await closed_loop(s, msgs[s.name].next, args.concurrency, args.ingest_seconds)
+                    ingest[s.name].append(r)
+                    print(
+                        f"  {s.name:<5} {fmt_rate(r)}  p50 {r.p50:.1f} ms  p99 {r.p99:.1f} ms  errors {r.errors}"
+                    )
+            rate = lambda r: r.rate  # noqa: E731
+            b = median_of(ingest["bare"], rate)
+            for s in servers[1:]:
+                h = median_of(ingest[s.name], rate)
+                ratios = sorted(x.rate / y.rate for x, y in zip(ingest[s.name], ingest["bare"], strict=True))
+                rows.append(
+                    (
+                        f"`POST /api/v1/inbound`, {args.concurrency} connections, no sockets"
+                        + (f" ({s.name}: {args.versus})" if s.name == "base" else ""),
+                        f"{fmt_rate(b)} {spread(ingest['bare'], rate, 'msg/s')}",
+                        f"{fmt_rate(h)} {spread(ingest[s.name], rate, 'msg/s')}",
+                        f"{h.rate / b.rate:.2f} (per round {ratios[0]:.2f}-{ratios[-1]:.2f})",
+                    )
+                )
 
         # 2. fan-out at --rate
-        print(f"\n[2] fan-out: {args.rate} msg/s open loop, {args.sockets} admin sockets each", flush=True)
-        agents = {s.name: AgentProcess(s, args.sockets) for s in (bare, hub)}
-        for s in (bare, hub):
-            got = await agents[s.name].start()
-            print(f"  {s.name}: {got} sockets connected")
-        fan: dict[str, list[Result]] = {"bare": [], "hub": []}
-        for round_ in range(args.rounds):
-            order = (bare, hub) if round_ % 2 == 0 else (hub, bare)
-            for s in order:
-                r = await open_loop(s, agents[s.name], msgs[s.name].next, args.rate, args.seconds)
-                fan[s.name].append(r)
-                print(f"  {s.name:<5} p50 / p99 {fmt_ms(r)}  errors {r.errors}")
-        b = min(fan["bare"], key=lambda r: r.p99)
-        h = min(fan["hub"], key=lambda r: r.p99)
-        rows.append(
-            (
-                f"{args.rate} msg/s open loop, {args.sockets} admin sockets: p50 / p99 to `timeline:new`",
-                fmt_ms(b),
-                fmt_ms(h),
-                f"p99 {h.p99 / b.p99:.1f}×",
+        agents: dict[str, AgentProcess] = {}
+        if phases & {2, 3}:
+            print(
+                f"\n[2] fan-out: {args.rate} msg/s open loop, {args.sockets} admin sockets each", flush=True
             )
-        )
+            agents = {s.name: AgentProcess(s, args.sockets) for s in servers}
+            for s in servers:
+                got = await agents[s.name].start()
+                print(f"  {s.name}: {got} sockets connected")
+        if 2 in phases:
+            fan: dict[str, list[Result]] = {s.name: [] for s in servers}
+            for round_ in range(args.rounds):
+                for s in rotated(round_):
+                    r = await open_loop(s, agents[s.name], msgs[s.name].next, args.rate, args.seconds)
+                    fan[s.name].append(r)
+                    print(f"  {s.name:<5} p50 / p99 {fmt_ms(r)}  errors {r.errors}")
+            p99 = lambda r: r.p99  # noqa: E731
+            b = median_of(fan["bare"], p99)
+            for s in servers[1:]:
+                h = median_of(fan[s.name], p99)
+                ratios = sorted(x.p99 / y.p99 for x, y in zip(fan[s.name], fan["bare"], strict=True))
+                rows.append(
+                    (
+                        f"{args.rate} msg/s open loop, {args.sockets} admin sockets: p50 / p99 to `timeline:new`"
+                        + (f" ({s.name}: {args.versus})" if s.name == "base" else ""),
+                        f"{fmt_ms(b)} {spread(fan['bare'], p99, 'ms p99')}",
+                        f"{fmt_ms(h)} {spread(fan[s.name], p99, 'ms p99')}",
+                        f"p99 {h.p99 / b.p99:.1f}× (per round {ratios[0]:.1f}-{ratios[-1]:.1f}×)",
+                    )
+                )
 
         # 3. the highest sustainable rate
-        print("\n[3] highest sustainable rate (p99 < 500 ms, >= 99% delivered, on schedule)", flush=True)
-        best: dict[str, Result | None] = {"bare": None, "hub": None}
-        failed: dict[str, Result | None] = {"bare": None, "hub": None}
-        for rate in args.rates:
-            for s in (bare, hub):
-                if failed[s.name] is not None:
-                    continue
-                r = await open_loop(s, agents[s.name], msgs[s.name].next, rate, args.step_seconds)
-                r.extra["rate"] = rate
-                ok = sustainable(r)
-                print(
-                    f"  {s.name:<5} {rate:>5} msg/s  p50 / p99 {fmt_ms(r)}  {'ok' if ok else 'NOT sustained'}"
+        if 3 in phases:
+            print("\n[3] highest sustainable rate (p99 < 500 ms, >= 99% delivered, on schedule)", flush=True)
+            best: dict[str, Result | None] = {s.name: None for s in servers}
+            failed: dict[str, Result | None] = {s.name: None for s in servers}
+            for rate in args.rates:
+                for s in servers:
+                    if failed[s.name] is not None:
+                        continue
+                    r = await open_loop(s, agents[s.name], msgs[s.name].next, rate, args.step_seconds)
+                    r.extra["rate"] = rate
+                    ok = sustainable(r)
+                    print(
+                        f"  {s.name:<5} {rate:>5} msg/s  p50 / p99 {fmt_ms(r)}  {'ok' if ok else 'NOT sustained'}"
+                    )
+                    if ok:
+                        best[s.name] = r
+                    else:
+                        failed[s.name] = r
+                if all(failed.values()):
+                    break
+
+            def best_line(name: str) -> str:
+                r = best[name]
+                if r is None:
+                    return f"< {args.rates[0]} msg/s"
+                more = "" if failed[name] else "+ (the steps ended)"
+                return f"{r.extra['rate']:,} msg/s{more} (p99 {r.p99:,.0f} ms, load {r.load:.1f})"
+
+            for s in servers[1:]:
+                br, hr = best["bare"], best[s.name]
+                ratio = f"{hr.extra['rate'] / br.extra['rate']:.2f}" if br and hr else "-"
+                rows.append(
+                    (
+                        "highest sustainable rate (p99 < 500 ms), same sockets"
+                        + (f" ({s.name}: {args.versus})" if s.name == "base" else ""),
+                        best_line("bare"),
+                        best_line(s.name),
+                        ratio,
+                    )
                 )
-                if ok:
-                    best[s.name] = r
-                else:
-                    failed[s.name] = r
-            if all(failed.values()):
-                break
-
-        def best_line(name: str) -> str:
-            r = best[name]
-            if r is None:
-                return f"< {args.rates[0]} msg/s"
-            more = "" if failed[name] else "+ (the steps ended)"
-            return f"{r.extra['rate']:,} msg/s{more} (p99 {r.p99:,.0f} ms, load {r.load:.1f})"
-
-        br, hr = best["bare"], best["hub"]
-        ratio = f"{hr.extra['rate'] / br.extra['rate']:.2f}" if br and hr else "-"
-        rows.append(
-            (
-                "highest sustainable rate (p99 < 500 ms), same sockets",
-                best_line("bare"),
-                best_line("hub"),
-                ratio,
-            )
-        )
         for a in agents.values():
             a.stop()
 
         # 4. workers
         redis = shutil.which("redis-server")
-        if args.workers and redis:
+        if args.workers and redis and 4 in phases:
             print("\n[4] hub serve --workers 1 / 2 with HUB_REDIS_URL (shared SQLite file)", flush=True)
             rport = free_port()
             rproc = spawn(
@@ -606,7 +647,7 @@ async def run(args: argparse.Namespace) -> None:
                 await hub.ready(http)
 
         # 5. idle sockets
-        if args.idle:
+        if args.idle and 5 in phases:
             print(f"\n[5] {args.idle} idle agent sockets on one process", flush=True)
             mem: dict[str, str] = {}
             for s in (bare, hub):
@@ -657,10 +698,24 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="keep the work dir (logs, SQLite files)")
     p.add_argument("--quick", action="store_true", help="short phases: a smoke run")
     p.add_argument(
+        "--only",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[1, 2, 3, 4, 5],
+        metavar="1,2,...",
+        help="the phases to run",
+    )
+    p.add_argument(
+        "--versus",
+        metavar="DIR",
+        help="also measure the hub run from this source tree (`git archive <base> | tar -x -C DIR`), alternating",
+    )
+    p.add_argument(
         "--hub-env", action="append", default=[], metavar="NAME=VALUE", help="a setting for the hub"
     )
     args = p.parse_args()
     HUB_EXTRA.update(v.split("=", 1) for v in args.hub_env)
+    if args.versus:
+        args.versus = os.path.abspath(args.versus)
     if args.quick:
         args.ingest_seconds, args.rounds, args.seconds, args.step_seconds = 2.0, 1, 3.0, 2.0
         args.idle, args.rates = min(args.idle, 500), [50, 100, 300]

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from hub.store.port import DuplicateError, StoreStats
+from hub.store.sqlite.batch import batcher_of
 
 TOP = "\U0010ffff"
 
@@ -40,23 +41,23 @@ class Base:
     def __init__(self, db: aiosqlite.Connection, stats: StoreStats) -> None:
         self.db = db
         self.stats = stats
+        # statements go through the connection's group commit (hub.store.sqlite.batch)
+        self._batch = batcher_of(db)
 
     async def fetch(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         self.stats.round_trips += 1
         try:
-            return list(await self.db.execute_fetchall(sql, params))
+            return await self._batch.submit(sql, params, True)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
 
     async def run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
         self.stats.round_trips += 1
         try:
-            cursor = await self.db.execute(sql, params)
+            return await self._batch.submit(sql, params, False)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
-        count = cursor.rowcount
-        await cursor.close()
-        return count
 
 
 def set_doc_paths(changes: dict[str, Any]) -> tuple[str, list[Any]]:

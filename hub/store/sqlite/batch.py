@@ -1,0 +1,122 @@
+"""Group commit for the one SQLite connection: the statements that the store's callers submit during one turn of the
+event loop run together, in one call on aiosqlite's thread, and their writes in one transaction.
+
+Why (issue #13, profiled with py-spy under `bench/load.py`): each statement used to be its own trip to aiosqlite's
+thread (a future, a queue put, a thread wake-up, a self-pipe write to wake the loop) and, in autocommit mode, its
+own commit (the WAL frames of every page it touched written again). With 32 concurrent ingests the loop has several
+statements of different requests ready at once: one trip and one commit for all of them.
+
+What does not change for a caller: its statement runs in the order it was submitted, after every statement it
+awaited before (a caller awaits each statement, so its own never share a batch); its await returns only after the
+batch's COMMIT, so nothing it was told is written can be lost by a crash; a failing statement (a unique key, say)
+fails alone: SQLite undoes just that statement, the others of the batch are committed. Should an error end the
+whole transaction (I/O, a full disk), every statement of it fails, as nothing of it was kept. Reads before the
+batch's first write run outside the transaction, so a batch holds SQLite's write lock only from its first write.
+A lone write is committed by itself (autocommit), as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+Params = Sequence[Any] | dict[str, Any]
+# (sql, parameters, want_rows, the caller's future)
+_Item = tuple[str, Params, bool, asyncio.Future[Any]]
+
+_batchers: weakref.WeakKeyDictionary[aiosqlite.Connection, Batcher] = weakref.WeakKeyDictionary()
+
+
+def batcher_of(db: aiosqlite.Connection) -> Batcher:
+    """The one batcher of a connection (every repository on it shares it)."""
+    found = _batchers.get(db)
+    if found is None:
+        found = _batchers[db] = Batcher(db)
+    return found
+
+
+def _writes(sql: str) -> bool:
+    return not sql.lstrip()[:6].upper().startswith("SELECT")
+
+
+class Batcher:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self._pending: list[_Item] = []
+        self.batches = 0  # trips to aiosqlite's thread (the statements are counted in StoreStats.round_trips)
+
+    def submit(self, sql: str, params: Params, want_rows: bool) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((sql, params, want_rows, future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if batch:
+            self.batches += 1
+            asyncio.get_running_loop().create_task(self._run(batch))
+
+    async def _run(self, batch: list[_Item]) -> None:
+        try:
+            results = await self.db._execute(_run_batch, self.db._conn, [item[:3] for item in batch])
+        except BaseException as exc:  # the connection is closed (or the thread failed): nothing ran
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            return
+        for (*_, future), (ok, value) in zip(batch, results, strict=True):
+            if future.done():  # the caller was cancelled
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: Params, want_rows: bool) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall() if want_rows else cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _run_batch(conn: sqlite3.Connection, batch: list[tuple[str, Params, bool]]) -> list[tuple[bool, Any]]:
+    """On aiosqlite's thread: run the batch, its writes in one transaction when there are two or more."""
+    out: list[tuple[bool, Any]] = []
+    grouped = sum(1 for sql, _, _ in batch if _writes(sql)) > 1
+    opened: int | None = None  # index of the first statement inside our transaction
+    for sql, params, want_rows in batch:
+        if grouped and opened is None and not conn.in_transaction and _writes(sql):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                opened = len(out)
+            except sqlite3.Error:
+                pass  # (busy beyond busy_timeout) each statement then runs by itself, as it would have
+        try:
+            out.append((True, _execute(conn, sql, params, want_rows)))
+        except sqlite3.Error as exc:
+            out.append((False, exc))
+            if opened is not None and not conn.in_transaction:
+                # the error ended the transaction: what ran in it is undone, so it failed too
+                out[opened:] = [(False, exc)] * (len(out) - opened)
+                opened = None
+    if opened is not None:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            out[opened:] = [(False, exc)] * (len(out) - opened)
+    return out

@@ -1,0 +1,68 @@
+"""SQLite group commit (hub.store.sqlite.batch): concurrent callers' statements share one trip to aiosqlite's thread
+and one transaction, yet each caller sees what it would alone: its own result, its own failure, and a write that
+another process can read as soon as its await returns."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from store_factories import client, conversation, entry, phone
+
+from hub.store.sqlite import open_sqlite_store
+from hub.store.sqlite.batch import batcher_of
+
+
+async def test_concurrent_inserts_share_one_transaction_and_a_duplicate_fails_alone(tmp_path):
+    path = tmp_path / "hub.db"
+    store = await open_sqlite_store(path)
+    try:
+        c = client("Анна", phone("+79160000001"))
+        await store.clients.create(c)
+        conv, _ = await store.conversations.get_or_create(conversation(c.id))
+        entries = [entry(c.id, conversation_id=conv.id, provider_id=f"p{i}") for i in range(20)]
+        twin = entry(
+            c.id, conversation_id=conv.id, provider_id="p7"
+        )  # the same provider message as entries[7]
+        batcher = batcher_of(store.timeline.db)
+        trips = batcher.batches
+
+        stored = await asyncio.gather(*(store.timeline.insert(e) for e in [*entries, twin]))
+
+        assert stored == [True] * 20 + [False]  # the duplicate is refused, the 20 others are kept
+        assert 1 <= batcher.batches - trips < 21  # they did not go one by one
+        # another connection (another process) reads every one of them: committed before the awaits returned
+        with sqlite3.connect(path) as other:
+            keys = {k for (k,) in other.execute("SELECT dedupe_key FROM timeline")}
+        assert keys == {e.dedupe_key for e in entries}
+        seqs = sorted(e.seq for e in entries)
+        assert seqs == list(range(seqs[0], seqs[0] + 20))  # one arrival number each, none handed out twice
+    finally:
+        await store.close()
+
+
+async def test_a_caller_reads_its_own_write_and_results_stay_with_their_callers(tmp_path):
+    store = await open_sqlite_store(tmp_path / "hub.db")
+    try:
+        clients = [client(f"Client {i}", phone(f"+7916000{i:04d}")) for i in range(10)]
+
+        async def create_then_read(c):
+            await store.clients.create(c)
+            return await store.clients.get(c.id)
+
+        read = await asyncio.gather(*(create_then_read(c) for c in clients))
+
+        assert [r.name for r in read] == [c.name for c in clients]
+    finally:
+        await store.close()
+
+
+async def test_a_statement_submitted_after_close_fails_instead_of_hanging(tmp_path):
+    store = await open_sqlite_store(tmp_path / "hub.db")
+    await store.close()
+    try:
+        await asyncio.wait_for(store.clients.get("000000000000000000000000"), 5)
+    except ValueError:
+        pass  # aiosqlite: "Connection closed" / "no active connection"
+    else:
+        raise AssertionError("a closed store answered")
