@@ -1,7 +1,8 @@
 """Click-to-call: an agent asks the hub to connect them with a client by phone.
 
 `place_call` goes through the access policy (a client or conversation the user may not see is NotFound), picks the
-client's number (one of their phone identities, the first by default), asks the configured dialer (a telephony
+client's number (one of their phone identities: the one given, else the phone conversation's own, else the
+first), asks the configured dialer (a telephony
 connector's `hub.dialing.Dialer`) and records the call as an outbound call entry on the client's phone
 conversation (hub.actions.calls), which the provider's status webhooks then update.
 
@@ -44,6 +45,8 @@ async def place_call(
     if not phones:
         raise DialError("no_phone", language)
     target = phones[0]
+    if number is None and conversation_id is not None and conversation.thread_key in phones:
+        target = conversation.thread_key  # a phone conversation is one number's: call that one
     if number is not None:
         try:
             target = normalize_phone(number, hub.settings.default_region)

@@ -16,6 +16,7 @@ export function callBlock(entry) {
   const link = /^https?:\/\//.test(call.recording_url || "")
     ? h("a", { href: call.recording_url, target: "_blank", rel: "noopener noreferrer" }, t("call.recording"))
     : null;
+  if (call.recording_file === "failed") parts.push(t("call.recording_failed", { reason: call.recording_error || "" }));
   return h("div", { className: "call-state muted", dataset: { status: call.status || "" } }, parts.join(" · "), " ", link);
 }
 

@@ -1,7 +1,7 @@
 /* The composer: replies, notes, typing indicators. */
 import { api, enc, errorText } from "./api.js";
 import { openConversationRecord } from "./conversation.js";
-import { els, me, state, t } from "./core.js";
+import { els, h, me, state, t } from "./core.js";
 import { channelLabel, translatedOr } from "./format.js";
 import { closeMentions } from "./mentions.js";
 import { scrollToBottom, upsertEntry } from "./timeline.js";
@@ -19,6 +19,7 @@ export function renderComposerMode() {
     b.setAttribute("aria-selected", String(active));
     if (b.dataset.mode === "reply") b.hidden = phone;
   }
+  callBackButton().hidden = !phone;
   const c = openConversationRecord();
   if (state.mode === "note") {
     els.hint.textContent = phone ? t("composer.phone_hint") : t("composer.note_hint");
@@ -28,6 +29,36 @@ export function renderComposerMode() {
     els.hint.textContent = c ? t("composer.reply_hint", { channel: channelLabel(c.channel) }) : "";
     els.text.placeholder = t("composer.reply_placeholder");
     els.send.textContent = t("composer.send");
+  }
+}
+
+// "Call back" in a phone conversation: the hub asks the telephony provider to connect your line with the client
+function callBackButton() {
+  let button = els.composer.querySelector(".call-back");
+  if (!button) {
+    button = h("button", { type: "button", className: "call-back", onclick: callBack }, t("call.call_back"));
+    els.composer.querySelector(".composer-modes").append(button);
+  }
+  return button;
+}
+
+export async function callBack() {
+  const id = state.openId;
+  const button = callBackButton();
+  if (!id) return;
+  button.disabled = true;
+  els.composerError.textContent = "";
+  try {
+    const placed = await api("POST", "/api/v1/calls", { conversation_id: id });
+    if (state.openId === id) {
+      els.hint.textContent = t("call.placing", { number: placed.number || "" });
+      if (placed.entry) upsertEntry(placed.entry);
+      scrollToBottom();
+    }
+  } catch (err) {
+    els.composerError.textContent = translatedOr(`error.${err.code}`, "") || errorText(err);
+  } finally {
+    button.disabled = false;
   }
 }
 

@@ -4,12 +4,22 @@ call entry, and reaching a client with an open callback task completes it."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 import pytest
 from provider_standins import TWILIO_AUTH, TWILIO_SID, ZADARMA_KEY, Standin
 from support import make_settings, start_app
-from telephony_helpers import FORM, PUBLIC_URL, SALES_LINE, ZADARMA_SECRET, post, zadarma
+from telephony_helpers import (
+    FORM,
+    GENERIC_SECRET,
+    PUBLIC_URL,
+    SALES_LINE,
+    ZADARMA_SECRET,
+    generic_headers,
+    post,
+    zadarma,
+)
 from twilio.request_validator import RequestValidator
 
 from hub.actions import staff
@@ -42,6 +52,7 @@ def settings(tmp_path, standin, dial_provider):
             "twilio": {"auth_token": TWILIO_AUTH, "account_sid": TWILIO_SID, "caller_id": SALES_LINE,
                        "api_url": standin.url},
             "zadarma": {"secret": ZADARMA_SECRET, "api_key": ZADARMA_KEY, "api_url": standin.url},
+            "generic": {"secret": GENERIC_SECRET},
             "dial_provider": dial_provider,
             "agents": {"admin@example.com": AGENT_LINE if dial_provider == "twilio" else "101"},
             "numbers": {SALES_LINE: "Sales"},
@@ -207,3 +218,23 @@ async def test_without_a_provider_that_places_calls_it_is_400_in_the_hubs_langua
         await runner.cleanup()
     assert status == 400 and body["error"]["code"] == "calls_not_configured"
     assert "не настроен" in body["error"]["message"]
+
+
+async def test_a_phone_conversation_calls_its_own_number_and_a_client_its_first(server, standin):
+    headers = await server.login()
+    second = "+79167654321"
+    client_id = await new_client(server, headers, {"phone": CLIENT, "email": "ivan@example.com"})
+    assert await new_client(server, headers, {"email": "ivan@example.com", "phone": second}) == client_id
+    # a call from the second number: its phone conversation
+    event = {"event_id": "e1", "call_id": "pbx-9", "direction": "in", "from": second, "to": SALES_LINE,
+             "status": "missed"}  # fmt: skip
+    body = json.dumps(event).encode()
+    assert (await post(server, "/webhooks/telephony/generic", body, generic_headers(body)))[0] == 200
+    missed = await server.hub.store.timeline.get_by_dedupe_key("phone:generic:pbx-9")
+    assert missed.client_id == client_id
+    status, placed = await call(server, headers, {"conversation_id": missed.conversation_id})
+    assert status == 202, placed
+    assert placed["number"] == second and placed["conversation_id"] == missed.conversation_id
+    status, placed = await call(server, headers, {"client_id": client_id})
+    assert status == 202 and placed["number"] == CLIENT
+    assert [c["To"] for c in standin.twilio_calls] == [[second], [CLIENT]]
