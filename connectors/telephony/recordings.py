@@ -2,9 +2,8 @@
 answers at once, a task fetches the file afterwards.
 
 Only the provider's own origins are fetched (Twilio, once account_sid is set: https://api.twilio.com, its api_url
-and recording_hosts;
-generic: its recording_hosts), never an arbitrary url a request names (no SSRF); redirects are followed only to
-those origins (and, for Twilio, its https media hosts). Twilio recordings are fetched as .mp3 with basic auth
+and recording_hosts; generic: its recording_hosts), never an arbitrary url a request names (no SSRF); redirects are
+followed only to those origins (and, for Twilio, its https media hosts). Twilio recordings are fetched as .mp3 with basic auth
 (account SID, auth token). The body is bounded by HUB_MAX_FILE_BYTES and must be audio; 5xx, 429 and network
 errors are retried with backoff, anything else fails at once. hub.actions.recordings makes it happen at most once
 per call and url and records the outcome; the entry keeps the provider's link when the download fails.
