@@ -19,15 +19,17 @@ assigned to them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.domain import Client, Conversation, Direction, EntryKind, Role, TimelineEntry, User
+from hub.domain_canned import CannedResponse
 from hub.domain_partners import BROUGHT_BY_FIELD, Grant
 from hub.domain_tasks import Task, TaskStatus
 from hub.errors import Forbidden, NotFound
 from hub.store.port import (
+    CannedQuery,
     ConversationQuery,
     EntryScope,
     PartnerScope,
@@ -207,6 +209,20 @@ def _client_needs_conversations(hub: Hub, actor: Actor) -> bool:
 def client_search_scope(hub: Hub, actor: Actor) -> Scope | None:
     """With department visibility, the conversations through which an agent sees clients (None: no limit)."""
     return conversation_scope(actor) if _client_needs_conversations(hub, actor) else None
+
+
+async def client_list_scope(hub: Hub, actor: Actor) -> Scope | None:
+    """What the client search compiles (None: no limit): `client_search_scope`, plus, with department visibility,
+    the clients of the tasks assigned to the agent or to their departments (those show them the client, as
+    `can_view_client` says), so the search lists every card the door opens."""
+    scope = client_search_scope(hub, actor)
+    if scope is None or not is_staff(actor) or getattr(hub.store, "tasks", None) is None:
+        return scope
+    assert isinstance(actor, User)
+    mine = TaskScope(assignee_id=actor.id, department_ids=tuple(actor.department_ids))
+    tasks = await hub.store.tasks.query(TaskQuery(scope=mine, limit=500))
+    ids = tuple(dict.fromkeys(t.client_id for t in tasks))
+    return replace(scope, client_ids=scope.client_ids + ids) if ids else scope
 
 
 def can_view_client_card(hub: Hub, actor: Actor, client: Client) -> bool | None:
@@ -579,6 +595,60 @@ def can_write_note(actor: Actor, conversation: Conversation) -> bool:
     """Notes in a conversation: staff who may work it, and partners who passed its door (theirs are always
     shared)."""
     return can_work_conversation(actor, conversation) or is_partner(actor)
+
+
+# --- canned replies -----------------------------------------------------------------------------------------------
+# Who uses a canned reply: a personal one its owner; a department's one the members of that department (admins: any
+# department's); a global one all staff. Who edits it: a personal one its owner; a department's one the
+# supervisors of that department and admins; a global one admins. Partners neither. Hidden == missing.
+
+
+def canned_query(actor: Actor) -> CannedQuery | None:
+    """The canned replies an actor may use, as the store compiles it (None: none at all)."""
+    if is_system(actor):
+        return CannedQuery(global_=True, all_departments=True)
+    if not is_staff(actor):
+        return None
+    assert isinstance(actor, User)
+    return CannedQuery(
+        owner_id=actor.id,
+        department_ids=tuple(actor.department_ids),
+        all_departments=actor.role is Role.admin,
+    )
+
+
+def can_use_canned(actor: Actor, reply: CannedResponse) -> bool:
+    if is_system(actor):
+        return reply.owner_id is None
+    if not is_staff(actor):
+        return False
+    assert isinstance(actor, User)
+    if reply.owner_id is not None:
+        return reply.owner_id == actor.id
+    if reply.department_id is not None:
+        return actor.role is Role.admin or reply.department_id in actor.department_ids
+    return True
+
+
+def can_edit_canned(actor: Actor, reply: CannedResponse) -> bool:
+    """Also asked of a reply about to be created (with the owner or department it will have)."""
+    if not is_staff(actor):
+        return False
+    assert isinstance(actor, User)
+    if reply.owner_id is not None:
+        return reply.owner_id == actor.id
+    if actor.role is Role.admin:
+        return True
+    if reply.department_id is not None:
+        return actor.role is Role.supervisor and reply.department_id in actor.department_ids
+    return False
+
+
+async def canned_for(hub: Hub, actor: Actor, reply_id: str) -> CannedResponse:
+    reply = await hub.store.canned.get(reply_id)
+    if reply is None or not can_use_canned(actor, reply):
+        raise _not_found("canned reply")
+    return reply
 
 
 # --- tasks --------------------------------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ async def seed_demo(hub: Hub) -> bool:
         hub.after_inbound = routing
     await _seed_queue(hub)
     await _seed_tasks(hub, departments, users)
+    await _seed_sla(hub, departments)
+    await _seed_canned(hub, departments, users)
     return True
 
 
@@ -299,6 +301,29 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
     )
 
 
+async def _seed_canned(hub: Hub, departments: dict, users: dict[str, User]) -> None:
+    """Shared canned replies in Russian and English: two global ones (the admin's), one per department."""
+    from hub.actions.canned import create_canned
+
+    admin, sergey = users["admin@example.com"], users["supervisor@example.com"]
+    replies = [
+        (admin, "global", None, "Приветствие", "privet", "ru",
+         "Здравствуйте, {{ client.first_name }}! Меня зовут {{ agent.first_name }}, чем могу помочь?"),
+        (admin, "global", None, "Greeting", "hello", "en",
+         "Hello {{ client.first_name }}, this is {{ agent.first_name }}. How can I help?"),
+        (sergey, "department", departments["Support"].id, "Сроки доставки", "dostavka", "ru",
+         "{{ client.first_name }}, доставка по Москве занимает 1–2 дня, в регионы — до 5 дней."),
+        (sergey, "department", departments["Sales"].id, "Invoice sent", "invoice", "en",
+         "{{ client.first_name }}, we have sent the invoice{% if conversation.subject %} for "
+         "\u201c{{ conversation.subject }}\u201d{% endif %}. Thank you!"),
+    ]  # fmt: skip
+    for actor, scope, department_id, title, shortcut, language, body in replies:
+        await create_canned(
+            hub, actor, title=title, body=body, scope=scope, department_id=department_id, shortcut=shortcut,
+            language=language,
+        )  # fmt: skip
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
     return [(email, DEMO_PASSWORD, role.value) for email, _name, role, _deps in STAFF]
 
@@ -330,3 +355,35 @@ async def _seed_tasks(hub: Hub, departments: dict, users: dict[str, User]) -> No
     )  # fmt: skip
     items = [{"text": "Ask the courier", "done": True}, {"text": "Tell the client"}]
     await update_task(hub, None, checklist.id, checklist=items)
+
+
+async def _seed_sla(hub: Hub, departments: dict) -> None:
+    """Two urgent conversations under config/sla.yaml's round-the-clock "Urgent" policy (15 minutes to a first
+    response): one written 50 minutes ago (breached: its notice goes out at start-up), one 8 minutes ago (the
+    warning now, the breach live a few minutes later). The other conversations show their clocks running."""
+    real_clock = hub.clock
+    now = real_clock()
+    for pid, name, text, minutes_ago, department in (
+        ("sla-late", "Svetlana", "Срочно: не проходит оплата, заказ горит", 50, "Support"),
+        ("sla-soon", "Kirill", "Urgent: the shop is down for our customers", 8, "Sales"),
+    ):
+        # the message arrived back then: the hub's clock says so while it is stored (the SLA clock starts then)
+        hub.clock = lambda minutes_ago=minutes_ago: now - timedelta(minutes=minutes_ago)
+        try:
+            result = await ingest(
+                hub,
+                InboundMessage(
+                    channel="api",
+                    provider_message_id=pid,
+                    thread_key=pid,
+                    identities=(make_identity("email", f"{name.lower()}@example.org"),),
+                    display_name=name,
+                    text=text,
+                    occurred_at=hub.clock(),
+                ),
+            )
+            await conv_actions.update_conversation(
+                hub, None, result.conversation.id, department_id=departments[department].id, priority="urgent"
+            )
+        finally:
+            hub.clock = real_clock

@@ -39,3 +39,15 @@ class CannedResponse(Model):
         if self.owner_id is not None:
             return "personal"
         return "department" if self.department_id is not None else "global"
+
+
+def scope_key(reply: CannedResponse) -> str:
+    """The scope a shortcut is unique in: user:<owner> | department:<id> | global (never changes)."""
+    if reply.owner_id is not None:
+        return f"user:{reply.owner_id}"
+    return f"department:{reply.department_id}" if reply.department_id is not None else "global"
+
+
+def shortcut_key(reply: CannedResponse) -> str:
+    """(scope, shortcut) for the stores' unique index; a reply without a shortcut takes its own id instead."""
+    return f"{scope_key(reply)}|{reply.shortcut or '#' + reply.id}"

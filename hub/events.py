@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hub.domain import Author, Client, Conversation, MergeSuggestion, TimelineEntry, User
+from hub.domain_canned import CannedResponse
 from hub.domain_partners import Grant
 from hub.domain_sla import SlaClock
 from hub.domain_tasks import Notification, Task
@@ -216,6 +217,15 @@ class SlaChanged(Event):
 
     clock: SlaClock
     conversation: Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class CannedResponseChanged(Event):
+    """A canned reply was created, changed or deleted (`change`: created | updated | deleted)."""
+
+    reply: CannedResponse
+    change: str
+    actor_id: str | None = None
 
 
 E = TypeVar("E", bound=Event)

@@ -777,19 +777,23 @@ CANNED_MUTABLE = frozenset({"title", "shortcut", "body", "language", "updated_at
 
 @dataclass(frozen=True, slots=True)
 class CannedQuery:
-    """The canned replies a user may use: their own (`owner_id`), those shared with one of `department_ids`, and
-    global ones (when `global_`). `q` prefixes a word of the title or the shortcut (lower-cased)."""
+    """The canned replies a user may use: their own (`owner_id`), those of one of `department_ids` (or of any
+    department: `all_departments`), and global ones (when `global_`). `q` (lower-cased) is found in the title or
+    starts the shortcut; `language` keeps one language."""
 
     owner_id: str | None = None
     department_ids: tuple[str, ...] = ()
     global_: bool = True
-    everything: bool = False  # admins: every reply, whoever owns it
+    all_departments: bool = False  # admins: every department's replies
     q: str = ""
     language: str | None = None
     limit: int = 100
 
 
 class CannedRepo(Protocol):
+    """A shortcut is unique within a reply's scope (its owner, its department, or global): a unique index on
+    (scope, shortcut) refuses a second one with DuplicateError, on create and update alike."""
+
     async def create(self, reply: CannedResponse) -> None: ...
 
     async def get(self, reply_id: str) -> CannedResponse | None: ...

@@ -14,6 +14,7 @@ api = ApiRoutes()
 
 from hub.api.routes import (  # noqa: E402  (they register on `api`)
     calls,  # noqa: F401  (registers click-to-call)
+    canned,  # noqa: F401  (registers the canned replies)
     channels,  # noqa: F401  (registers the channels' health route)
     clients,
     conversations,

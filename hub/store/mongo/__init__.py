@@ -24,12 +24,14 @@ is setup and is not counted).
 
 from typing import Any
 
+from hub.store.mongo import canned as canned_collections
 from hub.store.mongo import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.mongo import mailboxes as mailbox_collections
 from hub.store.mongo import partners as partner_collections
 from hub.store.mongo import routing as routing_collections
 from hub.store.mongo import search as search_collections
 from hub.store.mongo import sla as sla_collections
+from hub.store.mongo.canned import MongoCannedRepo
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo
@@ -63,6 +65,7 @@ _MODULES = (
 _MODULES += (routing_collections,)
 _MODULES += (mailbox_collections,)
 _MODULES += (search_collections,)
+_MODULES += (canned_collections,)
 _MODULES += (sla_collections,)
 for _module in _MODULES:
     for _collection, _indexes in _module.INDEXES.items():  # several modules may index one collection
@@ -94,6 +97,7 @@ async def open_mongo_store(db: Any) -> Store:
         ),
         documents=MongoDocumentRepo(db["documents"], stats),
         search=MongoSearchRepo(db["timeline"], stats, db["conversations"], db["clients"]),
+        canned=MongoCannedRepo(db["canned_responses"], stats),
         sla=MongoSlaRepo(db["sla_clocks"], db["sla_breaches"], stats),
         stats=stats,
         name="mongo",

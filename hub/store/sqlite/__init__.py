@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from hub.store.port import Store, StoreStats
+from hub.store.sqlite import canned as canned_tables
 from hub.store.sqlite import clients, conversations, identities, merges, notifications, staff, tasks, timeline
 from hub.store.sqlite import mailboxes as mailbox_tables
 from hub.store.sqlite import partners as partner_tables
@@ -23,6 +24,7 @@ from hub.store.sqlite import routing as routing_tables
 from hub.store.sqlite import search as search_tables
 from hub.store.sqlite import sla as sla_tables
 from hub.store.sqlite.base import from_ts, ts
+from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
 from hub.store.sqlite.identities import SqliteIdentities
@@ -43,6 +45,7 @@ _MODULES = (clients, identities, conversations, timeline, staff, merges, tasks, 
 _MODULES += (routing_tables,)
 _MODULES += (mailbox_tables,)
 _MODULES += (search_tables,)
+_MODULES += (canned_tables,)
 _MODULES += (sla_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
 # later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
@@ -105,6 +108,7 @@ async def open_sqlite_store(path: str | Path) -> Store:
         assignment=SqliteAssignment(db, stats),
         documents=SqliteDocuments(db, stats),
         search=SqliteSearch(db, stats),
+        canned=SqliteCanned(db, stats),
         sla=SqliteSla(db, stats),
         stats=stats,
         name="sqlite",
