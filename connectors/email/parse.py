@@ -326,8 +326,42 @@ def parse_mail(raw: bytes, *, max_file_bytes: int) -> ParsedMail:
         )
 
 
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
+_BOUNDARY_LINE = re.compile(r"(?m)^--([^\s][^\r\n]{0,69}?)(?:--)?[ \t]*\r?$")
+
+
+def _binary(raw: bytes) -> bool:
+    """Mostly control bytes: not text in any charset (a stray file in the folder, a corrupt spool)."""
+    sample = raw[:8192]
+    return bool(sample) and sum(b in _CONTROL for b in sample) > len(sample) // 20
+
+
+def _repair_multipart(msg: Any) -> None:
+    """A multipart whose declared boundary never occurs (a broken generator): split it at the boundary its parts
+    do use, when there is one; otherwise the body is read as text (in the walk below)."""
+    if msg.get_content_maintype() != "multipart" or msg.is_multipart():
+        return
+    payload = msg.get_payload()
+    if not isinstance(payload, str):
+        return
+    found = _BOUNDARY_LINE.search(payload)
+    if found is None:
+        return
+    boundary = found.group(1)
+    fixed = email.message_from_string(
+        f'Content-Type: {msg.get_content_type()}; boundary="{boundary}"\r\n\r\n{payload}',
+        policy=email.policy.default,
+    )
+    if fixed.is_multipart():
+        msg.set_payload(fixed.get_payload())
+        msg.set_boundary(boundary)
+
+
 def _parse(raw: bytes, max_file_bytes: int) -> ParsedMail:
     msg: Any = email.message_from_bytes(raw, policy=email.policy.default)
+    if not msg.keys() and _binary(raw):
+        raise ValueError("not a mail: no headers, binary content")
+    _repair_multipart(msg)
     message_id = normalize_msgid(_header(msg, "Message-ID")) or synthesized_id(raw)
     from_name, from_addr = _address(msg, "From")
     if not from_addr:
@@ -368,7 +402,12 @@ def _parse(raw: bytes, max_file_bytes: int) -> ParsedMail:
         name = _filename(part)
         if ctype in ("message/delivery-status", "text/rfc822-headers"):
             continue
-        if disposition != "attachment" and not name and ctype == "text/plain":
+        if (
+            disposition != "attachment"
+            and not name
+            and (ctype == "text/plain" or ctype.startswith("multipart/"))
+        ):
+            # (a multipart that is not one here: its body could not be split, read it as text)
             plain.append(_part_text(part))
         elif disposition != "attachment" and not name and ctype == "text/html":
             html.append(_part_text(part))
