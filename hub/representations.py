@@ -41,19 +41,6 @@ def entry_json(entry: TimelineEntry) -> dict[str, Any]:
     return data
 
 
-def mention_notification_json(entry: TimelineEntry) -> dict[str, Any]:
-    """A mention as the bell shows it: the `notification` socket event and GET /api/v1/notifications."""
-    return {
-        "kind": "mention",
-        "entry_id": entry.id,
-        "client_id": entry.client_id,
-        "conversation_id": entry.conversation_id,
-        "from": entry.author.name,
-        "text": entry.text[:200],
-        "at": entry.occurred_at.isoformat().replace("+00:00", "Z"),
-    }
-
-
 def user_json(user: User) -> dict[str, Any]:
     return user.public()
 

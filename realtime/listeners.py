@@ -30,7 +30,6 @@ from hub.events import (
     SlaChanged,
     StaffChanged,
     Typing,
-    UserMentioned,
 )
 from hub.queries import clients as client_queries
 from hub.queries import conversations as conversation_queries
@@ -40,7 +39,6 @@ from hub.representations import (
     client_json,
     conversation_json,
     entry_json,
-    mention_notification_json,
     merge_json,
     user_json,
 )
@@ -66,7 +64,6 @@ class AgentListeners:
         bus.subscribe(ConversationUpdated, self.conversation_updated)
         bus.subscribe(ConversationRead, self.conversation_read)
         bus.subscribe(SlaChanged, self.sla_changed)
-        bus.subscribe(UserMentioned, self.mentioned)
         bus.subscribe(Typing, self.typing)
         bus.subscribe(Presence, self.presence)
         bus.subscribe(ClientUpdated, self.client_updated)
@@ -223,28 +220,6 @@ class AgentListeners:
             await self._conversation_viewers(conversation),
             lambda c: {"conversation": conversation_json(c), "changes": ["sla"], "actor_id": None},
         )
-
-    async def mentioned(self, event: UserMentioned) -> None:
-        # the action chose readers of the note; ask again with the user as they are now
-        current = {u.id: u for u in await self._staff()}.get(event.user.id)
-        if current is None:
-            return
-        if event.conversation is not None and not access.can_view_conversation(current, event.conversation):
-            return
-        payload = {
-            "entry": entry_json(event.entry),
-            "conversation": (
-                conversation_json(
-                    event.conversation,
-                    await sla_queries.of_conversation(self.hub, current, event.conversation),
-                )
-                if event.conversation
-                else None
-            ),
-        }
-        room = [room_of(current)]
-        await self.emit("mention", payload, room)
-        await self.emit("notification", mention_notification_json(event.entry), room)
 
     async def typing(self, event: Typing) -> None:
         conversation = await conversation_queries.find(self.hub, event.conversation_id)

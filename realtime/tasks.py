@@ -11,7 +11,6 @@ import socketio
 from hub import access
 from hub.context import Hub
 from hub.domain import User
-from hub.domain_tasks import NotificationKind
 from hub.events import NotificationCreated, NotificationsRead, TaskCreated, TaskUpdated
 from hub.queries import notification_centre
 from hub.queries import staff as staff_queries
@@ -65,11 +64,8 @@ class TaskListeners:
         user = await self._current(notification.user_id)
         if user is None or not await notification_centre.visible(self.hub, user, notification):
             return
+        # the one push of a notification (a mention too): its id, read state and the new unread count
         payload = notification_json(notification)
-        if notification.kind == NotificationKind.mention.value:
-            # realtime.listeners has pushed the mention itself; this carries its id and read state (the bell
-            # merges the two by entry id)
-            payload["stored"] = True
         payload["unread_count"] = await notification_centre.unread_count(self.hub, user)
         await self.emit("notification", payload, [room_of(user)])
 

@@ -24,7 +24,7 @@ import { markReadSoon, openConversation, openConversationRecord, patchConversati
 import { I18N, els, me, state } from "./core.js";
 import { TABS, loadList, renderList, renderTabs, selectTab } from "./list.js";
 import { chooseMention, closeMentions, renderMentions, updateMentions } from "./mentions.js";
-import { loadNotifications, renderBell, saveNotifications, toggleBell } from "./notifications.js";
+import { markAllRead, renderBell, toggleBell } from "./notifications.js";
 import { connectSocket, setConnection } from "./socket.js";
 import { loadTimeline, rerenderTimeline } from "./timeline.js";
 import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
@@ -113,11 +113,7 @@ function wire() {
     e.stopPropagation();
     toggleBell();
   });
-  els.bellClear.addEventListener("click", () => {
-    for (const n of state.notifications) n.read = true;
-    saveNotifications();
-    renderBell();
-  });
+  els.bellClear.addEventListener("click", markAllRead);
   document.addEventListener("click", (e) => {
     if (!els.bellMenu.hidden && !els.bellMenu.contains(e.target)) toggleBell(false);
   });
@@ -140,7 +136,6 @@ function wire() {
 
 async function start() {
   wire();
-  loadNotifications();
   renderBell();
   let saved = null;
   try {

@@ -1,102 +1,138 @@
-/* The bell: notifications. */
-import { api } from "./api.js";
+/* The bell: the server's notification centre (GET /api/v1/notifications: the list and the unread count; POST
+ * /api/v1/notifications/read marks read), live through the `notification` and `notification:read` events. The read
+ * state lives on the server: another tab or device sees it, and a reload keeps it. Merge suggestions are the one
+ * kind the server does not store: they are pushed to whoever may merge, and kept here until this page reloads.
+ */
+import { api, errorText, toast } from "./api.js";
 import { openConversation } from "./conversation.js";
-import { els, h, me, state, t } from "./core.js";
-import { formatTime } from "./format.js";
+import { els, h, state, t } from "./core.js";
+import { formatTime, translatedOr } from "./format.js";
 
-// --- notifications -------------------------------------------------------------------------------------------
+const PAGE = 30;
+let unread = 0; // the server's count (stored notifications only)
+let pushedDuringSync = null; // pushes that arrive while a sync is asked: its answer may predate them
 
-export const NOTES_KEY = `hub.notifications.${me.id}`;
+const stored = (n) => Boolean(n.id) && !n.local;
 
-export function loadNotifications() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(NOTES_KEY) || "[]");
-    if (Array.isArray(saved)) state.notifications = saved.slice(0, 50);
-  } catch {
-    state.notifications = [];
-  }
-}
-
-export function saveNotifications() {
-  try {
-    localStorage.setItem(NOTES_KEY, JSON.stringify(state.notifications.slice(0, 50)));
-  } catch {
-    /* ignore */
-  }
-}
-
-export const SYNCED_KEY = `hub.notifications.synced.${me.id}`;
-
-// The server keeps every mention (GET /api/v1/notifications); this device remembers which it has shown. Mentions
-// made since this device last asked are new (unread); on a device's first visit the older ones are history.
+/** The list and count from the server (on every (re)connect: what the socket missed is in it). */
 export async function syncNotifications() {
+  const pushed = [];
+  pushedDuringSync = pushed;
   let body;
   try {
-    body = await api("GET", "/api/v1/notifications?limit=30");
+    body = await api("GET", `/api/v1/notifications?limit=${PAGE}`);
   } catch {
     return;
+  } finally {
+    if (pushedDuringSync === pushed) pushedDuringSync = null;
   }
-  const since = Number(localStorage.getItem(SYNCED_KEY) || 0);
-  for (const item of [...body.items].reverse()) {
-    addNotification(item, { read: !since || Date.parse(item.at) <= since, render: false });
-  }
-  state.notifications.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
-  try {
-    localStorage.setItem(SYNCED_KEY, String(Date.now()));
-  } catch {
-    /* ignore */
-  }
-  saveNotifications();
+  const ids = new Set(body.items.map((n) => n.id));
+  const local = state.notifications.filter((n) => n.local);
+  const missed = pushed.filter((n) => !ids.has(n.id));
+  state.notifications = [...body.items, ...missed, ...local].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  const last = pushed[pushed.length - 1];
+  unread = last && typeof last.unread_count === "number" ? last.unread_count : body.unread_count;
   renderBell();
 }
 
-export function addNotification(data, { read = false, render = true } = {}) {
+/** A `notification` push: a stored one (it has an id and the new unread count), or a merge suggestion. */
+export function addNotification(data) {
   if (!data || !data.kind) return;
-  const id = data.kind === "mention" ? `mention:${data.entry_id}` : `merge:${(data.suggestion && data.suggestion.id) || Date.now()}`;
-  if (state.notifications.some((n) => n.id === id)) return;
-  state.notifications.unshift({
-    id,
-    kind: data.kind,
-    conversationId: data.conversation_id || null,
-    entryId: data.entry_id || null,
-    from: data.from || "",
-    text: data.text || "",
-    at: data.at || new Date().toISOString(),
-    read,
-  });
-  state.notifications = state.notifications.slice(0, 50);
-  if (!render) return;
-  saveNotifications();
+  if (data.kind === "merge_suggested") {
+    const id = `merge:${(data.suggestion && data.suggestion.id) || Date.now()}`;
+    if (state.notifications.some((n) => n.id === id)) return;
+    state.notifications.unshift({ id, kind: data.kind, local: true, read: false, at: new Date().toISOString() });
+  } else {
+    if (!data.id) return;
+    if (pushedDuringSync) pushedDuringSync.push(data);
+    if (!state.notifications.some((n) => n.id === data.id)) state.notifications.unshift(data);
+    if (typeof data.unread_count === "number") unread = data.unread_count;
+  }
+  state.notifications = state.notifications.slice(0, 100);
   renderBell();
+}
+
+/** A `notification:read` push: this user read some (ids) or all (ids null) elsewhere, or here. */
+export function notificationsRead(data) {
+  if (!data) return;
+  const ids = Array.isArray(data.ids) ? new Set(data.ids) : null;
+  for (const n of state.notifications) if (stored(n) && (!ids || ids.has(n.id))) n.read = true;
+  if (typeof data.unread_count === "number") unread = data.unread_count;
+  renderBell();
+}
+
+async function markRead(body) {
+  try {
+    notificationsRead({ ...(await api("POST", "/api/v1/notifications/read", body)), ids: body.ids || null });
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+export function markAllRead() {
+  for (const n of state.notifications) if (n.local) n.read = true;
+  renderBell();
+  if (unread > 0 || state.notifications.some((n) => stored(n) && !n.read)) markRead({ all: true });
+}
+
+function title(n) {
+  const p = n.params || {};
+  const time = p.due_at ? formatTime(p.due_at) : "";
+  const target = p.target ? translatedOr(`sla.target.${p.target}`, p.target) : "";
+  switch (n.kind) {
+    case "mention":
+      return t("bell.mentioned", { name: n.from || "?" });
+    case "merge_suggested":
+      return t("bell.merge_suggested");
+    case "task_assigned":
+      return n.from ? t("bell.task_assigned", { name: n.from }) : t("bell.task_assigned_system");
+    case "task_due":
+      return t("bell.task_due", { time });
+    case "task_overdue":
+      return t("bell.task_overdue", { time });
+    case "sla_warning":
+      return t("bell.sla_warning", { target, time });
+    case "sla_breach":
+      return t("bell.sla_breach", { target });
+    case "assignment":
+      return t("bell.assignment");
+    default:
+      return translatedOr(`bell.kind.${n.kind}`, t("bell.other"));
+  }
 }
 
 export function renderBell() {
-  const unread = state.notifications.filter((n) => !n.read).length;
-  els.bellCount.hidden = unread === 0;
-  els.bellCount.textContent = unread > 99 ? "99+" : String(unread);
-  els.bell.dataset.count = String(unread);
-  els.bell.classList.toggle("lit", unread > 0);
+  const count = unread + state.notifications.filter((n) => n.local && !n.read).length;
+  els.bellCount.hidden = count === 0;
+  els.bellCount.textContent = count > 99 ? "99+" : String(count);
+  els.bell.dataset.count = String(count);
+  els.bell.classList.toggle("lit", count > 0);
   els.bellEmpty.hidden = state.notifications.length > 0;
   els.bellList.replaceChildren(...state.notifications.map((n) => h(
     "li",
-    { className: n.read ? "" : "unread", dataset: { kind: n.kind, conversationId: n.conversationId || "" } },
+    { className: n.read ? "" : "unread",
+      dataset: { kind: n.kind, notificationId: n.id, conversationId: n.conversation_id || "" } },
     h(
       "button",
       { type: "button", onclick: () => openNotification(n) },
-      h("span", { className: "bell-item-title" },
-        n.kind === "mention" ? t("bell.mentioned", { name: n.from || "?" }) : t("bell.merge_suggested")),
+      h("span", { className: "bell-item-title" }, title(n)),
       n.text ? h("span", { className: "bell-item-text" }, n.text) : null,
       h("time", { className: "muted", datetime: n.at }, formatTime(n.at)),
     ),
   )));
 }
 
-export function openNotification(n) {
-  n.read = true;
-  saveNotifications();
-  renderBell();
+function openNotification(n) {
+  if (!n.read) {
+    n.read = true;
+    if (stored(n)) {
+      unread = Math.max(0, unread - 1); // the server's answer brings the true count
+      markRead({ ids: [n.id] });
+    }
+    renderBell();
+  }
   toggleBell(false);
-  if (n.conversationId) openConversation(n.conversationId, n.entryId);
+  if (n.conversation_id) openConversation(n.conversation_id, n.entry_id);
 }
 
 export function toggleBell(open) {

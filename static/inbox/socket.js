@@ -6,7 +6,7 @@ import { clearTypingOf, onTypingEvent } from "./composer.js";
 import { closeConversation, joinRoom, markReadSoon, openConversation, renderHeader } from "./conversation.js";
 import { els, me, state, t } from "./core.js";
 import { loadList, renderTabs, scheduleListRender, upsertConversation } from "./list.js";
-import { addNotification, syncNotifications } from "./notifications.js";
+import { addNotification, notificationsRead, syncNotifications } from "./notifications.js";
 import { compareEntries, upsertEntry } from "./timeline.js";
 import { loadClientTasks, loadMyTasks, removeTask, upsertTask } from "./tasks.js";
 
@@ -125,6 +125,7 @@ export function connectSocket() {
     toast(t("notice.access_changed"));
   });
   socket.on("notification", (data) => addNotification(data));
+  socket.on("notification:read", notificationsRead);
   socket.on("typing", onTypingEvent);
   socket.on("task:created", (data) => data && upsertTask(data.task));
   socket.on("task:updated", (data) => data && upsertTask(data.task));

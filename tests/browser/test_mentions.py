@@ -68,6 +68,13 @@ async def test_scenario_b_a_mention_lights_the_bell_and_opens_the_note(web_hub, 
     await expect(two.locator("#timeline .entry-in .entry-text")).to_have_text("My parcel arrived damaged")
     await two.screenshot(path=tmp_path / "b3-note-opened.png")
 
+    # the read state is the server's: after a reload the notification is listed, read, and the bell stays dark
+    await two.reload()
+    await two.wait_for_selector("#conn-status[data-state=live]")
+    await expect(two.locator("#bell-list li")).to_have_count(1)  # the list came from the server ...
+    await expect(two.locator("#bell-list li.unread")).to_have_count(0)  # ... read
+    await expect(two.locator("#bell-count")).to_be_hidden()
+
     # with both in the conversation, agent1 typing a reply shows on agent2's screen
     await one.click("#composer [data-mode=reply]")
     await one.locator("#composer-text").press_sequentially("We are sorry")

@@ -175,9 +175,8 @@ async def test_finding_2_no_mention_of_a_note_the_agent_may_not_open(server, org
         {"text": "@sue you may read this one"},
     )
     assert status == 201
-    visible = await sue.wait_for("mention")
-    assert visible["entry"]["text"] == "@sue you may read this one"
-    assert not sue.got("mention", lambda d: "990" in d["entry"]["text"])
+    visible = await sue.wait_for("notification", lambda d: d["kind"] == "mention")
+    assert visible["text"] == "@sue you may read this one"
     assert not sue.got("notification", lambda d: "990" in d.get("text", ""))
     status, page = await call(server, "GET", "/api/v1/notifications", org["headers"]["sue"])
     assert [n["text"] for n in page["items"]] == ["@sue you may read this one"]

@@ -127,12 +127,29 @@ async def test_note_mention_reaches_the_mentioned_agent(server, team, connect):
     ) as r:
         assert r.status == 201
         note = await r.json()
-    mention = await agent2.wait_for("mention")
-    assert mention["entry"]["id"] == note["id"]
-    notification = await agent2.wait_for("notification", lambda d: d["kind"] == "mention")
-    assert notification["from"] == "Agent1"
-    await asyncio.sleep(0.2)
-    assert not support1.got("mention")
+    notification = await agent2.wait_for("notification", lambda d: d["entry_id"] == note["id"])
+    # the stored line of the notification centre: its id, read state and the count the bell shows
+    assert notification["kind"] == "mention" and notification["from"] == "Agent1"
+    assert notification["id"] and notification["read"] is False and notification["unread_count"] == 1
+    assert notification["text"] == "@agent2 can you take this?"
+
+    # a barrier: a later note mentions both; each socket gets its events in order, so once this one is in,
+    # anything the first note sent them would be too
+    async with server.http.post(
+        f"{server.url}/api/v1/clients/{msg['client_id']}/notes",
+        headers=agent1_headers,
+        json={"text": "@agent2 @support1 FYI"},
+    ) as r:
+        assert r.status == 201, await r.text()
+        later = await r.json()
+    await agent2.wait_for("notification", lambda d: d["entry_id"] == later["id"])
+    await support1.wait_for("notification", lambda d: d["entry_id"] == later["id"])
+    # each mention arrives once, as a `notification` (no separate `mention` event); Support heard nothing of the
+    # Sales conversation's note
+    assert [d["entry_id"] for d in agent2.events["notification"]] == [note["id"], later["id"]]
+    assert [d["unread_count"] for d in agent2.events["notification"]] == [1, 2]
+    assert not agent2.got("mention") and not support1.got("mention")
+    assert [d["entry_id"] for d in support1.events["notification"]] == [later["id"]]
 
 
 async def test_reconnecting_agent_gets_what_it_missed_once(server, team, connect):
@@ -214,8 +231,7 @@ async def test_visitor_message_reaches_its_department_not_another_and_notes_stay
         ) as r:
             assert r.status == 201
             note = await r.json()
-        mention = await agent2.wait_for("mention")
-        assert mention["entry"]["id"] == note["id"]
+        await agent2.wait_for("notification", lambda d: d["entry_id"] == note["id"])
         async with server.http.post(
             f"{server.url}/api/v1/conversations/{entry.conversation_id}/replies",
             headers=agent1_headers,
@@ -233,6 +249,6 @@ async def test_visitor_message_reaches_its_department_not_another_and_notes_stay
         assert not support1.got(
             "timeline:new", lambda d: d["entry"]["conversation_id"] == entry.conversation_id
         )
-        assert not support1.got("mention")
+        assert not support1.got("notification", lambda d: d.get("entry_id") == note["id"])
     finally:
         await visitor.disconnect()
