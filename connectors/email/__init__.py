@@ -17,6 +17,7 @@ from connectors.email.worker import MailboxWorker
 from hub.api.http import ApiRoutes
 from hub.config import ConfigurationError, Settings
 from hub.context import Hub
+from hub.metrics import METRICS_KEY, Metrics
 
 log = logging.getLogger(__name__)
 WORKERS_KEY = web.AppKey("email_workers", list)
@@ -55,6 +56,45 @@ def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> EmailSender:
         for worker in workers:
             await worker.stop()
 
+    metrics = app.get(METRICS_KEY)
+    if metrics is not None:
+        _instrument(metrics, workers)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
     return sender
+
+
+def _instrument(metrics: Metrics, workers: list[MailboxWorker]) -> None:
+    """Each mailbox's health in GET /metrics, as this process's worker sees it (the lease holder's is the live one;
+    the others say connected 0): connected, mode, last sync, last error, backlog."""
+
+    def each(read):
+        return lambda: [((w.box.name,), float(read(w))) for w in workers]
+
+    metrics.gauge(
+        "hub_mailbox_connected",
+        "1 while this process's worker is connected",
+        ["mailbox"],
+        each(lambda w: w.connected),
+    )
+    metrics.gauge(
+        "hub_mailbox_mode",
+        "1 for the mode the connected worker waits in (idle or poll)",
+        ["mailbox", "mode"],
+        lambda: [((w.box.name, w.mode), 1.0) for w in workers if w.connected and w.mode],
+    )
+    metrics.gauge(
+        "hub_mailbox_last_sync_timestamp_seconds",
+        "When the worker last looked for new mail (Unix time; 0 never)",
+        ["mailbox"],
+        each(lambda w: w.last_sync_at or 0),
+    )
+    metrics.gauge(
+        "hub_mailbox_last_error_timestamp_seconds",
+        "When the worker's session last failed (Unix time; 0 never; the reason: GET /api/v1/channels/health)",
+        ["mailbox"],
+        each(lambda w: w.last_error_at or 0),
+    )
+    metrics.gauge(
+        "hub_mailbox_backlog", "Mails on the server not stored yet", ["mailbox"], each(lambda w: w.backlog)
+    )

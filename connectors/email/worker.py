@@ -98,6 +98,10 @@ class MailboxWorker:
         self.mode = ""
         self.connected = False
         self.stored = 0  # mails this worker stored (tests, bench)
+        # health as this process sees it (GET /metrics); the stored MailboxState is the shared one
+        self.backlog = 0
+        self.last_sync_at: float | None = None
+        self.last_error_at: float | None = None
         # called after each stored mail (tests and the bench hook in here)
         self.on_stored: Callable[[int, str], None] | None = None
 
@@ -145,6 +149,7 @@ class MailboxWorker:
             except Exception as exc:
                 failures += 1
                 reason = _describe(exc)
+                self.last_error_at = self.hub.clock().timestamp()
                 log.warning("mailbox %s: %s (attempt %d)", self.box.name, reason, failures)
                 with contextlib.suppress(Exception):
                     await report_mailbox(
@@ -318,6 +323,7 @@ class MailboxWorker:
         # "n:*" always matches the highest UID, even below n
         uids = sorted(u for u in set(uids) if u > self.last_uid)
         backlog = len(uids)
+        self.backlog, self.last_sync_at = backlog, self.hub.clock().timestamp()
         await report_mailbox(
             self.hub, self.box.name, self.owner, backlog=backlog, last_sync_at=self.hub.clock()
         )
@@ -338,6 +344,7 @@ class MailboxWorker:
                 self.last_uid = uid
                 self.stored += 1
                 backlog -= 1
+                self.backlog = backlog
                 if self.on_stored is not None:
                     self.on_stored(uid, outcome)
             # a UID the server listed but did not return (expunged meanwhile) is skipped with its chunk
@@ -346,6 +353,7 @@ class MailboxWorker:
                     self.hub, self.box.name, self.owner, uidvalidity=self.uidvalidity, uid=chunk[-1]
                 )
                 self.last_uid = chunk[-1]
+        self.backlog = 0
         if backlog != 0 or uids:
             await report_mailbox(
                 self.hub, self.box.name, self.owner, backlog=0, last_sync_at=self.hub.clock()
