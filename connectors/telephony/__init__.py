@@ -26,7 +26,7 @@ from .calls import apply
 from .common import Ignored, Malformed, SignatureError, WebhookRequest
 from .config import TelephonyConfig, load_config
 from .dialers import Http, make_dialer
-from .recordings import RecordingFetcher
+from .recordings import ZADARMA_REF, RecordingFetcher
 
 __all__ = ["PhoneSender", "TelephonyConnector", "install"]
 
@@ -104,8 +104,13 @@ class TelephonyConnector:
             result = await apply(self.hub, self.config, event)
             if result is not None and not result.duplicate:
                 applied += 1
-                if event.recording_url:  # fetched after this answer (at most once per call and url)
+                # fetched after this answer (at most once per call and recording)
+                if event.recording_url:
                     self.recordings.schedule(result.entry.id, event.provider, event.recording_url)
+                elif event.recording_id and provider in ("zadarma", "novofon"):
+                    self.recordings.schedule(
+                        result.entry.id, event.provider, ZADARMA_REF + event.recording_id
+                    )
         return json_response({"ok": True, "applied": applied})
 
     async def echo(self, request: web.Request) -> web.Response:

@@ -4,7 +4,9 @@ answers at once, a task fetches the file afterwards.
 Only the provider's own origins are fetched (Twilio, once account_sid is set: https://api.twilio.com, its api_url
 and recording_hosts; generic: its recording_hosts), never an arbitrary url a request names (no SSRF); redirects are
 followed only to those origins (and, for Twilio, its https media hosts). Twilio recordings are fetched as .mp3 with basic auth
-(account SID, auth token). The body is bounded by HUB_MAX_FILE_BYTES and must be audio; 5xx, 429 and network
+(account SID, auth token). Zadarma / Novofon send a recording id (`call_id_with_rec`), not a url: with the API key
+set, its temporary link is asked for (`GET /v1/pbx/record/request/?call_id=…`, signed as the callback request) and
+downloaded from the API's own origin. The body is bounded by HUB_MAX_FILE_BYTES and must be audio; 5xx, 429 and network
 errors are retried with backoff, anything else fails at once. hub.actions.recordings makes it happen at most once
 per call and url and records the outcome; the entry keeps the provider's link when the download fails.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import posixpath
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import aiohttp
 
@@ -22,13 +24,15 @@ from hub.actions import recordings as recording_actions
 from hub.context import Hub
 
 from .config import TelephonyConfig
-from .dialers import Http, basic_auth
+from .dialers import Http, basic_auth, zadarma_signature
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 60.0)  # the waits before the 2nd, 3rd and 4th attempt
 TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
 TWILIO_MEDIA = (".twilio.com", ".twiliocdn.com")
+ZADARMA_RECORD = "/v1/pbx/record/request/"
+ZADARMA_REF = "record:"  # what stands for a Zadarma recording (its id) where a url would be
 MAX_REDIRECTS = 3
 EXTENSIONS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
               "audio/wave": "wav", "audio/ogg": "ogg", "audio/mp4": "m4a"}  # fmt: skip
@@ -67,6 +71,8 @@ class RecordingFetcher:
             return {"https://api.twilio.com", origin(self.config.api_url("twilio")), *twilio.recording_hosts}
         if provider == "generic" and self.config.generic is not None:
             return set(self.config.generic.recording_hosts)
+        if provider in ("zadarma", "novofon") and self.config.can_dial(provider):
+            return {origin(self.config.api_url(provider))}
         return set()
 
     def allowed(self, provider: str, url: str, *, redirect: bool = False) -> bool:
@@ -96,7 +102,7 @@ class RecordingFetcher:
         try:
             if not await recording_actions.claim_recording(self.hub, entry_id, url):
                 return  # another delivery of the webhook (or another process) has it
-            if not self.allowed(provider, url):
+            if not url.startswith(ZADARMA_REF) and not self.allowed(provider, url):
                 log.warning(
                     "%s: not downloading a recording from %s (not the provider's host)", provider, origin(url)
                 )
@@ -120,6 +126,10 @@ class RecordingFetcher:
     async def download_with_retries(self, provider: str, url: str) -> tuple[bytes, str]:
         for attempt in range(len(RETRY_DELAYS) + 1):
             try:
+                if url.startswith(ZADARMA_REF):
+                    return await self.download(
+                        provider, await self.zadarma_link(provider, url[len(ZADARMA_REF) :])
+                    )
                 return await self.download(provider, url)
             except Failed as exc:
                 if not exc.temporary or attempt == len(RETRY_DELAYS):
@@ -127,6 +137,31 @@ class RecordingFetcher:
                 log.info("%s: recording download failed (%s), retrying", provider, exc.code)
                 await asyncio.sleep(RETRY_DELAYS[attempt])
         raise AssertionError("unreachable")
+
+    async def zadarma_link(self, provider: str, record_id: str) -> str:
+        """The temporary link Zadarma's API gives for a recording id (it must be on the API's own origin)."""
+        section = getattr(self.config, provider)
+        params = {"call_id": record_id, "format": "json"}
+        url = f"{self.config.api_url(provider)}{ZADARMA_RECORD}?{urlencode(sorted(params.items()))}"
+        headers = {
+            "Authorization": f"{section.api_key}:{zadarma_signature(section.secret, ZADARMA_RECORD, params)}"
+        }
+        try:
+            async with self.http.session().get(
+                url, headers=headers, allow_redirects=False, timeout=TIMEOUT
+            ) as r:
+                status = r.status
+                data = await r.json(content_type=None) if status < 500 else {}
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise Failed("unreachable", temporary=True) from exc
+        if status >= 500 or status == 429:
+            raise Failed("unreachable", temporary=True)
+        if not isinstance(data, dict) or status >= 400 or data.get("status") != "success":
+            raise Failed("not_found" if status in (200, 404) else "refused")
+        link = data.get("link") or next(iter(data.get("links") or []), "")
+        if not isinstance(link, str) or not self.allowed(provider, link):
+            raise Failed("host_not_allowed")
+        return link
 
     def _request(self, provider: str, url: str) -> tuple[str, dict[str, str]]:
         twilio = self.config.twilio

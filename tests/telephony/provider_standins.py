@@ -57,6 +57,7 @@ class Standin:
     url: str = ""
     twilio_calls: list[dict[str, list[str]]] = field(default_factory=list)
     zadarma_calls: list[dict[str, str]] = field(default_factory=list)
+    zadarma_record_requests: list[dict[str, str]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # requests whose auth did not check out
     recording_gets: list[str] = field(default_factory=list)
     twilio_refuses: bool = False
@@ -68,6 +69,7 @@ class Standin:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", self.twilio_create_call)
         app.router.add_get("/v1/request/callback/", self.zadarma_callback)
+        app.router.add_get("/v1/pbx/record/request/", self.zadarma_record_request)
         app.router.add_get("/recordings/{name}", self.recording)
         app.router.add_get("/2010-04-01/Accounts/{sid}/Recordings/{name}", self.twilio_recording)
         return app
@@ -105,6 +107,22 @@ class Standin:
         self.zadarma_calls.append(params)
         return web.json_response({"status": "success", "from": params.get("from"), "to": params.get("to"),
                                   "time": 1700000000})  # fmt: skip
+
+    async def zadarma_record_request(self, request: web.Request) -> web.Response:
+        """A temporary link to a recording by its id (`call_id`, NOTIFY_RECORD's call_id_with_rec)."""
+        params = dict(request.query)
+        key, _, signature = request.headers.get("Authorization", "").partition(":")
+        if key != ZADARMA_KEY or not hmac.compare_digest(
+            signature, zadarma_expected(self.zadarma_secret, request.path, params)
+        ):
+            self.refused.append("zadarma")
+            return web.json_response({"status": "error", "message": "Not authorized"}, status=401)
+        self.zadarma_record_requests.append(params)
+        record = params.get("call_id", "")
+        if not record.startswith("ok"):
+            return web.json_response({"status": "error", "message": "Record not found"})
+        return web.json_response({"status": "success", "link": f"{self.url}/recordings/{record}.mp3",
+                                  "lifetime_till": "2030-01-01 00:00:00"})  # fmt: skip
 
     async def recording(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

@@ -8,7 +8,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from provider_standins import TWILIO_AUTH, TWILIO_SID, Standin
+from provider_standins import TWILIO_AUTH, TWILIO_SID, ZADARMA_KEY, Standin
 from support import eventually, make_settings, start_app
 from telephony_helpers import (
     FORM,
@@ -18,6 +18,7 @@ from telephony_helpers import (
     ZADARMA_SECRET,
     generic_headers,
     post,
+    zadarma,
 )
 from twilio.request_validator import RequestValidator
 
@@ -48,6 +49,7 @@ def settings(tmp_path, standin, monkeypatch):
             "twilio": {"auth_token": TWILIO_AUTH, "account_sid": TWILIO_SID, "caller_id": SALES_LINE,
                        "api_url": standin.url},
             "generic": {"secret": GENERIC_SECRET, "recording_hosts": [standin.url]},
+            "zadarma": {"secret": ZADARMA_SECRET, "api_key": ZADARMA_KEY, "api_url": standin.url},
         },
     )  # fmt: skip
 
@@ -154,3 +156,29 @@ async def test_urls_off_the_providers_hosts_are_never_fetched(server, standin):
             "host_not_allowed",
         )
     assert standin.recording_gets == []
+
+
+async def test_a_zadarma_recording_is_fetched_by_its_id_through_the_api_once(server, standin):
+    start = {"event": "NOTIFY_START", "pbx_call_id": "in_rec", "call_start": "2024-01-01 12:00:00",
+             "caller_id": "79161234567", "called_did": "74951234567"}  # fmt: skip
+    end = {**start, "event": "NOTIFY_END", "disposition": "answered", "duration": "20", "is_recorded": "1",
+           "call_id_with_rec": "ok.1704110400.1"}  # fmt: skip
+    record = {"event": "NOTIFY_RECORD", "pbx_call_id": "in_rec", "call_id_with_rec": "ok.1704110400.1"}
+    for body in (start, end, record):  # the end and NOTIFY_RECORD both name the recording
+        assert (await zadarma(server, body))[0] == 200
+    entry = await settled(server, "zadarma", "in_rec")
+    assert entry.meta["call"]["recording_file"] == "stored"
+    assert [a.content_type for a in entry.attachments] == ["audio/wav"]
+    # a recording Zadarma does not have: the call says so (and is the barrier for the first one's requests)
+    other = {**record, "pbx_call_id": "in_rec2", "call_id_with_rec": "gone.1"}
+    assert (await zadarma(server, {**start, "pbx_call_id": "in_rec2"}))[0] == 200
+    assert (await zadarma(server, other))[0] == 200
+    failed = await settled(server, "zadarma", "in_rec2")
+    assert (failed.meta["call"]["recording_file"], failed.meta["call"]["recording_error"]) == (
+        "failed",
+        "not_found",
+    )
+    assert failed.meta["call"]["recording_id"] == "gone.1"
+    assert standin.refused == []
+    assert [r["call_id"] for r in standin.zadarma_record_requests] == ["ok.1704110400.1", "gone.1"]
+    assert standin.recording_gets == ["ok.1704110400.1.mp3"]

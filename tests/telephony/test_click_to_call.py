@@ -238,3 +238,33 @@ async def test_a_phone_conversation_calls_its_own_number_and_a_client_its_first(
     status, placed = await call(server, headers, {"client_id": client_id})
     assert status == 202 and placed["number"] == CLIENT
     assert [c["To"] for c in standin.twilio_calls] == [[second], [CLIENT]]
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ({"twilio": {"auth_token": "s3cr3t-token", "account_sid": "AC123"}}, "HUB_TELEPHONY.twilio.account_sid"),
+        ({"twilio": {"auth_token": "s3cr3t-token", "account_sid": TWILIO_SID}}, "caller_id"),
+        ({"zadarma": {"secret": "s3cr3t-token", "api_url": "ftp://x"}}, "HUB_TELEPHONY.zadarma.api_url"),
+        ({"zadarma": {"secret": "s3cr3t-token"}, "dial_provider": "zadarma"}, "zadarma.api_key"),
+        ({"agents": {"not an email": "101"}}, "HUB_TELEPHONY.agents"),
+        ({"generic": {"secret": "s3cr3t-token", "recording_hosts": ["pbx.example.com"]}}, "recording_hosts"),
+    ],
+)
+def test_a_wrong_setting_is_named_without_its_secret(raw, named):
+    from connectors.telephony.config import load_config
+    from hub.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(raw, "RU")
+    text = str(caught.value.problems if hasattr(caught.value, "problems") else caught.value)
+    assert named in text and "s3cr3t" not in text
+
+
+async def test_twilio_placing_calls_needs_the_public_url(tmp_path, standin):
+    from hub.app import create_app
+    from hub.config import ConfigurationError
+
+    twilio = {"auth_token": TWILIO_AUTH, "account_sid": TWILIO_SID, "caller_id": SALES_LINE}
+    with pytest.raises(ConfigurationError, match="HUB_PUBLIC_URL"):
+        await create_app(make_settings(tmp_path, telephony={"twilio": twilio}))
