@@ -243,7 +243,10 @@ async def test_a_phone_conversation_calls_its_own_number_and_a_client_its_first(
 @pytest.mark.parametrize(
     ("raw", "named"),
     [
-        ({"twilio": {"auth_token": "s3cr3t-token", "account_sid": "AC123"}}, "HUB_TELEPHONY.twilio.account_sid"),
+        (
+            {"twilio": {"auth_token": "s3cr3t-token", "account_sid": "AC123"}},
+            "HUB_TELEPHONY.twilio.account_sid",
+        ),
         ({"twilio": {"auth_token": "s3cr3t-token", "account_sid": TWILIO_SID}}, "caller_id"),
         ({"zadarma": {"secret": "s3cr3t-token", "api_url": "ftp://x"}}, "HUB_TELEPHONY.zadarma.api_url"),
         ({"zadarma": {"secret": "s3cr3t-token"}, "dial_provider": "zadarma"}, "zadarma.api_key"),
