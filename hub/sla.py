@@ -29,7 +29,8 @@ from hub.hours import BusinessHours
 from hub.yamllines import Lines, read_yaml, reason, where
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 365)]
+# at most 30 days of target time (counting a month of business minutes takes about 2 ms)
+Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 30)]
 
 
 class Policy(BaseModel):
