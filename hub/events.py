@@ -41,6 +41,9 @@ class ClientUpdated(Event):
 @dataclass(frozen=True, slots=True)
 class ConversationCreated(Event):
     conversation: Conversation
+    # the EntryAdded of its first message comes right after (an inbound that opened it): live views take the
+    # conversation from that entry's push, one frame per socket for the message (not part of equality)
+    first_entry_follows: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,6 +182,8 @@ class AgentListeners:
     # --- conversations --------------------------------------------------------------------------------------------
 
     async def conversation_created(self, event: ConversationCreated) -> None:
+        if event.first_entry_follows:
+            return  # the timeline:new right behind it (same lane) carries the conversation: one frame, not two
         await self._per_reader(
             "conversation:updated",
             event.conversation,

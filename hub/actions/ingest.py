@@ -117,7 +117,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         touched = await _touch(hub, entry, now)
         after = touched or conversation
         if conv_created:
-            await hub.bus.publish(ConversationCreated(after))
+            await hub.bus.publish(ConversationCreated(after, first_entry_follows=True))
         elif after.status != conversation.status:
             await hub.bus.publish(ConversationUpdated(after, {"status": (conversation.status, after.status)}))
         entry.settled = True  # what subscribers see is the entry as it is about to be stored
@@ -188,7 +188,7 @@ async def settle_entry(hub: Hub, entry: TimelineEntry) -> bool:
             conversation = touched or await store.conversations.get(claimed.conversation_id) or before
             if touched is not None and before is not None:
                 if before.last_message_at is None:
-                    await hub.bus.publish(ConversationCreated(touched))
+                    await hub.bus.publish(ConversationCreated(touched, first_entry_follows=True))
                 elif before.status != touched.status:
                     await hub.bus.publish(
                         ConversationUpdated(touched, {"status": (before.status, touched.status)})
