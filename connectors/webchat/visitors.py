@@ -29,6 +29,7 @@ TOKEN_SALT = "hub.webchat.visitor"
 TOKEN_MAX_AGE = 400 * 24 * 3600
 _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _MERGED = "#merged:"
+_SPLIT = "#split:"  # hub.outbound.ChannelRegistry.split_thread_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +89,8 @@ def visitor_room(visitor_id: str) -> str:
 
 
 def visitor_of_thread(thread_key: str) -> str:
-    """The visitor of a web chat conversation (a merge may have suffixed its thread key)."""
-    return thread_key.split(_MERGED, 1)[0]
+    """The visitor of a web chat conversation (a merge or a split may have suffixed its thread key)."""
+    return thread_key.split(_MERGED, 1)[0].split(_SPLIT, 1)[0]
 
 
 def _iso(value: datetime) -> str:
