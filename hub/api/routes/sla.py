@@ -73,6 +73,7 @@ async def sla_policies(ctx: Ctx) -> Any:
     auth=SUPERVISORS,
     query=BreachQuery,
     response=BREACHES,
+    responses={404: "no such department"},
 )
 async def sla_breaches(ctx: Ctx, query: BreachQuery) -> Any:
     items = await sla_queries.breaches(
