@@ -97,7 +97,10 @@ class BusinessHours(BaseModel):
         a change to or from summer time is followed)."""
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
         return [
-            ((midnight + timedelta(minutes=a)).astimezone(UTC), (midnight + timedelta(minutes=b)).astimezone(UTC))
+            (
+                (midnight + timedelta(minutes=a)).astimezone(UTC),
+                (midnight + timedelta(minutes=b)).astimezone(UTC),
+            )
             for a, b in self.weekly.get(DAYS[day.weekday()], [])
         ]
 

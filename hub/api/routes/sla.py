@@ -54,7 +54,9 @@ BREACHES = object_doc(
 
 class BreachQuery(Query):
     department: Id | None = Field(None, description="only this department's breaches (a department id)")
-    since: IsoDatetime | None = Field(None, description="breaches at or after this time, e.g. 2026-01-01T00:00:00Z")
+    since: IsoDatetime | None = Field(
+        None, description="breaches at or after this time, e.g. 2026-01-01T00:00:00Z"
+    )
     until: IsoDatetime | None = Field(None, description="breaches before this time")
 
 
