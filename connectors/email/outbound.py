@@ -39,6 +39,14 @@ def _last_customer_mail(entries: list[TimelineEntry]) -> TimelineEntry | None:
     return None
 
 
+def _last_own_mail(entries: list[TimelineEntry], exclude: str) -> TimelineEntry | None:
+    """The hub's newest mail already sent in the conversation (newest first), for a follow-up to thread under."""
+    for entry in entries:
+        if entry.id != exclude and entry.direction is Direction.outbound and entry.provider_id:
+            return entry
+    return None
+
+
 def reply_subject(subject: str, ref: str | None) -> str:
     base = subject.strip()
     stripped = normalize_subject(base)
@@ -123,6 +131,9 @@ class EmailSender:
             to = str(last.meta.get("reply_to") or last.meta.get("from") or "")
         elif isinstance(entry.meta.get("to"), str):
             to = entry.meta["to"]  # the hub writes first (open_thread chose one of the client's addresses)
+        earlier = _last_own_mail(recent, entry.id) if last is None else None
+        if not to and earlier is not None and isinstance(earlier.meta.get("to"), str):
+            to = earlier.meta["to"]  # a second mail before the customer answered: to the same address
         if not to:
             to = next((i.value for i in client.identities if i.kind is IdentityKind.email), "")
         if not to or to.endswith(".invalid"):
@@ -134,7 +145,7 @@ class EmailSender:
             email.utils.formataddr((box.display_name, box.address)) if box.display_name else box.address
         )
         msg["To"] = to
-        if last is not None:
+        if last is not None or earlier is not None:
             msg["Subject"] = reply_subject(subject or conversation.subject, ref)
         else:  # nothing to answer: the hub writes first
             msg["Subject"] = new_subject(conversation.subject, ref)
@@ -145,6 +156,8 @@ class EmailSender:
             references = [str(r) for r in last.meta.get("references") or []][-19:] + [parent]
             msg["In-Reply-To"] = parent
             msg["References"] = " ".join(references)
+        elif earlier is not None and earlier.provider_id:
+            msg["In-Reply-To"] = msg["References"] = earlier.provider_id  # follows the hub's own first mail
         if ref and box.plus_addressing:
             local, domain = box.address.split("@", 1)
             msg["Reply-To"] = f"{local}+{ref}@{domain}"

@@ -152,6 +152,17 @@ async def test_a_new_email_from_the_client_card_is_sent_and_its_answer_threads_i
     assert sent["In-Reply-To"] is None and SUPPORT in sent["From"]
     assert "Заказ готов." in sent.get_body(("plain",)).get_content()
     assert (await _delivered(mail_hub.store, entry["id"])).provider_id == sent["Message-ID"]
+    # a second mail before the customer answers goes to the same address, under the first one
+    status, follow = await _post(
+        running,
+        headers,
+        f"/api/v1/conversations/{conversation['id']}/replies",
+        {"text": "P.S. Доставка завтра."},
+    )
+    assert status == 201, follow
+    again = await _sent(keeper, 2)
+    assert keeper.received[1][1] == ["olga@client.example"]
+    assert again["In-Reply-To"] == sent["Message-ID"] and again["Subject"] == f"Re: Ваш заказ готов [#{ref}]"
     dovecot.deliver(
         "support", mail(1, subject="Re: " + sent["Subject"], in_reply_to=sent["Message-ID"], body="Спасибо!")
     )
