@@ -16,7 +16,7 @@ from hub.store.sqlite.conversations import scope_sql
 # the terms are stemmed in Python already; the tokenizer only splits them on the spaces between them
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS entry_fts USING fts5(
-    terms, detail = none, prefix = '2 3', tokenize = 'unicode61 remove_diacritics 0'
+    terms, detail = none, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
 
