@@ -54,6 +54,8 @@ class Task(Model):
     description: str = ""
     assignee_id: str | None = None
     department_id: str | None = None
+    # the partner organisation the task is assigned to (its users see it, on the clients granted to them)
+    partner_id: str | None = None
     due_at: datetime | None = None
     priority: TaskPriority = TaskPriority.normal
     status: TaskStatus = TaskStatus.open

@@ -5,8 +5,10 @@ its user's token-versioned room (`user:<id>:<token version>`). Recipients are pi
 like `realtime.listeners` does for staff: the policy is asked about the active partner users at that moment, with
 each organisation's grants as they are now (`hub.access.partner_view`), so a revoked grant stops the very next
 push. Pushed: new and changed customer-visible entries and shared notes (never internal notes), conversations,
-client cards (minus the organisation's redacted fields) and `access:changed` when a grant is given or revoked (the
-portal reloads its lists and drops what it may no longer see)."""
+client cards (minus the organisation's redacted fields), `task:created` / `task:updated` (and `task:removed` for
+those who no longer see a changed task) for the tasks assigned to the organisation or to one of its users on the
+clients it sees, and `access:changed` when a grant is given or revoked (the portal reloads its lists and drops what
+it may no longer see)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from hub import access
 from hub.api.http import user_from_token
 from hub.context import Hub
 from hub.domain import Client, Conversation, TimelineEntry, User
+from hub.domain_tasks import Task
 from hub.events import (
     ClientUpdated,
     ConversationCreated,
@@ -28,11 +31,15 @@ from hub.events import (
     EntryEdited,
     GrantChanged,
     StaffChanged,
+    TaskCreated,
+    TaskUpdated,
 )
 from hub.queries import clients as client_queries
 from hub.queries import conversations as conversation_queries
 from hub.queries import staff as staff_queries
+from hub.queries import tasks as task_queries
 from hub.representations import client_json, conversation_json, entry_json
+from hub.representations_tasks import task_json
 from realtime.agent import _cookie_token
 from realtime.rooms import room_of, rooms_of, user_room
 
@@ -78,6 +85,8 @@ class PartnerListeners:
         bus.subscribe(ClientUpdated, self.client_updated)
         bus.subscribe(GrantChanged, self.grant_changed)
         bus.subscribe(StaffChanged, self.staff_changed)
+        bus.subscribe(TaskCreated, self.task_created)
+        bus.subscribe(TaskUpdated, self.task_updated)
 
     async def emit(self, event: str, data: object, rooms: list[str]) -> None:
         if rooms:
@@ -106,10 +115,13 @@ class PartnerListeners:
         await self._push(entry, conversation, "timeline:updated")
 
     async def _push(self, entry: TimelineEntry, conversation: Conversation | None, event_name: str) -> None:
+        organisations = await self._by_organisation()
+        if not organisations:  # no partner user: no client to read (a store trip per inbound message)
+            return
         client = await client_queries.find(self.hub, entry.client_id)
         if client is None:
             return
-        for view, members in await self._by_organisation():
+        for view, members in organisations:
             viewers = [
                 u
                 for u in members
@@ -142,6 +154,37 @@ class PartnerListeners:
             viewers = [u for u in members if access.partner_sees_client(u, client, view)]
             payload = {"client": client_json(client, access.partner_hidden_fields(view))}
             await self.emit("client:updated", payload, rooms_of(viewers))
+
+    # --- tasks ----------------------------------------------------------------------------------------------------
+
+    async def _task_viewers(self, task: Task) -> list[User]:
+        client = await client_queries.find(self.hub, task.client_id)
+        if client is None:
+            return []
+        conversation = await task_queries.conversation_of(self.hub, task)
+        return [
+            u
+            for view, members in await self._by_organisation()
+            for u in members
+            if access.can_view_task(u, task, conversation, client, view)
+        ]
+
+    async def task_created(self, event: TaskCreated) -> None:
+        viewers = await self._task_viewers(event.task)
+        payload = {"task": task_json(event.task), "actor_id": event.actor_id}
+        await self.emit("task:created", payload, rooms_of(viewers))
+
+    async def task_updated(self, event: TaskUpdated) -> None:
+        viewers = await self._task_viewers(event.task)
+        payload = {
+            "task": task_json(event.task),
+            "changes": sorted(event.changes),
+            "actor_id": event.actor_id,
+        }
+        await self.emit("task:updated", payload, rooms_of(viewers))
+        now = {u.id for u in viewers}
+        lost = [u for u in await self._task_viewers(event.before) if u.id not in now]
+        await self.emit("task:removed", {"task_id": event.task.id}, rooms_of(lost))
 
     async def grant_changed(self, event: GrantChanged) -> None:
         """The organisation's users reload their lists; a revoked record disappears from their portal."""

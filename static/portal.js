@@ -1,6 +1,7 @@
 /* The partner portal: the clients and conversations shared with the user's organisation, their timelines (what is
  * shared: customer messages and shared notes; never internal notes — the server sends nothing else), shared notes
- * and, where a grant allows it, replies. Live through the /partner Socket.IO namespace.
+ * and, where a grant allows it, replies; the tasks assigned to the organisation, whose status its users move
+ * (open, in progress, done). Live through the /partner Socket.IO namespace.
  *
  * Every text from the server is put into the page as text (HubDom.h → createTextNode). No innerHTML.
  */
@@ -34,7 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
     send: $("portal-send"),
     logout: $("logout"),
   };
-  const state = { clients: [], open: null, conversations: [], entries: new Map(), socket: null };
+  const state = { clients: [], open: null, conversations: [], entries: new Map(), socket: null, tasks: [] };
 
   class ApiError extends Error {
     constructor(status, message) {
@@ -113,6 +114,70 @@ document.addEventListener("DOMContentLoaded", () => {
     const data = await api("GET", "/api/v1/clients?limit=100");
     state.clients = data.items;
     renderClients();
+  }
+
+  // --- tasks assigned to the organisation ----------------------------------------------------------------------
+
+  const TASK_STATUSES = ["open", "in_progress", "done"]; // what a partner may set
+  const tasksList = h("ul", { className: "portal-tasks", id: "portal-tasks" });
+  const tasksEmpty = h("p", { className: "empty", id: "portal-tasks-empty", hidden: true });
+  const tasksHeading = h("h2", { id: "portal-tasks-heading" });
+  els.clients.closest("section").append(tasksHeading, tasksList, tasksEmpty);
+
+  function taskNode(task) {
+    const client = state.clients.find((c) => c.id === task.client_id);
+    const statuses = TASK_STATUSES.includes(task.status) ? TASK_STATUSES : [task.status];
+    const select = h(
+      "select",
+      {
+        "aria-label": t("tasks.status"),
+        disabled: !TASK_STATUSES.includes(task.status),
+        onchange: (event) => setTaskStatus(task, event.target),
+      },
+      statuses.map((status) => h("option", { value: status, selected: status === task.status }, t(`task_status.${status}`))),
+    );
+    const due = task.due_at ? `${t("tasks.due")}: ${new Date(task.due_at).toLocaleString(I18N.language)}` : t("tasks.no_due");
+    return h(
+      "li",
+      { className: "portal-task", dataset: { taskId: task.id, status: task.status } },
+      h("strong", {}, task.title),
+      h("span", { className: "portal-client-sub" }, client ? t("portal.task_client", { name: client.name || t("portal.unnamed") }) : ""),
+      h("span", { className: "portal-client-sub" }, due),
+      select,
+    );
+  }
+
+  function renderTasks() {
+    tasksHeading.textContent = t("portal.tasks");
+    tasksEmpty.textContent = t("portal.tasks_empty");
+    fill(tasksList, state.tasks.map(taskNode));
+    tasksEmpty.hidden = state.tasks.length > 0;
+  }
+
+  async function loadTasks() {
+    const data = await api("GET", "/api/v1/tasks?limit=100");
+    state.tasks = data.items;
+    renderTasks();
+  }
+
+  function upsertTask(task) {
+    const others = state.tasks.filter((x) => x.id !== task.id);
+    state.tasks = [task, ...others].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    renderTasks();
+  }
+
+  async function setTaskStatus(task, select) {
+    try {
+      upsertTask(await api("PATCH", `/api/v1/tasks/${encodeURIComponent(task.id)}`, { status: select.value }));
+      notice("");
+    } catch (error) {
+      notice(error.message);
+      if (error.status === 404) {
+        loadTasks().catch(() => {});
+      } else {
+        select.value = task.status;
+      }
+    }
   }
 
   // --- one client -----------------------------------------------------------------------------------------------
@@ -276,6 +341,12 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
     socket.on("access:changed", () => onAccessChanged());
+    socket.on("task:created", (data) => upsertTask(data.task));
+    socket.on("task:updated", (data) => upsertTask(data.task));
+    socket.on("task:removed", (data) => {
+      state.tasks = state.tasks.filter((x) => x.id !== data.task_id);
+      renderTasks();
+    });
   }
 
   function onEntry(data) {
@@ -292,6 +363,7 @@ document.addEventListener("DOMContentLoaded", () => {
   async function onAccessChanged() {
     // what the organisation may see changed: the lists are rebuilt from the server, and an open record it may no
     // longer see is dropped
+    loadTasks().catch(() => {});
     try {
       await loadClients();
     } catch {
@@ -319,6 +391,7 @@ document.addEventListener("DOMContentLoaded", () => {
   I18N.onChange(() => {
     setTitle();
     renderClients();
+    renderTasks();
     if (state.open) {
       renderCard(state.open);
       renderConversations();
@@ -326,6 +399,9 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   setTitle();
-  loadClients().catch((error) => notice(error.message));
+  loadClients()
+    .then(renderTasks)
+    .catch((error) => notice(error.message));
+  loadTasks().catch((error) => notice(error.message));
   connect();
 });

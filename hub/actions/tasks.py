@@ -44,6 +44,7 @@ MAX_CHECKLIST = 100
 MAX_WATCHERS = 50
 UPDATABLE = frozenset(
     {
+        "partner_id",
         "title",
         "description",
         "assignee_id",
@@ -102,6 +103,33 @@ async def _staff_user(hub: Hub, user_id: str | None, what: str) -> User | None:
     if user is None or not access.is_staff(user):
         raise Invalid(f"{what} is not an active staff member")
     return user
+
+
+async def _assignee(hub: Hub, user_id: str | None) -> User | None:
+    """A task's assignee: an active staff member, or an active partner user (a dealer's employee)."""
+    if user_id is None:
+        return None
+    user = await hub.store.users.get(user_id)
+    if user is None or not (access.is_staff(user) or access.is_partner(user)):
+        raise Invalid("assignee_id is not an active staff member or partner user")
+    return user
+
+
+async def _partner_id(hub: Hub, partner_id: str | None) -> str | None:
+    if partner_id is None:
+        return None
+    if not isinstance(partner_id, str) or await hub.store.partners.get(partner_id) is None:
+        raise Invalid("partner_id is not a partner organisation")
+    return partner_id
+
+
+def _partner_of(assignee: User | None, partner_id: str | None) -> str | None:
+    """The organisation a task is assigned to: a partner user assignee's own (given or not), else `partner_id`."""
+    if assignee is None or not access.is_partner(assignee) or assignee.partner_id is None:
+        return partner_id
+    if partner_id is not None and partner_id != assignee.partner_id:
+        raise Invalid("the assignee is not a user of that partner organisation")
+    return assignee.partner_id
 
 
 async def _department_name(hub: Hub, department_id: str | None) -> str | None:
@@ -218,7 +246,10 @@ async def _target_name(hub: Hub, task: Task) -> str:
     if task.assignee_id is not None:
         user = await hub.store.users.get(task.assignee_id)
         return user.name if user else ""
-    return await _department_name(hub, task.department_id) if task.department_id else ""
+    if task.department_id is not None:
+        return await _department_name(hub, task.department_id) or ""
+    partner = await hub.store.partners.get(task.partner_id) if task.partner_id else None
+    return partner.name if partner else ""
 
 
 async def _notify_assigned(hub: Hub, actor: Actor, task: Task, target: str) -> None:
@@ -261,6 +292,7 @@ async def create_task(
     entry_id: str | None = None,
     assignee_id: str | None = None,
     department_id: str | None = None,
+    partner_id: str | None = None,
     due_at: datetime | None = None,
     priority: str = "normal",
     description: str = "",
@@ -291,7 +323,8 @@ async def create_task(
         if conversation.client_id != client.id:
             raise Invalid("conversation_id is not a conversation of this client")
         require(access.can_work_conversation(actor, conversation), "you cannot work on this conversation")
-    await _staff_user(hub, assignee_id, "assignee_id")
+    assignee = await _assignee(hub, assignee_id)
+    partner_id = _partner_of(assignee, await _partner_id(hub, partner_id))
     await _department_name(hub, department_id)
     now = hub.clock()
     task = Task(
@@ -302,6 +335,7 @@ async def create_task(
         description=description,
         assignee_id=assignee_id,
         department_id=department_id,
+        partner_id=partner_id,
         due_at=_due(due_at),
         priority=priority_value,
         created_by=access.actor_id(actor),
@@ -329,7 +363,13 @@ async def update_task(hub: Hub, actor: Actor | None, task_id: str, **changes: An
     if unknown:
         raise Invalid(f"not changeable: {', '.join(sorted(unknown))}")
     task, conversation = await access.task_for(hub, actor, task_id)
-    require(access.can_work_task(actor, task, conversation), "you cannot change this task")
+    if access.is_partner(actor):  # task_for let them through: they see it
+        require(
+            access.task_changes_allowed(actor, changes),
+            "partners change only the status of a task (open, in progress, done)",
+        )
+    else:
+        require(access.can_work_task(actor, task, conversation), "you cannot change this task")
     values: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "title":
@@ -343,7 +383,9 @@ async def update_task(hub: Hub, actor: Actor | None, task_id: str, **changes: An
         elif key == "due_at":
             value = _due(value)
         elif key == "assignee_id":
-            await _staff_user(hub, value, "assignee_id")
+            await _assignee(hub, value)
+        elif key == "partner_id":
+            value = await _partner_id(hub, value)
         elif key == "department_id":
             await _department_name(hub, value)
         elif key == "watchers":
@@ -352,6 +394,18 @@ async def update_task(hub: Hub, actor: Actor | None, task_id: str, **changes: An
             value = _checklist(value)
         if getattr(task, key) != value:
             values[key] = value
+    if {"assignee_id", "partner_id"} & set(changes):
+        # a partner user assignee brings their organisation; an organisation given must be theirs
+        assignee_id = changes.get("assignee_id", task.assignee_id)
+        assignee = await hub.store.users.get(assignee_id) if assignee_id else None
+        given = values.get("partner_id", task.partner_id) if "partner_id" in changes else None
+        final = _partner_of(assignee, given)
+        if final is None and "partner_id" not in changes:
+            final = task.partner_id
+        if final != task.partner_id:
+            values["partner_id"] = final
+        else:
+            values.pop("partner_id", None)
     if not values:
         return task
     now = hub.clock()
@@ -386,7 +440,7 @@ async def _describe(
         else:
             code = "task.reopened" if new in ACTIVE_STATUSES else f"task.{new.value}"
         await _write_entry(hub, actor, task, conversation, code, {})
-    if "assignee_id" in diff or "department_id" in diff:
+    if "assignee_id" in diff or "department_id" in diff or "partner_id" in diff:
         await _write_entry(
             hub, actor, task, conversation, "task.assigned", {"target": await _target_name(hub, task)}
         )

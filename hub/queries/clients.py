@@ -19,7 +19,7 @@ async def search(hub: Hub, actor: Actor, q: str, *, limit: int = 20) -> list[Cli
         q[:200],
         limit=limit,
         region=hub.settings.default_region,
-        conversation_scope=access.client_search_scope(hub, actor),
+        conversation_scope=await access.client_list_scope(hub, actor),
         partner_scope=access.partner_search_scope(view) if view is not None else None,
     )
     return found

@@ -8,7 +8,7 @@ from datetime import datetime
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
-from hub.domain import Conversation
+from hub.domain import Conversation, User
 from hub.domain_tasks import ACTIVE_STATUSES, Task, TaskStatus
 from hub.queries import Page
 from hub.store.port import Cursor, TaskQuery
@@ -28,6 +28,11 @@ async def list_tasks(
     hub: Hub, actor: Actor, filters: TaskFilter, *, before: Cursor | None = None, limit: int = 50
 ) -> Page[Task]:
     """The tasks the actor may see, newest first (a full page: the scope is part of the query)."""
+    view = (
+        await access.partner_view(hub, actor)
+        if isinstance(actor, User) and access.is_partner(actor)
+        else None
+    )
     found = await hub.store.tasks.query(
         TaskQuery(
             assignee_id=filters.assignee_id,
@@ -36,7 +41,7 @@ async def list_tasks(
             due_before=filters.due_before,
             client_id=filters.client_id,
             conversation_id=filters.conversation_id,
-            scope=access.task_scope(actor),
+            scope=access.task_scope(actor, view),
             before=before,
             limit=limit,
         )

@@ -34,8 +34,9 @@ class TaskIn(Body):
     client_id: Id
     conversation_id: Id | None = None
     entry_id: Id | None = None
-    assignee_id: Id | None = None
+    assignee_id: Id | None = Field(None, description="a staff member or a partner user")
     department_id: Id | None = None
+    partner_id: Id | None = Field(None, description="a partner organisation: its users see the task")
     due_at: IsoDatetime | None = Field(None, description="with a time zone, e.g. 2026-01-02T12:00:00Z")
     priority: TaskPriority = TaskPriority.normal
     description: Description = ""
@@ -46,6 +47,7 @@ class TaskPatch(Body):
     description: Description | None = None
     assignee_id: Id | None = Field(None, description="null unassigns")
     department_id: Id | None = Field(None, description="null clears the department")
+    partner_id: Id | None = Field(None, description="a partner organisation (null: none)")
     due_at: IsoDatetime | None = Field(None, description="null clears the due time")
     priority: TaskPriority | None = None
     status: TaskStatus | None = None
@@ -86,6 +88,7 @@ async def create_task(ctx: Ctx, body: TaskIn) -> Any:
         entry_id=body.entry_id,
         assignee_id=body.assignee_id,
         department_id=body.department_id,
+        partner_id=body.partner_id,
         due_at=body.due_at,
         priority=body.priority.value,
         description=body.description,
@@ -130,11 +133,11 @@ async def get_task(ctx: Ctx, task_id: str) -> Any:
 @api.route(
     "PATCH",
     "/api/v1/tasks/{task_id}",
-    summary="Change a task: title, description, assignee, department, due time, priority, status, watchers, "
-    "checklist",
+    summary="Change a task: title, description, assignee, department, partner, due time, priority, status, "
+    "watchers, checklist (partner users: the status only, to open, in_progress or done)",
     tag=TAG,
-    auth=STAFF,
     body=TaskPatch,
+    responses={403: "not yours to change (a partner changing anything but the status)"},
     response=TASK,
 )
 async def patch_task(ctx: Ctx, task_id: str, body: TaskPatch) -> Any:

@@ -20,8 +20,9 @@ from hub.store.mongo.base import (
     to_model,
     to_models,
 )
+from hub.store.mongo.clients import partner_scope_filter
 from hub.store.mongo.conversations import scope_filter
-from hub.store.port import TASK_MUTABLE, StoreStats, TaskQuery, check_limit
+from hub.store.port import TASK_MUTABLE, PartnerTaskScope, StoreStats, TaskQuery, check_limit
 
 _DESC = [("created_at", DESCENDING), ("_id", DESCENDING)]
 _EPOCH = datetime(1970, 1, 1)
@@ -33,6 +34,7 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
         ([("conversation_id", ASCENDING)], False),
         ([("assignee_id", ASCENDING), ("status", ASCENDING), *_DESC], False),
         ([("department_id", ASCENDING), ("status", ASCENDING), *_DESC], False),
+        ([("partner_id", ASCENDING), *_DESC], False),
         ([("created_by", ASCENDING)], False),
         ([("watchers", ASCENDING)], False),
         ([("status", ASCENDING), ("due_at", ASCENDING)], False),
@@ -49,6 +51,7 @@ class MongoTaskRepo(MongoRepo):
     def __init__(self, collection: Any, stats: StoreStats, conversations: Any) -> None:
         super().__init__(collection, stats)
         self._conversations = conversations
+        self._clients = conversations.database["clients"]
 
     async def create(self, task: Task) -> None:
         await self._rt(self._c.insert_one(to_doc(task)))
@@ -109,11 +112,30 @@ class MongoTaskRepo(MongoRepo):
                     )
                     if visible:
                         allowed.append({"conversation_id": {"$in": visible}})
+            if scope.partner is not None:
+                allowed += await self._partner_allowed(conditions, scope.partner)
             if not allowed:
                 return []
             conditions.append(allowed[0] if len(allowed) == 1 else {"$or": allowed})
         docs = await self._find(all_of(conditions), sort=_DESC, limit=query.limit)
         return to_models(Task, docs)
+
+    async def _partner_allowed(
+        self, conditions: list[dict[str, Any]], scope: PartnerTaskScope
+    ) -> list[dict[str, Any]]:
+        """A partner's tasks: the clients the candidate tasks name, then those of them the partner scope lets
+        through (two more round trips, lists as long as the organisation's tasks' clients)."""
+        mine = {"$or": [{"partner_id": scope.partner_id}, {"assignee_id": scope.user_id}]}
+        clients_filter = partner_scope_filter(scope.clients)
+        if clients_filter is None:
+            return []
+        named = await self._rt(self._c.distinct("client_id", all_of([*conditions, mine])))
+        if not named:
+            return []
+        visible = await self._rt(
+            self._clients.distinct("_id", all_of([{"_id": {"$in": named}}, clients_filter]))
+        )
+        return [{"$and": [mine, {"client_id": {"$in": visible}}]}] if visible else []
 
     async def due_notices(self, *, now: datetime, limit: int = 100) -> list[Task]:
         check_limit(limit)

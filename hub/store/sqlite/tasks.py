@@ -9,6 +9,7 @@ from typing import Any
 from hub.domain_tasks import NoticeKind, Task
 from hub.store.port import TASK_MUTABLE, TaskQuery, TaskScope, check_limit
 from hub.store.sqlite.base import Base, from_ts, to_json, ts
+from hub.store.sqlite.clients import partner_scope_sql
 from hub.store.sqlite.conversations import scope_sql
 
 SCHEMA = """
@@ -35,9 +36,16 @@ CREATE INDEX IF NOT EXISTS tasks_department ON tasks(department_id, status, crea
 CREATE INDEX IF NOT EXISTS tasks_due ON tasks(status, due_at);
 CREATE INDEX IF NOT EXISTS tasks_notice ON tasks(next_notice_at) WHERE next_notice_at IS NOT NULL;
 """
+# a task assigned to a partner organisation (issue #11): older files gain the column, filled from the documents
+ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
+    ("tasks", "partner_id", "TEXT", "UPDATE tasks SET partner_id = json_extract(doc, '$.partner_id')")
+]
+LATE_SCHEMA: list[str] = [
+    "CREATE INDEX IF NOT EXISTS tasks_partner ON tasks(partner_id, created_at) WHERE partner_id IS NOT NULL"
+]
 
 # columns that mirror a field of the document (kept in step by every write)
-_COLUMNS = ("assignee_id", "department_id", "status", "due_at", "next_notice", "next_notice_at")
+_COLUMNS = ("assignee_id", "department_id", "partner_id", "status", "due_at", "next_notice", "next_notice_at")
 _TIMES = {"due_at", "next_notice_at", "notice_lease_until"}
 
 
@@ -68,21 +76,28 @@ def task_scope_sql(scope: TaskScope) -> tuple[str, list[Any]]:
         sql, conv_params = scope_sql(scope.conversation_scope)
         anyof.append(f"conversation_id IN (SELECT id FROM conversations WHERE {sql})")
         params += conv_params
+    if scope.partner is not None:
+        clients_sql, client_params = partner_scope_sql(scope.partner.clients)
+        anyof.append(
+            f"((partner_id = ? OR assignee_id = ?) AND client_id IN (SELECT id FROM clients WHERE {clients_sql}))"
+        )
+        params += [scope.partner.partner_id, scope.partner.user_id, *client_params]
     return ("(" + " OR ".join(anyof) + ")" if anyof else "0"), params
 
 
 class SqliteTasks(Base):
     async def create(self, task: Task) -> None:
         await self.run(
-            "INSERT INTO tasks(id, client_id, conversation_id, assignee_id, department_id, created_by, status, "
-            "due_at, created_at, next_notice, next_notice_at, notice_lease_until, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tasks(id, client_id, conversation_id, assignee_id, department_id, partner_id, created_by, "
+            "status, due_at, created_at, next_notice, next_notice_at, notice_lease_until, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 task.id,
                 task.client_id,
                 task.conversation_id,
                 task.assignee_id,
                 task.department_id,
+                task.partner_id,
                 task.created_by,
                 task.status.value,
                 ts(task.due_at),
