@@ -3,10 +3,11 @@ import { api, enc, errorText, toast } from "./api.js";
 import { loadClientCard, renderCard } from "./card.js";
 import { renderComposerMode, renderTyping, stopTyping } from "./composer.js";
 import { config, els, fill, h, me, state, t } from "./core.js";
-import { botBadge, channelBadge, clientName, statusChip } from "./format.js";
+import { botBadge, channelBadge, clientName, priorityBadge, statusChip } from "./format.js";
 import { renderList, upsertConversation } from "./list.js";
 import { closeMentions } from "./mentions.js";
 import { loadTimeline, resetTimeline } from "./timeline.js";
+import { slaClock } from "./sla.js";
 
 // --- the open conversation -----------------------------------------------------------------------------------
 
@@ -107,6 +108,8 @@ export function renderHeader() {
     els.badges,
     channelBadge(c.channel),
     statusChip(c.status),
+    priorityBadge(c.priority),
+    slaClock(c),
     c.handler === "bot" ? botBadge() : null,
     c.subject ? h("span", { className: "conv-subject" }, c.subject) : null,
   );

@@ -37,6 +37,13 @@ export function channelBadge(channel) {
 
 export const botBadge = () => h("span", { className: "badge bot-badge", dataset: { handler: "bot" } }, t("badge.bot"));
 
+/** A conversation's priority, when it is not the usual one. */
+export function priorityBadge(priority) {
+  if (!priority || priority === "normal" || !/^[a-z]+$/.test(priority)) return null;
+  return h("span", { className: `badge priority priority-${priority}`, dataset: { priority } },
+    translatedOr(`priority.${priority}`, priority));
+}
+
 export function statusChip(status) {
   return h("span", { className: `badge status status-${status}`, dataset: { status } }, t(`status.${status}`));
 }

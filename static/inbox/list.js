@@ -3,7 +3,8 @@ import { api, enc, errorText, toast } from "./api.js";
 import { renderCard } from "./card.js";
 import { openConversation, renderHeader } from "./conversation.js";
 import { PAGE, els, h, initials, me, state, t } from "./core.js";
-import { botBadge, channelBadge, clientName, formatTime, statusChip, userName } from "./format.js";
+import { botBadge, channelBadge, clientName, formatTime, priorityBadge, statusChip, userName } from "./format.js";
+import { slaClock } from "./sla.js";
 
 // --- conversation list ---------------------------------------------------------------------------------------
 
@@ -110,6 +111,8 @@ export function renderListItem(c) {
         "div",
         { className: "conv-item-tags" },
         channelBadge(c.channel),
+        priorityBadge(c.priority),
+        slaClock(c),
         c.handler === "bot" ? botBadge() : null,
         c.status !== "open" ? statusChip(c.status) : null,
         c.assignee_id
