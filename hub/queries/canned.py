@@ -25,6 +25,11 @@ async def usable(
     )
 
 
+def can_edit(actor: Actor, reply: CannedResponse) -> bool:
+    """Whether the actor may change or delete it (the list shows it)."""
+    return access.can_edit_canned(actor, reply)
+
+
 async def get(hub: Hub, actor: Actor, reply_id: str) -> CannedResponse:
     return await access.canned_for(hub, actor, reply_id)
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from hub import access
 from hub.actions import canned as canned_actions
 from hub.api import schemas
 from hub.api.http import Body, Ctx, Query
@@ -67,7 +66,7 @@ class RenderIn(Body):
 def canned_json(ctx: Ctx, reply: CannedResponse) -> dict[str, Any]:
     data = reply.model_dump(mode="json")
     data["scope"] = reply.scope
-    data["can_edit"] = access.can_edit_canned(ctx.user, reply)
+    data["can_edit"] = canned_queries.can_edit(ctx.user, reply)
     return data
 
 
