@@ -28,6 +28,7 @@ import { markAllRead, renderBell, toggleBell } from "./notifications.js";
 import { connectSocket, setConnection } from "./socket.js";
 import { loadTimeline, rerenderTimeline } from "./timeline.js";
 import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
+import { renderQueues } from "./queues.js";
 
 // --- wiring --------------------------------------------------------------------------------------------------
 
@@ -39,6 +40,7 @@ function rerenderAll() {
   renderCard();
   renderBell();
   renderTaskViews();
+  renderQueues();
   renderTyping();
   renderComposerMode();
   setConnection(els.conn.dataset.state || "connecting");
@@ -136,6 +138,7 @@ function wire() {
 
 async function start() {
   wire();
+  renderQueues();
   renderBell();
   let saved = null;
   try {

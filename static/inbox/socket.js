@@ -9,6 +9,7 @@ import { loadList, renderTabs, scheduleListRender, upsertConversation } from "./
 import { addNotification, notificationsRead, syncNotifications } from "./notifications.js";
 import { compareEntries, upsertEntry } from "./timeline.js";
 import { loadClientTasks, loadMyTasks, removeTask, upsertTask } from "./tasks.js";
+import { renderQueues, watchQueues } from "./queues.js";
 
 // --- the socket ----------------------------------------------------------------------------------------------
 
@@ -54,6 +55,7 @@ export function connectSocket() {
   }
   const socket = window.io("/agent", { withCredentials: true });
   state.socket = socket;
+  watchQueues(socket);
   socket.on("connect", () => {
     setConnection("live");
     if (state.openId) joinRoom(state.openId);
@@ -118,6 +120,7 @@ export function connectSocket() {
     me.department_ids = data.user.department_ids || [];
     state.myDepartments = me.department_ids;
     state.seesAll = me.role === "admin" || me.role === "supervisor";
+    renderQueues();
     state.conversations.clear();
     if (state.openId) closeConversation();
     renderTabs();

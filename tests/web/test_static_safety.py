@@ -8,7 +8,15 @@ from pathlib import Path
 
 from hub.actions import system_entries
 from hub.actions import tasks as task_actions
-from hub.domain import AuthorType, ClientKind, ConversationStatus, DeliveryStatus, IdentityKind, Priority
+from hub.domain import (
+    AssignmentPolicy,
+    AuthorType,
+    ClientKind,
+    ConversationStatus,
+    DeliveryStatus,
+    IdentityKind,
+    Priority,
+)
 from hub.domain_sla import SlaTarget
 from hub.domain_tasks import TaskPriority, TaskStatus
 
@@ -101,6 +109,7 @@ def test_texts_built_from_domain_values_exist_for_every_value():
         + [f"task_priority.{p.value}" for p in TaskPriority]
         + [f"priority.{p.value}" for p in Priority]
         + [f"sla.target.{s.value}" for s in SlaTarget]
+        + [f"queues.policy.{p.value}" for p in AssignmentPolicy]
         # system entries are codes + params, rendered in the reader's language
         + [f"system.{code}" for code in system_entries.TEXTS]
         + [f"system.{code}" for code in task_actions._TEXTS]
