@@ -18,6 +18,7 @@
  * No innerHTML anywhere.
  */
 import { api } from "./api.js";
+import { wireCanned } from "./canned.js";
 import { renderCard } from "./card.js";
 import { onTypingInput, renderComposerMode, renderTyping, setMode, submit } from "./composer.js";
 import { markReadSoon, openConversation, openConversationRecord, patchConversation, renderHeader } from "./conversation.js";
@@ -25,6 +26,7 @@ import { I18N, els, me, state } from "./core.js";
 import { TABS, loadList, renderList, renderTabs, selectTab } from "./list.js";
 import { chooseMention, closeMentions, renderMentions, updateMentions } from "./mentions.js";
 import { markAllRead, renderBell, toggleBell } from "./notifications.js";
+import { renderSearch, wireSearch } from "./search.js";
 import { connectSocket, setConnection } from "./socket.js";
 import { loadTimeline, rerenderTimeline } from "./timeline.js";
 import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
@@ -44,11 +46,14 @@ function rerenderAll() {
   renderTyping();
   renderComposerMode();
   setConnection(els.conn.dataset.state || "connecting");
+  renderSearch();
 }
 
 function wire() {
   els.meName.textContent = me.name;
   wireTasks();
+  wireSearch();
+  wireCanned();
   els.tabs.addEventListener("click", (e) => {
     const button = e.target.closest("[data-tab]");
     if (button) selectTab(button.dataset.tab);
