@@ -27,7 +27,9 @@ MAX_QUERY_WORDS = 8
 MAX_QUERY_CHARS = 200
 MAX_TERM_CHARS = 64
 
-_WORD = re.compile(r"[^\W_]+")
+# letters and digits; minus the few that SQLite's unicode61 tokenizer reads as separators (New Tai Lue vowel signs,
+# two Vedic signs), so a term is always one FTS5 token on both sides
+_WORD = re.compile(r"[^\W_\u19b0-\u19c0\u19c8\u19c9\u1cf2\u1cf3]+")
 _CYRILLIC = re.compile(r"[а-я]")
 _LATIN = re.compile(r"^[a-z]+$")
 _RU = snowballstemmer.stemmer("russian")

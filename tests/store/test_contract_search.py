@@ -52,6 +52,14 @@ async def test_stemmed_russian_and_english_words_find_their_other_forms(store):
     assert await find(store, "invoice") == []
 
 
+async def test_any_letters_are_searchable_and_never_an_error(store):
+    # ᦰ (U+19B0) is a letter to Python and a separator to SQLite's tokenizer: the terms split where SQLite does
+    await store.timeline.insert(entry("c1", conversation_id="k1", text="xᦰy ÉCOLE naïve", occurred_at=at(1)))
+    assert await find(store, "xᦰy") == ["xᦰy ÉCOLE naïve"]
+    assert await find(store, "école naïv") == ["xᦰy ÉCOLE naïve"]
+    assert await find(store, "ᦰ") == []
+
+
 async def test_newest_first_and_limited(store):
     for i in range(5):
         await store.timeline.insert(
