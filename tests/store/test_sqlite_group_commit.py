@@ -66,3 +66,24 @@ async def test_a_statement_submitted_after_close_fails_instead_of_hanging(tmp_pa
         pass  # aiosqlite: "Connection closed" / "no active connection"
     else:
         raise AssertionError("a closed store answered")
+
+
+async def test_a_statement_python_cannot_bind_fails_alone_and_the_batch_still_commits(tmp_path):
+    path = tmp_path / "hub.db"
+    store = await open_sqlite_store(path)
+    try:
+        a, b = client("A", phone("+79160000011")), client("B", phone("+79160000012"))
+        too_big = store.clients.run("UPDATE clients SET doc = doc WHERE rowid = ?", (2**70,))
+
+        results = await asyncio.gather(
+            store.clients.create(a), too_big, store.clients.create(b), return_exceptions=True
+        )
+
+        assert isinstance(results[1], OverflowError)
+        assert not isinstance(results[0], BaseException) and not isinstance(results[2], BaseException)
+        with sqlite3.connect(path, timeout=1) as other:  # committed, and the write lock was let go
+            names = {n for (n,) in other.execute("SELECT json_extract(doc, '$.name') FROM clients")}
+            other.execute("UPDATE clients SET doc = doc")
+        assert names == {"A", "B"}
+    finally:
+        await store.close()

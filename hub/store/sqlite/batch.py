@@ -103,7 +103,7 @@ def _run_batch(conn: sqlite3.Connection, batch: list[tuple[str, Params, bool]]) 
                 pass  # (busy beyond busy_timeout) each statement then runs by itself, as it would have
         try:
             out.append((True, _execute(conn, sql, params, want_rows)))
-        except sqlite3.Error as exc:
+        except Exception as exc:  # sqlite3's errors, and e.g. OverflowError for an int SQLite cannot hold
             out.append((False, exc))
             if opened is not None and not conn.in_transaction:
                 # the error ended the transaction: what ran in it is undone, so it failed too
