@@ -88,7 +88,10 @@ async def move_entry(ctx: Ctx, entry_id: str, body: MoveIn) -> Any:
     auth=STAFF,
     status=201,
     response=MOVED,
-    responses={409: "the entry was moved meanwhile"},
+    responses={
+        400: "a malformed body, or an entry that cannot move (a system entry, one outside any conversation)",
+        409: "the entry was moved meanwhile",
+    },
 )
 async def split_entry(ctx: Ctx, entry_id: str) -> Any:
     body = await parse_body(ctx.request, SplitIn) if ctx.request.can_read_body else SplitIn()
