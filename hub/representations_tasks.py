@@ -14,8 +14,13 @@ def _at(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def task_json(task: Task) -> dict[str, Any]:
-    return task.model_dump(mode="json", exclude=set(TASK_HIDDEN))
+# what partner users never receive of a task: the staff's bookkeeping, and `meta`, where connectors put their data
+# (a missed call's number: the organisation may have the customers' phones redacted)
+PARTNER_TASK_HIDDEN = TASK_HIDDEN | {"meta", "watchers", "created_by", "entry_id"}
+
+
+def task_json(task: Task, *, for_partner: bool = False) -> dict[str, Any]:
+    return task.model_dump(mode="json", exclude=set(PARTNER_TASK_HIDDEN if for_partner else TASK_HIDDEN))
 
 
 def notification_json(notification: Notification) -> dict[str, Any]:

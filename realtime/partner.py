@@ -171,13 +171,13 @@ class PartnerListeners:
 
     async def task_created(self, event: TaskCreated) -> None:
         viewers = await self._task_viewers(event.task)
-        payload = {"task": task_json(event.task), "actor_id": event.actor_id}
+        payload = {"task": task_json(event.task, for_partner=True), "actor_id": event.actor_id}
         await self.emit("task:created", payload, rooms_of(viewers))
 
     async def task_updated(self, event: TaskUpdated) -> None:
         viewers = await self._task_viewers(event.task)
         payload = {
-            "task": task_json(event.task),
+            "task": task_json(event.task, for_partner=True),
             "changes": sorted(event.changes),
             "actor_id": event.actor_id,
         }

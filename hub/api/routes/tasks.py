@@ -12,6 +12,7 @@ from hub.api.http import Body, Ctx, CursorParam, Query
 from hub.api.routes import api
 from hub.api.routes.models import STAFF, Id, IsoDatetime, limit
 from hub.api.schemas import model_doc, page_of
+from hub.domain import Role
 from hub.domain_tasks import Task, TaskPriority, TaskStatus
 from hub.queries import tasks as task_queries
 from hub.representations_tasks import TASK_HIDDEN, task_json
@@ -96,6 +97,11 @@ async def create_task(ctx: Ctx, body: TaskIn) -> Any:
     return task_json(task)
 
 
+def _json(ctx: Ctx, task: Task) -> dict[str, Any]:
+    """A partner user gets the task without the staff's bookkeeping and connectors' data (`meta`)."""
+    return task_json(task, for_partner=ctx.user.role is Role.partner)
+
+
 @api.route(
     "GET",
     "/api/v1/tasks",
@@ -120,14 +126,14 @@ async def list_tasks(ctx: Ctx, query: TaskList) -> Any:
     )
     page = await task_queries.list_tasks(ctx.hub, ctx.user, filters, before=query.cursor, limit=query.limit)
     return {
-        "items": [task_json(t) for t in page.items],
+        "items": [_json(ctx, t) for t in page.items],
         "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
     }
 
 
 @api.route("GET", "/api/v1/tasks/{task_id}", summary="A task", tag=TAG, response=TASK)
 async def get_task(ctx: Ctx, task_id: str) -> Any:
-    return task_json(await task_queries.get(ctx.hub, ctx.user, task_id))
+    return _json(ctx, await task_queries.get(ctx.hub, ctx.user, task_id))
 
 
 @api.route(
@@ -148,4 +154,4 @@ async def patch_task(ctx: Ctx, task_id: str, body: TaskPatch) -> Any:
         if changes.get(key) is not None:
             changes[key] = changes[key].value if hasattr(changes[key], "value") else changes[key]
     task = await task_actions.update_task(ctx.hub, ctx.user, task_id, **changes)
-    return task_json(task)
+    return _json(ctx, task)
