@@ -4,7 +4,7 @@
 FROM node:20-slim AS web
 WORKDIR /web
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -20,7 +20,10 @@ COPY templates ./templates
 COPY static ./static
 COPY config ./config
 COPY --from=web /web/node_modules/socket.io-client/dist ./node_modules/socket.io-client/dist
-RUN pip install -e . && useradd --system --home /app hub && mkdir -p /app/data && chown hub /app/data
+# esbuild only for the build of the static files (hub/assets.py -> build/assets), then dropped
+COPY --from=web /web/node_modules/esbuild ./node_modules/esbuild
+COPY --from=web /web/node_modules/@esbuild ./node_modules/@esbuild
+RUN pip install -e . && python -m hub.assets && rm -rf node_modules/esbuild node_modules/@esbuild && useradd --system --home /app hub && mkdir -p /app/data && chown hub /app/data
 
 USER hub
 EXPOSE 8080

@@ -8,13 +8,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the test suite talks to (real servers, no fakes)
 TEST_APT := redis-server chromium dovecot-imapd
 
-.PHONY: run test lint fuzz system-deps deps bench bench-growth clean
+.PHONY: run test lint fuzz system-deps deps assets bench bench-growth clean
 
-run: $(STAMP) node_modules/.installed
+run: $(STAMP) node_modules/.installed assets
 	$(BIN)/hub demo
 
-test: system-deps $(STAMP) node_modules/.installed lint
+test: system-deps $(STAMP) node_modules/.installed assets lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# the pages' static files bundled (esbuild), hashed and precompressed into build/assets (hub/assets.py)
+assets: $(STAMP) node_modules/.installed
+	$(BIN)/python -m hub.assets
 
 # `make test` runs schemathesis too (tests/api/test_schemathesis.py, bounded); this runs it alone, with more examples
 fuzz: $(STAMP)
@@ -33,7 +37,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
 	@touch $(STAMP)
 
-# socket.io-client for the browser (served by the hub itself: no CDN)
+# socket.io-client for the browser (served by the hub itself: no CDN) and esbuild, which bundles the inbox
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -55,4 +59,4 @@ bench-growth: $(STAMP)
 	$(BIN)/python bench/ingest_http.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build/assets

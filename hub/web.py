@@ -25,7 +25,9 @@ from aiohttp import web
 
 from hub.access import is_partner, is_staff, sees_everything
 from hub.api.http import SESSION_COOKIE, hub_of, user_from_token
+from hub.assets import Assets, accepted
 from hub.domain import Handler, User
+from hub.inbox_preload import preload
 from hub.queries import partners as partner_queries
 from hub.representations import user_json
 
@@ -106,11 +108,22 @@ def install(app: web.Application) -> None:
             )
         return web.FileResponse(SOCKET_IO_JS, headers={"Cache-Control": "public, max-age=86400"})
 
+    # the built files (hub/assets.py: bundled, hashed, precompressed); static/ as it is for anything else
+    assets = Assets.load()
+
+    async def built_asset(request: web.Request) -> web.StreamResponse:
+        found = assets.body(request.match_info["name"], request.headers.get("Accept-Encoding", ""))
+        if found is None:
+            raise web.HTTPNotFound()
+        body, content_type, headers = found
+        return web.Response(body=body, content_type=content_type, headers=headers)
+
+    app.router.add_get("/static/a/{name}", built_asset)
     app.router.add_get("/static/vendor/socket.io.min.js", socket_io_js)
     static = app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
 
     def static_url(filename: str) -> str:
-        return str(static.url_for(filename=filename))
+        return assets.url(filename) or str(static.url_for(filename=filename))
 
     def render(request: web.Request, template: str, **context: Any) -> web.Response:
         html = env.get_template(template).render(
@@ -119,9 +132,16 @@ def install(app: web.Application) -> None:
             i18n=i18n,
             **context,
         )
-        return web.Response(
-            text=html, content_type="text/html", charset="utf-8", headers=security_headers(request)
+        response = web.Response(
+            text=html,
+            content_type="text/html",
+            charset="utf-8",
+            headers={**security_headers(request), "Vary": "Accept-Encoding"},
         )
+        # the pages embed both dictionaries (and the inbox its first data): gzip when the browser takes it
+        if "gzip" in accepted(request.headers.get("Accept-Encoding", "")):
+            response.enable_compression(web.ContentCoding.gzip)
+        return response
 
     def redirect(request: web.Request, location: str) -> web.HTTPFound:
         return web.HTTPFound(location, headers=security_headers(request))
@@ -155,7 +175,7 @@ def install(app: web.Application) -> None:
             # where "hand back to the bot" means something: the channels a bot flow answers on
             "bot_channels": sorted(c for c in known if hub.initial_handler(c) is Handler.bot),
         }
-        return render(request, "inbox.html", config=config)
+        return render(request, "inbox.html", config=config, preload=await preload(request, hub, user))
 
     async def portal_page(request: web.Request) -> web.StreamResponse:
         """The partner portal: what the user's organisation is granted, live over /partner."""

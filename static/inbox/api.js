@@ -1,5 +1,6 @@
 /* REST calls (cookie session), error texts and toasts. */
 import { h, t } from "./core.js";
+import { takePreloaded } from "./preload.js";
 
 // --- REST ----------------------------------------------------------------------------------------------------
 
@@ -12,6 +13,8 @@ export class ApiError extends Error {
 }
 
 export async function api(method, path, body) {
+  const preloaded = takePreloaded(method, path); // the page's first data, embedded by the server
+  if (preloaded !== undefined) return preloaded;
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";

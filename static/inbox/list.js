@@ -78,7 +78,8 @@ export function renderListItem(c) {
       className: `conv-item${c.id === state.openId ? " active" : ""}${c.unread > 0 ? " has-unread" : ""}`,
       dataset: { conversationId: c.id, status: c.status, handler: c.handler },
       tabindex: 0,
-      role: "button",
+      role: "option", // of the listbox #conversation-list; j/k and the arrows move through it (keys.js)
+      "aria-selected": String(c.id === state.openId),
       onclick: open,
       onkeydown: (e) => {
         if (e.key === "Enter" || e.key === " ") {

@@ -23,9 +23,12 @@ import { renderCard } from "./card.js";
 import { onTypingInput, renderComposerMode, renderTyping, setMode, submit } from "./composer.js";
 import { markReadSoon, openConversation, openConversationRecord, patchConversation, renderHeader } from "./conversation.js";
 import { I18N, els, me, state } from "./core.js";
+import { wireKeys } from "./keys.js";
+import { renderViewBar, showView, wireLayout } from "./layout.js";
 import { TABS, loadList, renderList, renderTabs, selectTab } from "./list.js";
 import { chooseMention, closeMentions, renderMentions, updateMentions } from "./mentions.js";
 import { markAllRead, renderBell, toggleBell } from "./notifications.js";
+import { usedPreload } from "./preload.js";
 import { renderSearch, wireSearch } from "./search.js";
 import { connectSocket, setConnection } from "./socket.js";
 import { loadTimeline, rerenderTimeline } from "./timeline.js";
@@ -46,11 +49,14 @@ function rerenderAll() {
   renderTyping();
   renderComposerMode();
   setConnection(els.conn.dataset.state || "connecting");
+  renderViewBar();
   renderSearch();
 }
 
 function wire() {
   els.meName.textContent = me.name;
+  wireLayout();
+  wireKeys();
   wireTasks();
   wireSearch();
   wireCanned();
@@ -155,6 +161,8 @@ async function start() {
   renderTabs();
   renderComposerMode();
   connectSocket();
+  // the list came embedded in the page: what changed before the socket was up comes with one fetch after it is
+  if (state.socket) state.socket.once("connect", () => usedPreload() && loadList());
   const [users, departments] = await Promise.all([
     api("GET", "/api/v1/users").catch(() => ({ items: [] })),
     api("GET", "/api/v1/departments").catch(() => ({ items: [] })),
@@ -164,7 +172,10 @@ async function start() {
   loadMyTasks();
   await loadList();
   const fromHash = /^#c=([^&]+)/.exec(window.location.hash);
-  if (fromHash) openConversation(decodeURIComponent(fromHash[1]));
+  if (fromHash) {
+    openConversation(decodeURIComponent(fromHash[1]));
+    showView("conv");
+  }
 }
 
 // a handle for tests and debugging (the socket, to simulate a dropped connection)

@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium driven by Python Playwright against the whole hub on real HTTP (SQLite store).
 
 One Chromium per test module (fixture `browser`, module-scoped; every test of a module runs on the module's event
-loop: `pytestmark = pytest.mark.asyncio(loop_scope="module")`); a fresh hub per test (fixture `web_hub`).
+loop: `pytestmark = pytest.mark.asyncio(loop_scope="module")`); a fresh hub per test (fixture `web_hub`). The pages
+load the built static files (the inbox bundled by esbuild), rebuilt once per session when a source changed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ _ids = itertools.count(1)
 def require_chromium() -> None:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run make test (installs chromium)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_assets() -> dict[str, str]:
+    """The pages as a user gets them: the bundled, hashed, precompressed files (hub/assets.py), rebuilt when a
+    source is newer than the build (so another engineer's module edit is always in the bundle under test)."""
+    from hub.assets import ensure_built
+
+    return ensure_built()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

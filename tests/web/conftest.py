@@ -62,6 +62,14 @@ async def serve_pages(settings: Settings) -> tuple[web.AppRunner, Pages]:
     return runner, Pages(url, app)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def built_assets() -> dict[str, str]:
+    """The pages name the built static files (hub/assets.py), as after `make run`; rebuilt when a source changed."""
+    from hub.assets import ensure_built
+
+    return ensure_built()
+
+
 @pytest.fixture
 async def start_pages(tmp_path):
     """start_pages(**settings) -> Pages: a hub with those settings (stopped after the test)."""
