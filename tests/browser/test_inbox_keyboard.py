@@ -4,17 +4,20 @@ English and Russian; letters typed into a field are text, never shortcuts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.async_api import expect
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+SHOTS = Path(__file__).resolve().parent / "screenshots"  # ignored by git
 
 
 def row(page, conversation_id: str):
     return page.locator(f'.conv-item[data-conversation-id="{conversation_id}"]')
 
 
-async def test_the_keyboard_path_through_the_inbox(web_hub, new_page, login, tmp_path):
+async def test_the_keyboard_path_through_the_inbox(web_hub, new_page, login):
     older = await web_hub.push("Where is my order?", name="Olga Customer", email="olga@example.com")
     newer = await web_hub.push("Do you deliver on Sundays?", name="Ivan Buyer", email="ivan@example.com")
     page, watch = await new_page()
@@ -109,7 +112,8 @@ async def test_the_keyboard_path_through_the_inbox(web_hub, new_page, login, tmp
     await keyboard.press("?")
     await expect(dialog.locator("h2")).to_have_text("Клавиши")
     await expect(dialog).to_contain_text("Взять себе")
-    await page.screenshot(path=tmp_path / "keys-help-ru.png")
+    SHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=SHOTS / "keyboard-help-ru.png")
     await dialog.locator("#keys-close").click()
     await expect(dialog).to_be_hidden()
     watch.assert_clean()
