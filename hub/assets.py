@@ -12,8 +12,8 @@ session) writes build/assets/:
 
 hub.web serves them at /static/a/<hashed name> with `Cache-Control: public, max-age=31536000, immutable`, the
 precompressed body the browser accepts (`Content-Encoding`, `Vary: Accept-Encoding`), nothing computed per request.
-Without a build (or for a name it does not hold) `static()` falls back to static/ as it is: the hub still works
-from a checkout where esbuild never ran, only slower.
+Without a build, with a build older than a source (an edit since `make assets`), or for a name the build does not
+hold, `static()` falls back to static/ as it is: the hub still works, only slower, and never serves stale code.
 
 Several processes may build at once (engineers' test runs): a file lock serialises them, each output is written
 to a temporary name and renamed, and hashed names never change content, so a page rendered from an older manifest
@@ -26,6 +26,7 @@ import fcntl
 import gzip
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -47,6 +48,7 @@ BUNDLES = {"inbox/main.js": STATIC_DIR / "inbox"}
 COPIED = ["hub.css", "portal.css", "i18n.js", "dom.js", "login.js", "portal.js"]
 VENDOR = {"vendor/socket.io.min.js": SOCKET_IO_JS}
 KEEP_OLD = 24 * 3600.0
+log = logging.getLogger(__name__)
 
 
 class BuildError(RuntimeError):
@@ -197,6 +199,13 @@ class Assets:
 
     @classmethod
     def load(cls) -> Assets:
+        """The last build, unless a source changed since: then static/ as it is (never yesterday's code)."""
+        if is_stale():
+            if MANIFEST.exists():
+                log.warning(
+                    "static files changed since the last build: serving static/ as it is (run make assets)"
+                )
+            return cls({})
         return cls(manifest())
 
     def url(self, logical: str) -> str | None:

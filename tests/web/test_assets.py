@@ -1,6 +1,6 @@
 """The built static files (hub/assets.py) over real HTTP: one bundled inbox module, content-hashed names cached for a
 year, the precompressed body the browser accepts; the inbox page compressed, with its first data embedded; a
-changed module is in the next build."""
+changed module is in the next build (and until then the hub serves the modules themselves)."""
 
 from __future__ import annotations
 
@@ -139,10 +139,13 @@ async def test_a_changed_module_is_in_the_next_build_and_the_old_file_stays(tmp_
     module.write_text(
         module.read_text(encoding="utf-8") + '\nconsole.debug("rebuilt-probe");\n', encoding="utf-8"
     )
-    later = os.stat(assets.MANIFEST).st_mtime + 5
-    os.utime(module, (later, later))
+    earlier = os.stat(module).st_mtime - 5  # the build was before the edit (however coarse the clock)
+    os.utime(assets.MANIFEST, (earlier, earlier))
     assert assets.is_stale()
+    # a hub started now serves the modules as they are, never the bundle of before the edit
+    assert assets.Assets.load().url("inbox/main.js") is None
     second = assets.ensure_built()
+    assert assets.Assets.load().url("inbox/main.js") == f"/static/a/{second['inbox/main.js']}"
     assert second["inbox/main.js"] != first["inbox/main.js"]
     assert "rebuilt-probe" in (build / second["inbox/main.js"]).read_text(encoding="utf-8")
     assert (build / first["inbox/main.js"]).is_file()  # a page rendered before the build still loads
