@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hub.api.http import Ctx, Query
 from hub.api.routes import api
@@ -52,7 +52,19 @@ BREACHES = object_doc(
 )
 
 
+def _blank_is_absent(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class BreachQuery(Query):
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, data: Any) -> Any:
+        """`?department=&since=` (a form's empty fields) means no such filter."""
+        if isinstance(data, dict):
+            return {k: _blank_is_absent(v) for k, v in data.items()}
+        return data
+
     department: Id | None = Field(None, description="only this department's breaches (a department id)")
     since: IsoDatetime | None = Field(
         None, description="breaches at or after this time, e.g. 2026-01-01T00:00:00Z"
