@@ -61,6 +61,8 @@ async def _apply(hub: Hub, clock: SlaClock, conversation: Conversation, changes:
     differs = {k: v for k, v in wanted.items() if getattr(clock, k) != v}
     if not differs:
         return clock
+    if "next_notice" in differs or "next_notice_at" in differs:  # a schedule is the pair
+        differs |= {"next_notice": key, "next_notice_at": at}
     differs["updated_at"] = _now(hub)
     updated = await hub.store.sla.update(clock.id, differs)
     if updated is None:

@@ -583,8 +583,8 @@ class SlaRepo(Protocol):
         """The clocks of these conversations in one query (a list page), by conversation id."""
 
     async def update(self, conversation_id: str, changes: dict[str, Any]) -> SlaClock | None:
-        """Set fields (keys in SLA_MUTABLE) in one update; a new schedule (next_notice, next_notice_at) drops a
-        running lease. Returns the clock after it, None if missing."""
+        """Set fields (keys in SLA_MUTABLE) in one update; a new schedule (next_notice and next_notice_at, always
+        together: ValueError otherwise) drops a running lease. Returns the clock after it, None if missing."""
 
     async def due_notices(self, *, now: datetime, limit: int = 100) -> list[SlaClock]:
         """Clocks whose next notice is due and not leased, earliest first (an index on next_notice_at)."""

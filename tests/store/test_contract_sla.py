@@ -42,6 +42,8 @@ async def test_updates_set_fields_in_place(store):
     assert await store.sla.update("missing", {"policy": "x"}) is None
     with pytest.raises(ValueError):
         await store.sla.update("a", {"notices_sent": []})
+    with pytest.raises(ValueError):  # a schedule is the pair: half of one would strand the notice
+        await store.sla.update("a", {"next_notice_at": at(5)})
 
 
 async def test_the_notice_index_claims_once_and_completes_conditionally(store):

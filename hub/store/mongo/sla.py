@@ -64,6 +64,8 @@ class MongoSlaRepo(MongoRepo):
             return await self.get(conversation_id)
         values = {k: to_bson(v) for k, v in changes.items()}
         if "next_notice_at" in changes or "next_notice" in changes:
+            if not {"next_notice", "next_notice_at"} <= set(changes):
+                raise ValueError("a new schedule sets next_notice and next_notice_at together")
             values["notice_lease_until"] = None
         return to_model(SlaClock, await self._update({"_id": conversation_id}, {"$set": values}))
 

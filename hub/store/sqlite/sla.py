@@ -65,6 +65,8 @@ class SqliteSla(Base):
             return await self.get(conversation_id)
         dumped = SlaClock.model_construct(**changes).model_dump(mode="json", include=set(changes))
         rescheduled = "next_notice_at" in changes or "next_notice" in changes
+        if rescheduled and not {"next_notice", "next_notice_at"} <= set(changes):
+            raise ValueError("a new schedule sets next_notice and next_notice_at together")
         if rescheduled:
             dumped["notice_lease_until"] = None
         doc_sql, params = set_doc_paths({k: dumped[k] for k in dumped})
