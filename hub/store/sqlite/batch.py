@@ -1,10 +1,11 @@
-"""Group commit for the one SQLite connection: the statements that the store's callers submit during one turn of the
-event loop run together, in one call on aiosqlite's thread, and their writes in one transaction.
+"""Group commit for the one SQLite connection: the statements that the store's callers submit while a batch is on
+aiosqlite's thread run together as the next batch, in one call on the thread, their writes in one transaction; a
+statement submitted while the thread is idle goes at once (a lone caller waits no longer than before).
 
 Why (issue #13, profiled with py-spy under `bench/load.py`): each statement used to be its own trip to aiosqlite's
 thread (a future, a queue put, a thread wake-up, a self-pipe write to wake the loop) and, in autocommit mode, its
-own commit (the WAL frames of every page it touched written again). With 32 concurrent ingests the loop has several
-statements of different requests ready at once: one trip and one commit for all of them.
+own commit (the WAL frames of every page it touched written again). With 32 concurrent ingests, several requests'
+statements are ready while one batch runs: one trip and one commit for all of them.
 
 What does not change for a caller: its statement runs in the order it was submitted, after every statement it
 awaited before (a caller awaits each statement, so its own never share a batch); its await returns only after the
@@ -21,6 +22,7 @@ import asyncio
 import sqlite3
 import weakref
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import aiosqlite
@@ -45,40 +47,55 @@ def _writes(sql: str) -> bool:
 
 
 class Batcher:
+    """At most one batch on aiosqlite's thread at a time: a statement submitted while none is there goes at once
+    (a lone caller waits no longer than before); those submitted meanwhile wait together and go as the next batch
+    when it returns (in submission order: aiosqlite's queue is first in, first out)."""
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
         self._pending: list[_Item] = []
+        self._busy = False
         self.batches = 0  # trips to aiosqlite's thread (the statements are counted in StoreStats.round_trips)
 
     def submit(self, sql: str, params: Params, want_rows: bool) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        if not self._pending:
-            loop.call_soon(self._flush)
+        future = asyncio.get_running_loop().create_future()
         self._pending.append((sql, params, want_rows, future))
+        if not self._busy:
+            self._send()
         return future
 
-    def _flush(self) -> None:
+    def _send(self) -> None:
         batch, self._pending = self._pending, []
-        if batch:
-            self.batches += 1
-            asyncio.get_running_loop().create_task(self._run(batch))
-
-    async def _run(self, batch: list[_Item]) -> None:
         try:
-            results = await self.db._execute(_run_batch, self.db._conn, [item[:3] for item in batch])
-        except BaseException as exc:  # the connection is closed (or the thread failed): nothing ran
+            if not self.db._running:
+                raise ValueError("Connection closed")
+            work = partial(_run_batch, self.db._conn, [item[:3] for item in batch])
+        except ValueError as exc:  # closed: nothing runs
             for *_, future in batch:
                 if not future.done():
-                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                    future.set_exception(exc)
             return
-        for (*_, future), (ok, value) in zip(batch, results, strict=True):
+        self._busy = True
+        self.batches += 1
+        done = asyncio.get_running_loop().create_future()
+        done.add_done_callback(partial(self._returned, batch))
+        self.db._tx.put_nowait((done, work))
+
+    def _returned(self, batch: list[_Item], done: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+        self._busy = False
+        error = None if done.cancelled() else done.exception()
+        results = done.result() if error is None and not done.cancelled() else None
+        for index, (*_, future) in enumerate(batch):
             if future.done():  # the caller was cancelled
                 continue
-            if ok:
-                future.set_result(value)
+            if results is None:
+                future.set_exception(error if isinstance(error, Exception) else RuntimeError("store stopped"))
+            elif results[index][0]:
+                future.set_result(results[index][1])
             else:
-                future.set_exception(value)
+                future.set_exception(results[index][1])
+        if self._pending:
+            self._send()
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Params, want_rows: bool) -> Any:
