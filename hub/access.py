@@ -414,7 +414,21 @@ async def client_viewers(hub: Hub, users: Iterable[User], client: Client) -> lis
             seen.append(user)
     if undecided:
         conversations = await hub.store.conversations.query(ConversationQuery(client_id=client.id, limit=200))
-        seen += [u for u in undecided if any(can_view_conversation(u, c, client) for c in conversations)]
+        through = [u for u in undecided if any(can_view_conversation(u, c, client) for c in conversations)]
+        seen += through
+        rest = [u for u in undecided if u not in through]
+        if rest and getattr(hub.store, "tasks", None) is not None:
+            # department visibility: a task assigned to them or their department shows them the client too
+            tasks = await hub.store.tasks.query(TaskQuery(client_id=client.id, limit=500))
+            seen += [
+                u
+                for u in rest
+                if any(
+                    t.assignee_id == u.id
+                    or (t.department_id is not None and t.department_id in u.department_ids)
+                    for t in tasks
+                )
+            ]
     return seen
 
 
@@ -719,7 +733,9 @@ def partner_sees_task(actor: Actor, task: Task, client: Client | None, view: Par
     if not is_partner(actor) or client is None or view is None or client.id != task.client_id:
         return False
     assert isinstance(actor, User)
-    assigned = (task.partner_id is not None and task.partner_id == view.partner_id) or task.assignee_id == actor.id
+    assigned = (
+        task.partner_id is not None and task.partner_id == view.partner_id
+    ) or task.assignee_id == actor.id
     return assigned and partner_sees_client(actor, client, view)
 
 
