@@ -5,13 +5,14 @@ and the session cookie is Secure behind https."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import statistics
 import threading
 import time
 from collections import Counter
 from http.cookies import SimpleCookie
 
+import argon2
 import pytest
 from api_helpers import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Api, api_settings, run_hub, unique
 
@@ -31,6 +32,27 @@ def cookies_of(reply) -> SimpleCookie:
 
 async def login(api: Api, email: str, password: str, headers: dict[str, str] | None = None):
     return await api.post(LOGIN, {"email": email, "password": password}, headers=headers or {}, auth=False)
+
+
+@contextlib.contextmanager
+def recorded_argon2():
+    """Record (thread name, hash) of every argon2 verification while the block runs."""
+    verified: list[tuple[str, str]] = []
+    real = hub.auth._hasher
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def verify(self, password_hash, password):
+            verified.append((threading.current_thread().name, password_hash))
+            return real.verify(password_hash, password)
+
+    hub.auth._hasher = Recording()
+    try:
+        yield verified
+    finally:
+        hub.auth._hasher = real
 
 
 async def healthz_worst_during(api: Api, work) -> tuple[float, object]:
@@ -71,11 +93,14 @@ async def test_a_flood_of_wrong_logins_does_not_stall_the_hub(tmp_path):
             emails = [ADMIN_EMAIL if i % 2 else f"nobody-{i}@example.com" for i in range(50)]
             return await asyncio.gather(*(login(anonymous, e, "wrong-password") for e in emails))
 
-        worst, replies = await healthz_worst_during(anonymous, flood)
+        with recorded_argon2() as verified:
+            worst, replies = await healthz_worst_during(anonymous, flood)
         statuses = Counter(r.status for r in replies)
+        # it was 7-11 s with argon2 on the event loop; 20-60 ms measured here since (a figure, not a bound)
         print(f"worst /healthz during 50 concurrent wrong logins: {worst * 1000:.0f} ms; {dict(statuses)}")
-        # it was 7-11 s with argon2 on the event loop
-        assert worst < 1.0, worst  # 20-60 ms measured here; the loop must never wait on argon2
+        # every verification ran on the argon2 pool's threads, none on the event loop's
+        assert len(verified) >= statuses[401]
+        assert all(thread.startswith("argon2") for thread, _ in verified), {t for t, _ in verified}
         assert set(statuses) <= {401, 503} and statuses[401] >= 1
         for reply in replies:
             if reply.status == 503:
@@ -93,9 +118,12 @@ async def test_beyond_the_queue_cap_logins_are_refused_at_once(sqlite_server, mo
     try:
         waiting = asyncio.create_task(login(anonymous, ADMIN_EMAIL, "wrong-password"))
         await asyncio.sleep(0.2)
-        began = time.perf_counter()
-        refused = await asyncio.gather(*(login(anonymous, ADMIN_EMAIL, "wrong-password") for _ in range(4)))
-        assert time.perf_counter() - began < 2  # not queued behind the busy worker
+        # answered while the one worker is still blocked: not queued behind it (queued, they would wait for the
+        # release below, which comes only after them, and the guard would end the test)
+        refused = await asyncio.wait_for(
+            asyncio.gather(*(login(anonymous, ADMIN_EMAIL, "wrong-password") for _ in range(4))), 60
+        )
+        assert not release.is_set()
         for reply in refused:
             reply.error(503, "busy")
             assert reply.headers["Retry-After"] == "1"
@@ -194,20 +222,17 @@ async def test_unknown_deactivated_and_wrong_password_logins_cost_the_same(
         "deactivated": (email, PASSWORD),
         "wrong password": (ADMIN_EMAIL, "wrong-password"),
     }
-    took: dict[str, float] = {}
+    cost: dict[str, argon2.Parameters] = {}
     for what, (address, password) in attempts.items():
-        times = []
-        for _ in range(3):
-            jobs.clear()
-            began = time.perf_counter()
+        jobs.clear()
+        with recorded_argon2() as verified:
             (await login(anonymous, address, password)).error(401, "invalid_credentials")
-            times.append(time.perf_counter() - began)
-            assert len(jobs) == 1, (what, jobs)  # one argon2 verification, off the event loop
-        took[what] = statistics.median(times)
-    print({k: f"{v * 1000:.0f} ms" for k, v in took.items()})
-    # a deactivated account answered in 0.7 ms against 120 ms for a wrong password
-    assert took["deactivated"] > took["wrong password"] / 4
-    assert took["unknown"] > took["wrong password"] / 4
+        assert len(jobs) == 1, (what, jobs)  # one argon2 verification, off the event loop
+        assert len(verified) == 1, (what, verified)
+        cost[what] = argon2.extract_parameters(verified[0][1])
+    # the same work whoever is asked about: one verification against a hash of the same argon2 parameters (a
+    # deactivated account used to answer in 0.7 ms against 120 ms for a wrong password: no verification at all)
+    assert cost["unknown"] == cost["deactivated"] == cost["wrong password"], cost
 
 
 # --- logout and the cookie ------------------------------------------------------------------------------------
@@ -277,12 +302,10 @@ async def test_inbound_refuses_deep_nesting_lone_surrogates_and_huge_texts_clear
         error = (await raw(json.dumps(body).encode())).error(400, "invalid")
         assert error["message"].startswith(f"{field}: "), error
         assert "surrogate" in error["message"]
-    began = time.perf_counter()
     huge = await sqlite_admin.post(
         "/api/v1/inbound", {"external_id": "s-5", "sender": {"phone": "+79161234567"}, "text": "x" * 100_000}
     )
     assert huge.error(400, "invalid")["message"].startswith("text: ")
-    assert time.perf_counter() - began < 2
     # a real emoji (a valid surrogate pair in JSON) is a character like any other
     ok = await raw(json.dumps({"external_id": "s-6", "sender": sender, "text": "ok \U0001f600"}).encode())
     assert ok.status == 201, ok.text
