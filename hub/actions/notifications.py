@@ -12,6 +12,7 @@ from hub.domain import User
 from hub.domain_tasks import Notification, NotificationKind
 from hub.errors import Invalid
 from hub.events import NotificationCreated, NotificationsRead, UserMentioned
+from hub.queries import notification_centre
 
 MAX_IDS = 500
 
@@ -62,7 +63,7 @@ async def mark_read(hub: Hub, actor: Actor, ids: Sequence[str] | None) -> int:
         raise Invalid(f"at most {MAX_IDS} ids at once")
     changed = await hub.store.notifications.mark_read(actor.id, ids, at=hub.clock())
     if changed:
-        unread = await hub.store.notifications.unread_count(actor.id)
+        unread = await notification_centre.unread_count(hub, actor)
         await hub.bus.publish(NotificationsRead(actor.id, tuple(ids) if ids is not None else None, unread))
     return changed
 

@@ -39,9 +39,31 @@ async def page(hub: Hub, actor: User, *, before: Cursor | None = None, limit: in
     found = await hub.store.notifications.page(actor.id, before=before, limit=limit)
     shown = [n for n in found if await visible(hub, actor, n)]
     next_cursor = Cursor(found[-1].created_at, found[-1].id) if len(found) == limit else None
-    unread = await hub.store.notifications.unread_count(actor.id)
-    return CentrePage(shown, next_cursor, unread)
+    return CentrePage(shown, next_cursor, await unread_count(hub, actor))
+
+
+COUNTED_AT_MOST = 1000
+"""The bell counts at most this many unread notifications (it shows 99+ long before)."""
+
+_BATCH = 200
 
 
 async def unread_count(hub: Hub, actor: User) -> int:
-    return await hub.store.notifications.unread_count(actor.id)
+    """Unread notifications the user may still see: like the list, one about a task or a conversation the user
+    lost access to is not counted (a count must not tell that a hidden record exists). Checked once per subject."""
+    if not await hub.store.notifications.unread_count(actor.id):
+        return 0
+    counted, examined, before = 0, 0, None
+    seen: dict[tuple[str | None, str | None, str | None], bool] = {}
+    while examined < COUNTED_AT_MOST:
+        batch = await hub.store.notifications.page(actor.id, before=before, limit=_BATCH, unread_only=True)
+        for notification in batch:
+            subject = (notification.task_id, notification.entry_id, notification.conversation_id)
+            if subject not in seen:
+                seen[subject] = await visible(hub, actor, notification)
+            counted += seen[subject]
+        examined += len(batch)
+        if len(batch) < _BATCH:
+            break
+        before = Cursor(batch[-1].created_at, batch[-1].id)
+    return counted

@@ -179,3 +179,21 @@ async def test_the_bell_keeps_mentions_and_adds_tasks_with_read_state(admin, org
     # a notification about a task she may no longer see is left out
     await bob.ok("PATCH", f"/api/v1/tasks/{task['id']}", {"assignee_id": bob.user["id"]})
     assert [n["kind"] for n in (await anna.ok("GET", "/api/v1/notifications"))["items"]] == ["mention"]
+
+
+async def test_the_bell_does_not_count_what_its_user_may_no_longer_see(admin, org):
+    anna, bob = org["anna"], org["bob"]
+    conversation = await push(admin, text="two things, please")
+    body = {"client_id": conversation["client_id"], "assignee_id": anna.user["id"]}
+    kept = await bob.ok("POST", "/api/v1/tasks", {**body, "title": "Keep"}, status=201)
+    taken = await bob.ok("POST", "/api/v1/tasks", {**body, "title": "Taken away"}, status=201)
+    bell = await anna.ok("GET", "/api/v1/notifications")
+    assert bell["unread_count"] == 2 and len(bell["items"]) == 2
+    # the second task goes to Bob, unread: Anna may no longer see it, so the bell neither lists nor counts it
+    await bob.ok("PATCH", f"/api/v1/tasks/{taken['id']}", {"assignee_id": bob.user["id"]})
+    bell = await anna.ok("GET", "/api/v1/notifications")
+    assert [n["task_id"] for n in bell["items"]] == [kept["id"]]
+    assert bell["unread_count"] == 1
+    # reading the one she sees leaves nothing to count (the hidden one does not linger in the number)
+    read = await anna.ok("POST", "/api/v1/notifications/read", {"ids": [bell["items"][0]["id"]]})
+    assert read == {"changed": 1, "unread_count": 0}
