@@ -4,6 +4,7 @@ import { openConversation, renderHeader } from "./conversation.js";
 import { els, h, initials, state, t } from "./core.js";
 import { channelBadge, clientName, formatTime, statusChip, translatedOr } from "./format.js";
 import { byActivity, scheduleListRender } from "./list.js";
+import { cardSharingSection, loadClientSharing } from "./sharing.js";
 import { cardTasksSection, loadClientTasks } from "./tasks.js";
 
 // --- client card ---------------------------------------------------------------------------------------------
@@ -11,6 +12,7 @@ import { cardTasksSection, loadClientTasks } from "./tasks.js";
 export async function loadClientCard(seq) {
   const clientId = state.openClientId;
   loadClientTasks(clientId);
+  loadClientSharing(clientId);
   try {
     const [client, conversations] = await Promise.all([
       api("GET", `/api/v1/clients/${enc(clientId)}`),
@@ -83,5 +85,6 @@ export function renderCard() {
           channelBadge(c.channel), " ", statusChip(c.status), " ",
           h("span", { className: "muted" }, formatTime(c.last_message_at || c.created_at)))))),
     ),
+    cardSharingSection(),
   );
 }
