@@ -4,6 +4,7 @@ import { openConversation, renderHeader } from "./conversation.js";
 import { els, h, initials, state, t } from "./core.js";
 import { channelBadge, clientName, formatTime, statusChip, translatedOr } from "./format.js";
 import { byActivity, scheduleListRender } from "./list.js";
+import { cardOutreachSection } from "./outreach.js";
 import { cardSharingSection, loadClientSharing } from "./sharing.js";
 import { cardTasksSection, loadClientTasks } from "./tasks.js";
 
@@ -53,6 +54,7 @@ export function renderCard() {
       h("div", {}, h("h2", { className: "card-name", id: "card-name" }, name),
         h("span", { className: "card-kind" }, t(`kind.${client.kind}`))),
     ),
+    cardOutreachSection(),
     cardTasksSection(),
     cardSection(
       "card.contacts",
