@@ -34,6 +34,7 @@ import { connectSocket, setConnection } from "./socket.js";
 import { loadTimeline, rerenderTimeline } from "./timeline.js";
 import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
 import { renderQueues } from "./queues.js";
+import { loadHealth, renderHealth } from "./health.js";
 
 // --- wiring --------------------------------------------------------------------------------------------------
 
@@ -46,6 +47,7 @@ function rerenderAll() {
   renderBell();
   renderTaskViews();
   renderQueues();
+  renderHealth();
   renderTyping();
   renderComposerMode();
   setConnection(els.conn.dataset.state || "connecting");
@@ -150,6 +152,7 @@ function wire() {
 async function start() {
   wire();
   renderQueues();
+  loadHealth();
   renderBell();
   let saved = null;
   try {

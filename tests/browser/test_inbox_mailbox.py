@@ -65,7 +65,13 @@ async def web_hub(tmp_path, smtp) -> AsyncIterator[WebHub]:
         "name": "support",
         "address": SUPPORT,
         "display_name": "Shop support",
-        "imap": {"host": "127.0.0.1", "port": free_port(), "security": "none", "user": "support", "password": "x"},
+        "imap": {
+            "host": "127.0.0.1",
+            "port": free_port(),
+            "security": "none",
+            "user": "support",
+            "password": "x",
+        },
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
     }
     settings = Settings(
@@ -133,7 +139,11 @@ async def test_a_client_without_email_has_no_write_email(web_hub, new_page, logi
     await web_hub.api(
         "POST",
         "/api/v1/inbound",
-        {"external_id": "phone-only", "sender": {"name": "Phone Only", "phone": "+7 903 111-22-33"}, "text": "Hi"},
+        {
+            "external_id": "phone-only",
+            "sender": {"name": "Phone Only", "phone": "+7 903 111-22-33"},
+            "text": "Hi",
+        },
     )
     page, watch = await new_page()
     await login(page, "agent1@example.com")
@@ -141,3 +151,23 @@ async def test_a_client_without_email_has_no_write_email(web_hub, new_page, logi
     await page.wait_for_selector("#card-name")
     assert await page.locator("#write-email").count() == 0
     watch.assert_clean()
+
+
+async def test_the_admins_channels_button_turns_red_for_an_unreachable_mailbox(web_hub, new_page, login):
+    page, watch = await new_page()
+    await login(page, *ADMIN)
+    button = page.locator("#health-button")
+    await page.wait_for_selector("#health-button[data-state=bad]")  # the IMAP server cannot be reached
+    assert await button.is_visible()
+    await button.click()
+    row = page.locator("#health-panel .health-mailbox[data-mailbox=support]")
+    await row.wait_for()
+    text = await row.inner_text()
+    assert SUPPORT in text and "disconnected" in text
+    assert await row.get_attribute("data-state") == "bad"
+    watch.assert_clean()
+
+    agent, agent_watch = await new_page()
+    await login(agent, "agent1@example.com")
+    assert not await agent.locator("#health-button").is_visible()
+    agent_watch.assert_clean()
