@@ -99,9 +99,24 @@ def hub_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def wait_healthy(http: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process) -> None:
+async def stop_process(proc: asyncio.subprocess.Process | None, grace: float = 10.0) -> None:
+    """SIGTERM, and SIGKILL if it has not ended within `grace` seconds: a test never leaves a hub running."""
+    if proc is None or proc.returncode is not None:
+        return
+    proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), grace)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+
+
+async def wait_healthy(
+    http: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process, within: float = 90.0
+) -> None:
     """Until the hub process answers /healthz; fails the test with its output when it exits instead."""
-    for _ in range(300):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
         if proc.returncode is not None:
             stream = proc.stderr or proc.stdout
             out = await stream.read() if stream else b""

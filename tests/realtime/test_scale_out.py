@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 import socketio
-from support import HUB_COMMAND, free_port, hub_env, wait_healthy
+from support import HUB_COMMAND, free_port, hub_env, stop_process, wait_healthy
 
 
 async def start_hub(tmp_path: Path, port: int, redis_url: str) -> asyncio.subprocess.Process:
@@ -71,9 +71,7 @@ async def test_an_inbound_pushed_to_process_a_reaches_an_agent_connected_to_proc
     finally:
         await agent.disconnect()
         for proc in (proc_a, proc_b):
-            if proc is not None and proc.returncode is None:
-                proc.terminate()
-                await proc.wait()
+            await stop_process(proc)
 
 
 async def test_deactivating_a_user_on_process_a_disconnects_their_socket_on_process_b(tmp_path, redis_url):
@@ -127,9 +125,7 @@ async def test_deactivating_a_user_on_process_a_disconnects_their_socket_on_proc
         if agent.connected:
             await agent.disconnect()
         for proc in (proc_a, proc_b):
-            if proc is not None and proc.returncode is None:
-                proc.terminate()
-                await proc.wait()
+            await stop_process(proc)
 
 
 async def _login(http: aiohttp.ClientSession, url: str, email: str, password: str) -> dict[str, str]:
