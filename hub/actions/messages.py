@@ -20,7 +20,7 @@ from hub.domain import (
     User,
 )
 from hub.errors import Invalid, NotFound
-from hub.events import EntryAdded, UserMentioned
+from hub.events import EntryAdded, EntryEdited, UserMentioned
 from hub.text import handle_of_email, handle_of_name, mention_handles, preview
 
 MAX_TEXT = 10_000
@@ -127,6 +127,37 @@ async def add_note(
     await hub.store.timeline.insert(entry)
     await _publish_note(hub, entry, conversation, mentioned)
     return entry
+
+
+NOTE_HISTORY = 50
+"""Earlier versions of a note kept in meta['edits'] (oldest dropped first)."""
+
+
+async def edit_note(hub: Hub, actor: User, entry_id: str, *, text: str) -> TimelineEntry:
+    """Its author changes a note's text; the earlier text is kept in meta['edits'] ({text, replaced_at, by}), like a
+    customer's edited message. Users the new text @mentions (and who may read the note) are notified; those the
+    old text named were already (notifications are deduplicated per note and user)."""
+    entry, conversation = await access.entry_for(hub, actor, entry_id)
+    require(
+        entry.kind is EntryKind.note and entry.author.type is AuthorType.user and entry.author.id == actor.id,
+        "only its author can edit a note",
+    )
+    text = _check_text(text)
+    if text == entry.text:
+        return entry
+    edits = list(entry.meta.get("edits", []))
+    edits.append({"text": entry.text, "replaced_at": hub.clock().isoformat(), "by": actor.id})
+    updated = await hub.store.timeline.update_content(
+        entry.id, text=text, html=None, meta={**entry.meta, "edits": edits[-NOTE_HISTORY:]}
+    )
+    if updated is None:
+        raise NotFound("entry not found")
+    mentioned = await _mentioned_viewers(hub, text, updated, conversation, exclude=actor.id)
+    await hub.bus.publish(EntryEdited(updated))
+    for user in mentioned:
+        if user.id not in entry.mentions:
+            await hub.bus.publish(UserMentioned(user, updated, conversation))
+    return updated
 
 
 async def _publish_note(

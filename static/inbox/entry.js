@@ -1,7 +1,7 @@
 /* One timeline entry, rendered: text, e-mail HTML (sandboxed frame), attachments, delivery state. */
 import { api, enc, errorText, toast } from "./api.js";
 import { callBlock } from "./calls.js";
-import { EMAIL_CSS, h, safeHref, state, t } from "./core.js";
+import { EMAIL_CSS, h, me, safeHref, state, t } from "./core.js";
 import { botBadge, channelBadge, formatFull, formatSize, formatTime, isSystemCoded, systemText, translatedOr } from "./format.js";
 import { openTaskDialog, taskFromEntry } from "./tasks.js";
 import { authorName, entryClass, upsertEntry } from "./timeline.js";
@@ -126,9 +126,13 @@ export function renderEntry(entry) {
       h("span", { className: "entry-author" }, authorName(entry)),
       entry.kind === "call" ? h("span", { className: "badge call-badge" }, t("entry.call")) : null,
       h("time", { datetime: entry.occurred_at, title: formatFull(entry.occurred_at) }, formatTime(entry.occurred_at)),
-      edited ? h("span", { className: "muted" }, t("entry.edited")) : null,
+      edited ? h("span", { className: "muted entry-edited", title: editHistory(entry) }, t("entry.edited")) : null,
       h("button", { type: "button", className: "link-btn entry-task", title: t("entry.create_task"),
         onclick: () => openTaskDialog(taskFromEntry(entry)) }, t("entry.create_task")),
+      ownNote(entry)
+        ? h("button", { type: "button", className: "link-btn entry-edit",
+          onclick: (ev) => editNote(entry, ev.target.closest("li")) }, t("entry.edit"))
+        : null,
     ),
     h(
       "div",
@@ -140,4 +144,37 @@ export function renderEntry(entry) {
     ),
     deliveryBlock(entry),
   );
+}
+
+// --- editing one's own note (the server keeps the earlier text in meta.edits and decides who may) ---------------
+
+function ownNote(entry) {
+  return entry.kind === "note" && entry.author && entry.author.type === "user" && me && entry.author.id === me.id
+    && !isSystemCoded(entry);
+}
+
+function editHistory(entry) {
+  return entry.meta.edits.map((e) => `${formatFull(e.replaced_at)}: ${e.text}`).join("\n");
+}
+
+function editNote(entry, li) {
+  const bubble = li && li.querySelector(".bubble");
+  if (!bubble || bubble.querySelector("form")) return;
+  const box = h("textarea", { className: "note-edit-text", rows: 3, "aria-label": t("entry.edit") });
+  box.value = entry.text;
+  const save = h("button", { type: "submit", className: "btn btn-small" }, t("entry.save"));
+  const cancel = h("button", { type: "button", className: "btn btn-small btn-quiet",
+    onclick: () => upsertEntry(entry) }, t("entry.cancel"));
+  const form = h("form", { className: "note-edit", onsubmit: async (ev) => {
+    ev.preventDefault();
+    save.disabled = true;
+    try {
+      upsertEntry(await api("PATCH", `/api/v1/entries/${enc(entry.id)}`, { text: box.value }));
+    } catch (err) {
+      toast(errorText(err));
+      save.disabled = false;
+    }
+  } }, box, h("div", { className: "note-edit-actions" }, save, cancel));
+  bubble.replaceChildren(form);
+  box.focus();
 }

@@ -14,6 +14,7 @@ from hub.api.routes.models import (
     STAFF,
     ConversationPatch,
     InboxQuery,
+    NoteEdit,
     NoteIn,
     ReplyIn,
     TimelinePage,
@@ -114,7 +115,7 @@ async def conversation_timeline(ctx: Ctx, conversation_id: str, query: TimelineP
     "POST",
     f"{CONVERSATION}/replies",
     summary="Reply to the customer through the conversation's channel (delivery status: queued → sent/failed)",
-    description="JSON `{\"text\"}`, or multipart/form-data: a `text` field and up to 10 `file` parts, each within "
+    description='JSON `{"text"}`, or multipart/form-data: a `text` field and up to 10 `file` parts, each within '
     "HUB_MAX_FILE_BYTES (413 beyond); the files are kept in the attachment store and sent with the reply.",
     tag=TAG,
     body=ReplyIn,
@@ -148,6 +149,20 @@ async def conversation_note(ctx: Ctx, conversation_id: str, body: NoteIn) -> Any
         shared_with_partners=body.shared_with_partners,
     )
     return entry_json(entry)
+
+
+@api.route(
+    "PATCH",
+    "/api/v1/entries/{entry_id}",
+    summary="Edit your own note; its earlier text is kept (meta.edits)",
+    tag=TAG,
+    auth=STAFF,
+    body=NoteEdit,
+    response=schemas.ENTRY,
+    responses={403: "not your note"},
+)
+async def edit_note(ctx: Ctx, entry_id: str, body: NoteEdit) -> Any:
+    return entry_json(await messages.edit_note(ctx.hub, ctx.user, entry_id, text=body.text))
 
 
 @api.route(

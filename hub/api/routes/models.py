@@ -93,6 +93,10 @@ class NoteIn(Body):
     shared_with_partners: StrictBool = False
 
 
+class NoteEdit(Body):
+    text: Text
+
+
 class MergeIn(Body):
     other_id: Id
 
