@@ -4,7 +4,8 @@ Auth like /agent (bearer token in `auth={"token": ...}` or the session cookie), 
 its user's token-versioned room (`user:<id>:<token version>`). Recipients are picked when an event is sent, exactly
 like `realtime.listeners` does for staff: the policy is asked about the active partner users at that moment, with
 each organisation's grants as they are now (`hub.access.partner_view`), so a revoked grant stops the very next
-push. Pushed: new and changed customer-visible entries and shared notes (never internal notes), conversations,
+push. Pushed: new, changed and moved (`timeline:moved`, as on /agent) customer-visible entries and shared notes
+(never internal notes), conversations,
 client cards (minus the organisation's redacted fields), `task:created` / `task:updated` (and `task:removed` for
 those who no longer see a changed task) for the tasks assigned to the organisation or to one of its users on the
 clients it sees, and `access:changed` when a grant is given or revoked (the portal reloads its lists and drops what
@@ -27,6 +28,7 @@ from hub.events import (
     ConversationCreated,
     ConversationUpdated,
     DeliveryChanged,
+    EntriesMoved,
     EntryAdded,
     EntryEdited,
     GrantChanged,
@@ -80,6 +82,7 @@ class PartnerListeners:
         bus.subscribe(EntryAdded, self.entry_added)
         bus.subscribe(EntryEdited, self.entry_changed)
         bus.subscribe(DeliveryChanged, self.entry_changed)
+        bus.subscribe(EntriesMoved, self.entries_moved)
         bus.subscribe(ConversationCreated, self.conversation_changed)
         bus.subscribe(ConversationUpdated, self.conversation_changed)
         bus.subscribe(ClientUpdated, self.client_updated)
@@ -134,6 +137,51 @@ class PartnerListeners:
                 "client": client_json(client, access.partner_hidden_fields(view)),
             }
             await self.emit(event_name, payload, rooms_of(viewers))
+
+    async def entries_moved(self, event: EntriesMoved) -> None:
+        """`timeline:moved` as the inbox gets it, per organisation: who sees the target gets the moved entries it
+        may see (customer messages and shared notes, never an internal note) with the target and the redacted card;
+        who saw them only in the source learns their ids left it (no content). Then both conversations' rows."""
+        target, source = event.conversation, event.source
+        organisations = await self._by_organisation()
+        if not organisations:
+            return
+        client = await client_queries.find(self.hub, target.client_id)
+        if client is None:
+            return
+        base = {"conversation_id": target.id, "from_conversation_id": source.id}
+        for view, members in organisations:
+            sees = [u for u in members if access.partner_sees_client(u, client, view)]
+            for user in sees:
+                shown = [e for e in event.entries if access.can_view_entry(user, e, client, target, view)]
+                if shown:
+                    payload = {
+                        **base,
+                        "entry_ids": [e.id for e in shown],
+                        "entries": [entry_json(e) for e in shown],
+                        "conversation": conversation_json(target),
+                        "client": client_json(client, access.partner_hidden_fields(view)),
+                    }
+                    await self.emit("timeline:moved", payload, [room_of(user)])
+                    continue
+                # the entries as they were, in the source: which of them this user saw there
+                was = [
+                    e
+                    for e in event.entries
+                    if access.can_view_entry(
+                        user, e.model_copy(update={"conversation_id": source.id}), client, source, view
+                    )
+                ]
+                if was:
+                    payload = {**base, "entry_ids": [e.id for e in was], "entries": []}
+                    await self.emit("timeline:moved", payload, [room_of(user)])
+            for conversation in (source, target):
+                viewers = [u for u in sees if access.can_view_conversation(u, conversation, client, view)]
+                await self.emit(
+                    "conversation:updated",
+                    {"conversation": conversation_json(conversation)},
+                    rooms_of(viewers),
+                )
 
     # --- conversations and clients --------------------------------------------------------------------------------
 

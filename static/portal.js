@@ -213,7 +213,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const time = new Date(entry.occurred_at).toLocaleString(I18N.language);
     return h(
       "li",
-      { className: "portal-entry", dataset: { entryId: entry.id, kind: entry.kind, direction: entry.direction } },
+      {
+        className: "portal-entry",
+        dataset: { entryId: entry.id, kind: entry.kind, direction: entry.direction, conversationId: entry.conversation_id || "" },
+      },
       h(
         "div",
         { className: "portal-entry-head" },
@@ -321,6 +324,7 @@ document.addEventListener("DOMContentLoaded", () => {
     socket.on("connect_error", () => setConn("offline"));
     socket.on("timeline:new", (data) => onEntry(data));
     socket.on("timeline:updated", (data) => onEntry(data));
+    socket.on("timeline:moved", (data) => onMoved(data));
     socket.on("client:updated", (data) => {
       if (state.open && data.client.id === state.open.id) {
         state.open = data.client;
@@ -358,6 +362,30 @@ document.addEventListener("DOMContentLoaded", () => {
       state.entries.set(entry.id, entry);
       renderTimeline();
     }
+  }
+
+  function onMoved(data) {
+    // entries moved into another conversation (a move or a split): those it may see come with their new
+    // conversation; without entries they left a conversation this organisation no longer sees them in
+    if (!state.open) return;
+    const mine = (data.entries || []).filter((e) => e.client_id === state.open.id);
+    if (data.entries && data.entries.length) {
+      if (!mine.length) return;
+      for (const entry of mine) state.entries.set(entry.id, entry);
+    } else {
+      const known = data.entry_ids.filter((id) => state.entries.has(id));
+      if (!known.length) return;
+      for (const id of known) state.entries.delete(id);
+    }
+    renderTimeline();
+    api("GET", `/api/v1/clients/${encodeURIComponent(state.open.id)}/conversations`)
+      .then((found) => {
+        const chosen = els.conversation.value;
+        state.conversations = found.items;
+        renderConversations();
+        if (chosen) els.conversation.value = chosen;
+      })
+      .catch(() => {});
   }
 
   async function onAccessChanged() {
