@@ -30,7 +30,7 @@ PAGE = 50  # static/inbox/core.js PAGE
 
 def default_list_query(user: User) -> dict[str, str]:
     """The query of the tab the inbox opens on when the agent has not picked one (static/inbox/list.js TABS)."""
-    query = {} if sees_everything(user) else {"assignee": "none"}
+    query = {} if sees_everything(user) else {"assignee": "none", "handler": "human"}
     # the order URLSearchParams gives: the tab's query, then limit, then status
     return {**query, "limit": str(PAGE), "status": "open"}
 

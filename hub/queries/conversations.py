@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
-from hub.domain import Client, Conversation, ConversationStatus, TimelineEntry, User
+from hub.domain import Client, Conversation, ConversationStatus, Handler, TimelineEntry, User
 from hub.queries import Page
 from hub.store.port import ConversationQuery, Cursor
 
@@ -20,6 +20,7 @@ class InboxFilter:
     assignee_id: str | None = None  # a user id
     unassigned: bool = False
     department_id: str | None = None
+    handler: Handler | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ async def inbox(
             assignee_id=filters.assignee_id,
             unassigned=filters.unassigned,
             department_id=filters.department_id,
+            handler=filters.handler,
             scope=scope,
             before=before,
             limit=limit,

@@ -24,6 +24,7 @@ from hub.domain import (
     ConversationStatus,
     Delivery,
     Department,
+    Handler,
     Identity,
     MergeSuggestion,
     TimelineEntry,
@@ -119,6 +120,7 @@ class ConversationQuery:
     unassigned: bool = False
     department_id: str | None = None
     client_id: str | None = None
+    handler: Handler | None = None  # only those the bot (or a person) handles
     scope: Scope | None = None  # None: everything (admins, supervisors)
     before: Cursor | None = None  # by last_message_at (then id), newest first
     limit: int = 50

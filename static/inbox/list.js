@@ -10,7 +10,13 @@ import { slaClock } from "./sla.js";
 
 export const TABS = {
   mine: { shown: () => true, match: (c) => c.assignee_id === me.id, queries: () => [{ assignee: "me" }] },
-  unassigned: { shown: () => true, match: (c) => !c.assignee_id, queries: () => [{ assignee: "none" }] },
+  // the bot's conversations have their own tab (Bot) until a hand-off gives them to people
+  unassigned: {
+    shown: () => true,
+    match: (c) => !c.assignee_id && c.handler !== "bot",
+    queries: () => [{ assignee: "none", handler: "human" }],
+  },
+  bot: { shown: () => true, match: (c) => c.handler === "bot", queries: () => [{ handler: "bot" }] },
   department: {
     shown: () => state.myDepartments.length > 0,
     match: (c) => Boolean(c.department_id) && state.myDepartments.includes(c.department_id),

@@ -277,6 +277,23 @@ async def test_query_filters(store):
     assert await query(store, client_id="nobody") == []
 
 
+async def test_query_by_handler(store):
+    """The inbox's Bot tab: conversations the bot still handles; Unassigned leaves them out."""
+    a = await make(store, "c1", handler=Handler.bot, created_at=at(1))
+    b = await make(store, "c2", created_at=at(2))
+    c = await make(store, "c3", handler=Handler.bot, department_id="d1", created_at=at(3))
+    d = await make(store, "c4", handler=Handler.bot, assignee_id="u1", created_at=at(4))
+    assert ids(await query(store, handler=Handler.bot)) == [d.id, c.id, a.id]
+    assert ids(await query(store, handler=Handler.human)) == [b.id]
+    assert ids(await query(store, unassigned=True, handler=Handler.human)) == [b.id]
+    assert ids(await query(store, unassigned=True, handler=Handler.bot)) == [c.id, a.id]
+    scoped = await query(store, handler=Handler.bot, scope=Scope(department_ids=("d1",), user_id="u1"))
+    assert ids(scoped) == [d.id, c.id]
+    await store.conversations.update(c.id, {"handler": Handler.human})
+    assert ids(await query(store, handler=Handler.bot)) == [d.id, a.id]
+    assert ids(await query(store, unassigned=True, handler=Handler.human)) == [c.id, b.id]
+
+
 async def test_query_scope_any_condition(store):
     a, b, c, d, e = await _population(store)
     assert ids(await query(store, scope=Scope(department_ids=("d1",)))) == [b.id, a.id]

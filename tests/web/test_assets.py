@@ -110,7 +110,7 @@ async def test_the_inbox_page_is_compressed_and_embeds_the_first_list_as_the_api
     assert "<" not in block.group(1) and ">" not in block.group(1)  # a customer's text cannot end the block
     preloaded = json.loads(block.group(1))
 
-    path = "/api/v1/conversations?assignee=none&limit=50&status=open"  # the agent's default tab
+    path = "/api/v1/conversations?assignee=none&handler=human&limit=50&status=open"  # the agent's default tab
     async with (
         ClientSession() as http,
         http.get(pages.url + path, headers={"Cookie": f"hub_session={cookie}"}) as r,

@@ -45,6 +45,7 @@ async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
         assignee_id=ctx.user.id if assignee == "me" else (None if assignee in (None, "none") else assignee),
         unassigned=assignee == "none",
         department_id=query.department,
+        handler=query.handler,
     )
     page = await conversation_queries.inbox(
         ctx.hub, ctx.user, filters, before=query.cursor, limit=query.limit

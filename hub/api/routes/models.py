@@ -69,6 +69,9 @@ class InboxQuery(Query):
     status: ConversationStatus | None = Field(None, description="only conversations in this status")
     assignee: str | None = Field(None, description="a user id, 'me' or 'none' (unassigned)")
     department: str | None = Field(None, description="a department id")
+    handler: Handler | None = Field(
+        None, description="'bot': those the bot still handles; 'human': the others"
+    )
     cursor: CursorParam | None = None
     limit: int = limit(50)
 

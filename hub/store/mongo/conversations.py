@@ -177,6 +177,8 @@ class MongoConversationRepo(MongoRepo):
             conditions.append({"department_id": query.department_id})
         if query.client_id is not None:
             conditions.append({"client_id": query.client_id})
+        if query.handler is not None:
+            conditions.append({"handler": to_bson(query.handler)})
         if query.scope is not None:
             allowed = scope_filter(query.scope)
             if allowed is None:

@@ -214,6 +214,9 @@ class SqliteConversations(Base):
         if query.client_id is not None:
             where.append("client_id = ?")
             params.append(query.client_id)
+        if query.handler is not None:
+            where.append("handler = ?")
+            params.append(query.handler.value)
         if query.scope is not None:
             sql, scope_params = scope_sql(query.scope)
             where.append(sql)
