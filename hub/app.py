@@ -187,4 +187,4 @@ def check_extensions(settings: Settings) -> list[str]:
 
 
 def _plugged_in(settings: Settings) -> list[str]:
-    return bots.check(settings) + connectors.email.check(settings)
+    return bots.check(settings) + connectors.email.check(settings) + connectors.telephony.check(settings)

@@ -7,10 +7,12 @@ import asyncio
 import getpass
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from hub.config import ConfigurationError, Settings, check, describe_errors
 from hub.context import Hub
@@ -30,6 +32,12 @@ def _settings(args: argparse.Namespace | None = None) -> Settings:
         print("The configuration is not valid:", file=sys.stderr)
         for line in describe_errors(exc):
             print(f"  - {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except SettingsError as exc:
+        # a JSON variable that is not JSON: named, never echoed (it holds secrets)
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"HUB_{field.group(1).upper()}" if field else "a JSON variable"
+        print(f"The configuration is not valid:\n  - {name} is not valid JSON", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -181,7 +181,10 @@ def describe_errors(exc: ValidationError) -> list[str]:
             lines.append(err["msg"])
             continue
         name = f"HUB_{loc[0].upper()}" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
-        secret = any(word in loc[-1].lower() for word in _SECRET_WORDS)
+        # a whole JSON object or list (HUB_TELEPHONY, HUB_MAILBOXES) may hold secrets: never echoed
+        secret = any(word in loc[-1].lower() for word in _SECRET_WORDS) or isinstance(
+            err.get("input"), (dict, list)
+        )
         given = "" if secret else f" (got {err.get('input')!r})"
         lines.append(f"{name}: {err['msg']}{given}")
     return lines

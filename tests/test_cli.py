@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 
@@ -199,3 +200,61 @@ async def test_serve_with_a_broken_flow_file_says_where_and_exits(tmp_path):
     assert "broken.yaml:7" in err and "nowhere" in err
     code, _out, err = await run(tmp_path, "check", HUB_BOTS_DIR=str(flows))
     assert code == 2 and "broken.yaml:7" in err
+
+
+TELEPHONY_SECRET = "s3cr3t-never-printed-9f2c"
+
+
+@pytest.mark.parametrize(
+    ("telephony", "expected"),
+    [
+        ({"mango": {"api_key": TELEPHONY_SECRET, "api_salt": ""}}, "HUB_TELEPHONY.mango.api_salt"),
+        ({"zadarma": {"secret": TELEPHONY_SECRET, "api_url": "ftp://pbx"}}, "HUB_TELEPHONY.zadarma.api_url"),
+        ({"generic": {"tokens": [TELEPHONY_SECRET[:8]]}}, "HUB_TELEPHONY.generic.tokens"),
+        (
+            {"mango": {"api_key": TELEPHONY_SECRET, "api_salt": "x", "apikey": "y"}},
+            "HUB_TELEPHONY.mango.apikey",
+        ),
+        (
+            {"twilio": {"auth_token": TELEPHONY_SECRET}, "numbers": {"not a number": "Sales"}},
+            "HUB_TELEPHONY.numbers",
+        ),
+        (
+            {
+                "twilio": {
+                    "auth_token": TELEPHONY_SECRET,
+                    "account_sid": "AC" + "0" * 32,
+                    "caller_id": "+12025550100",
+                }
+            },
+            "HUB_PUBLIC_URL is required to place calls through Twilio",
+        ),
+        ([{"mango": {"api_key": TELEPHONY_SECRET}}], "HUB_TELEPHONY"),
+    ],
+)
+async def test_check_names_the_wrong_telephony_field_and_never_prints_a_secret(tmp_path, telephony, expected):
+    code, out, err = await run(tmp_path, "check", HUB_TELEPHONY=json.dumps(telephony))
+    assert code == 2
+    assert expected in err
+    assert "configuration OK" not in out
+    assert TELEPHONY_SECRET not in out + err and TELEPHONY_SECRET[:8] not in out + err
+
+
+async def test_check_says_broken_telephony_json_is_not_json_without_echoing_it(tmp_path):
+    broken = '{"mango": {"api_key": "' + TELEPHONY_SECRET + '", '
+    code, out, err = await run(tmp_path, "check", HUB_TELEPHONY=broken)
+    assert code == 2
+    assert "HUB_TELEPHONY is not valid JSON" in err
+    assert "Traceback" not in err and TELEPHONY_SECRET not in out + err
+
+
+async def test_check_accepts_a_good_telephony_configuration(tmp_path):
+    telephony = {
+        "mango": {"api_key": TELEPHONY_SECRET, "api_salt": "salt-" + TELEPHONY_SECRET},
+        "generic": {"tokens": ["a-bearer-token-of-the-pbx"]},
+        "numbers": {"+7 495 123-45-67": "Sales"},
+    }
+    code, out, err = await run(tmp_path, "check", HUB_TELEPHONY=json.dumps(telephony))
+    assert code == 0, err
+    assert "configuration OK" in out
+    assert TELEPHONY_SECRET not in out + err

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from hub.api.http import ApiRoutes, Doc, error_response, json_response
 from hub.calls import CHANNEL, CallEvent
-from hub.config import ConfigurationError
+from hub.config import ConfigurationError, Settings
 from hub.context import Hub
 from hub.outbound import DeliveryError, OutboundMessage
 
@@ -28,7 +28,7 @@ from .config import TelephonyConfig, load_config
 from .dialers import Http, make_dialer
 from .recordings import ZADARMA_REF, RecordingFetcher
 
-__all__ = ["PhoneSender", "TelephonyConnector", "install"]
+__all__ = ["PhoneSender", "TelephonyConnector", "check", "configure", "install"]
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +132,29 @@ _RESPONSES = {
 }
 
 
-def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> TelephonyConnector:
-    """Declare the webhook routes and register the phone channel's sender (calls only, no text)."""
-    connector = TelephonyConnector(hub, load_config(hub.settings.telephony, hub.settings.default_region))
-    if connector.config.dialer() == "twilio" and not hub.settings.public_url:
+def configure(settings: Settings) -> TelephonyConfig:
+    """HUB_TELEPHONY as the hub starts with it; ConfigurationError names each wrong field (never a secret's
+    value). The one validator: start-up and `hub check` both call it."""
+    config = load_config(settings.telephony, settings.default_region)
+    if config.dialer() == "twilio" and not settings.public_url:
         raise ConfigurationError(
             ["HUB_PUBLIC_URL is required to place calls through Twilio (its status callbacks)"]
         )
+    return config
+
+
+def check(settings: Settings) -> list[str]:
+    """Problems of HUB_TELEPHONY for `hub check`: exactly what would stop the hub from starting."""
+    try:
+        configure(settings)
+    except ConfigurationError as exc:
+        return exc.problems
+    return []
+
+
+def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> TelephonyConnector:
+    """Declare the webhook routes and register the phone channel's sender (calls only, no text)."""
+    connector = TelephonyConnector(hub, configure(hub.settings))
     hub.dialer = make_dialer(connector.config, connector.http, hub.settings.public_url)
 
     async def close_http(_app: web.Application) -> None:
