@@ -34,7 +34,8 @@ _FILES_PREFIX = FileStore.url("")
 
 
 def parse_thread_key(thread_key: str) -> tuple[str, int]:
-    """"<bot>:<chat id>", also with the suffix of a second conversation of the chat ("#split:<id>", "#merged:<id>")."""
+    """The bot and chat of a thread key "<bot>:<chat id>", also with the suffix of a second conversation of the
+    chat ("#split:<id>", "#merged:<id>")."""
     name, _, chat = thread_key.split("#", 1)[0].partition(":")
     try:
         return name, int(chat)
