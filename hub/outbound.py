@@ -100,11 +100,13 @@ class ChannelRegistry:
 @dataclass(frozen=True, slots=True)
 class NewThread:
     """What a channel says about a conversation the hub starts: its thread key, the address it goes to, and what
-    the outgoing entry's meta carries for the sender (the subject, the mailbox)."""
+    the outgoing entry's meta carries for the sender (the subject, the mailbox); `department`: the name of the
+    department the conversation starts in (the mailbox's setting, as for its inbound mail; None: unrouted)."""
 
     thread_key: str
     address: str
     meta: dict[str, Any]
+    department: str | None = None
 
 
 @runtime_checkable

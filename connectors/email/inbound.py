@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from connectors.email.config import MailboxConfig
 from connectors.email.parse import ParsedMail, normalize_subject, parse_mail, subject_ref
+from hub.access import SYSTEM
 from hub.actions.email import record_bounce
 from hub.actions.ingest import ingest
 from hub.context import Hub
@@ -20,6 +21,7 @@ from hub.files import FileStore
 from hub.identities import InvalidIdentity, make_identity
 from hub.inbound import InboundMessage
 from hub.queries import email as mail_queries
+from hub.queries import staff as staff_queries
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
@@ -116,6 +118,18 @@ async def _attachments(hub: Hub, mail: ParsedMail) -> tuple[list[Attachment], li
     return found, notes
 
 
+async def department_of(hub: Hub, box: MailboxConfig) -> str | None:
+    """The department the mailbox's `department` names: a new conversation of its mail starts there (None:
+    unrouted, also when the name is no department, which the log says)."""
+    if not box.department:
+        return None
+    department = await staff_queries.department_by_name(hub, SYSTEM, box.department)
+    if department is None:
+        log.warning("mailbox %s: department %r does not exist", box.name, box.department)
+        return None
+    return department.id
+
+
 async def take(hub: Hub, box: MailboxConfig, raw: bytes) -> str:
     """Store one mail; returns "stored", "duplicate" or "bounce". Raises only when the store fails (the worker
     then does not count the mail as taken and fetches it again)."""
@@ -191,6 +205,7 @@ async def take(hub: Hub, box: MailboxConfig, raw: bytes) -> str:
         kind=EntryKind.system if mail.automated else EntryKind.message,
         subject=mail.subject,
         raw=meta,
+        department_id=await department_of(hub, box),
         **({"occurred_at": mail.date} if mail.date else {}),
     )
     result = await ingest(hub, message)

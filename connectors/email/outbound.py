@@ -113,7 +113,7 @@ class EmailSender:
         if to not in addresses:
             raise Invalid("to: not one of the client's email addresses")
         ref = ref_of(f"<new.{new_id()}@{box.domain}>")
-        return NewThread(thread_key(box, ref), to, {"to": to, "mailbox": box.name})
+        return NewThread(thread_key(box, ref), to, {"to": to, "mailbox": box.name}, department=box.department)
 
     def split_thread_key(self, conversation: Conversation, split_id: str) -> str:
         """A conversation split off an email thread gets its own [#ref] in the same mailbox."""

@@ -4,6 +4,7 @@ sent by the delivery worker with retries, its status pushed)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,10 @@ from hub.context import Hub
 from hub.domain import Conversation, TimelineEntry, User
 from hub.errors import Invalid
 from hub.events import ConversationCreated
+from hub.outbound import NewThread
 
 MAX_SUBJECT = 300
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,14 @@ async def write_to_client(
     if opener is None:
         raise Invalid(f"the {channel} channel cannot start a conversation")
     thread = opener.open_thread(client, options)
+    department_id = await _department_id(hub, thread)
     now = hub.clock()
     proposal = Conversation(
         client_id=client.id,
         channel=channel,
         thread_key=thread.thread_key,
         subject=subject,
+        department_id=department_id,
         created_at=now,
         updated_at=now,
     )
@@ -56,3 +61,15 @@ async def write_to_client(
     entry = await send_reply(hub, actor, conversation.id, text, meta=thread.meta)
     after = await hub.store.conversations.get(conversation.id)
     return Started(after or conversation, entry)
+
+
+async def _department_id(hub: Hub, thread: NewThread) -> str | None:
+    """The department the channel names for the new thread (the mailbox's `department`), as its inbound mail gets;
+    a name that is no department leaves it unrouted (and says so in the log)."""
+    if not thread.department:
+        return None
+    department = await hub.store.departments.get_by_name(thread.department)
+    if department is None:
+        log.warning("the new thread's department %r does not exist: it starts unrouted", thread.department)
+        return None
+    return department.id
