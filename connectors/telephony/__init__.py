@@ -26,7 +26,7 @@ from .calls import apply
 from .common import Ignored, Malformed, SignatureError, WebhookRequest
 from .config import TelephonyConfig, load_config
 from .dialers import Http, make_dialer
-from .recordings import ZADARMA_REF, RecordingFetcher
+from .recordings import MANGO_REF, ZADARMA_REF, RecordingFetcher
 
 __all__ = ["PhoneSender", "TelephonyConnector", "check", "configure", "install"]
 
@@ -111,6 +111,8 @@ class TelephonyConnector:
                     self.recordings.schedule(
                         result.entry.id, event.provider, ZADARMA_REF + event.recording_id
                     )
+                elif event.recording_id and provider == "mango":
+                    self.recordings.schedule(result.entry.id, provider, MANGO_REF + event.recording_id)
         return json_response({"ok": True, "applied": applied})
 
     async def echo(self, request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ API_URLS = {
     "twilio": "https://api.twilio.com",
     "zadarma": "https://api.zadarma.com",
     "novofon": "https://api.novofon.com",
+    "mango": "https://app.mango-office.ru/vpbx",
 }
 
 
@@ -74,8 +75,17 @@ class ZadarmaConfig(_Section):
 
 
 class MangoConfig(_Section):
+    """The VPBX API key and salt sign Mango's events and the hub's requests; recordings are fetched from `api_url`
+    (`POST /queries/recording/post`), redirects followed to https *.mango-office.ru and `recording_hosts`."""
+
     api_key: str = _SECRET
     api_salt: str = _SECRET
+    api_url: str = Field("", max_length=300)
+    recording_hosts: list[str] = Field(default_factory=list, max_length=20)
+
+    _hosts = field_validator("recording_hosts")(classmethod(lambda cls, v: _origins(v)))
+
+    _url = field_validator("api_url")(classmethod(lambda cls, v: _api_url(v)))
 
 
 class GenericConfig(_Section):

@@ -19,6 +19,7 @@ from .config import MangoConfig
 
 NAME = "mango"
 KINDS = ("call", "summary", "recording")
+UNFINISHED = ("Started", "Continued")  # recording_state before Completed: no file yet
 STATE = {"Appeared": CallStatus.ringing, "Connected": CallStatus.answered}
 
 
@@ -66,6 +67,8 @@ def parse(kind: str, data: dict[str, Any], region: str) -> CallEvent:
     if kind == "recording":
         recording = _text(data.get("recording_id"), 200)
         state = _text(data.get("recording_state"), 32)
+        if state in UNFINISHED:
+            raise Ignored("the recording is not finished yet")
         return CallEvent(
             provider=NAME,
             call_id=entry_id,

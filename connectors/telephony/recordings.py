@@ -6,7 +6,9 @@ and recording_hosts; generic: its recording_hosts), never an arbitrary url a req
 followed only to those origins (and, for Twilio, its https media hosts). Twilio recordings are fetched as .mp3 with basic auth
 (account SID, auth token). Zadarma / Novofon send a recording id (`call_id_with_rec`), not a url: with the API key
 set, its temporary link is asked for (`GET /v1/pbx/record/request/?call_id=…`, signed as the callback request) and
-downloaded from the API's own origin. The body is bounded by HUB_MAX_FILE_BYTES and must be audio; 5xx, 429 and network
+downloaded from the API's own origin. Mango Office sends a recording id (`/events/recording`, once Completed): the
+file is asked for with `POST {api_url}/queries/recording/post` (form vpbx_api_key, sign, json {"recording_id", "action":
+"download"}), which answers the file or a redirect to it (https *.mango-office.ru or mango.recording_hosts). The body is bounded by HUB_MAX_FILE_BYTES and must be audio; 5xx, 429 and network
 errors are retried with backoff, anything else fails at once. hub.actions.recordings makes it happen at most once
 per call and url and records the outcome; the entry keeps the provider's link when the download fails.
 """
@@ -14,6 +16,7 @@ per call and url and records the outcome; the entry keeps the provider's link wh
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import posixpath
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -23,6 +26,7 @@ import aiohttp
 from hub.actions import recordings as recording_actions
 from hub.context import Hub
 
+from . import mango
 from .config import TelephonyConfig
 from .dialers import Http, basic_auth, zadarma_signature
 
@@ -33,6 +37,9 @@ TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10, sock_read=30)
 TWILIO_MEDIA = (".twilio.com", ".twiliocdn.com")
 ZADARMA_RECORD = "/v1/pbx/record/request/"
 ZADARMA_REF = "record:"  # what stands for a Zadarma recording (its id) where a url would be
+MANGO_REF = "mango-record:"  # ... and for a Mango Office one
+MANGO_RECORDING = "/queries/recording/post"
+MANGO_MEDIA = (".mango-office.ru",)
 MAX_REDIRECTS = 3
 EXTENSIONS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
               "audio/wave": "wav", "audio/ogg": "ogg", "audio/mp4": "m4a"}  # fmt: skip
@@ -73,6 +80,8 @@ class RecordingFetcher:
             return set(self.config.generic.recording_hosts)
         if provider in ("zadarma", "novofon") and self.config.can_dial(provider):
             return {origin(self.config.api_url(provider))}
+        if provider == "mango" and self.config.mango is not None:
+            return {origin(self.config.api_url("mango")), *self.config.mango.recording_hosts}
         return set()
 
     def allowed(self, provider: str, url: str, *, redirect: bool = False) -> bool:
@@ -82,7 +91,8 @@ class RecordingFetcher:
         if origin(url) in self.origins(provider):
             return True
         host = (parts.hostname or "").lower()
-        return redirect and provider == "twilio" and parts.scheme == "https" and host.endswith(TWILIO_MEDIA)
+        media = {"twilio": TWILIO_MEDIA, "mango": MANGO_MEDIA}.get(provider)
+        return redirect and media is not None and parts.scheme == "https" and host.endswith(media)
 
     def schedule(self, entry_id: str, provider: str, url: str) -> None:
         """Download the recording after the webhook has answered (never raises). A provider the hub downloads
@@ -102,7 +112,7 @@ class RecordingFetcher:
         try:
             if not await recording_actions.claim_recording(self.hub, entry_id, url):
                 return  # another delivery of the webhook (or another process) has it
-            if not url.startswith(ZADARMA_REF) and not self.allowed(provider, url):
+            if not url.startswith((ZADARMA_REF, MANGO_REF)) and not self.allowed(provider, url):
                 log.warning(
                     "%s: not downloading a recording from %s (not the provider's host)", provider, origin(url)
                 )
@@ -129,6 +139,12 @@ class RecordingFetcher:
                 if url.startswith(ZADARMA_REF):
                     return await self.download(
                         provider, await self.zadarma_link(provider, url[len(ZADARMA_REF) :])
+                    )
+                if url.startswith(MANGO_REF):
+                    return await self.download(
+                        provider,
+                        self.config.api_url("mango") + MANGO_RECORDING,
+                        form=self.mango_form(url[len(MANGO_REF) :]),
                     )
                 return await self.download(provider, url)
             except Failed as exc:
@@ -163,6 +179,14 @@ class RecordingFetcher:
             raise Failed("host_not_allowed")
         return link
 
+    def mango_form(self, record_id: str) -> dict[str, str]:
+        """Mango's signed request for a recording: sign = sha256(api_key + json + api_salt) over the json sent."""
+        section = self.config.mango
+        assert section is not None
+        payload = json.dumps({"recording_id": record_id, "action": "download"})
+        return {"vpbx_api_key": section.api_key, "sign": mango.sign(section.api_key, payload, section.api_salt),
+                "json": payload}  # fmt: skip
+
     def _request(self, provider: str, url: str) -> tuple[str, dict[str, str]]:
         twilio = self.config.twilio
         if provider != "twilio" or twilio is None:
@@ -175,14 +199,22 @@ class RecordingFetcher:
         )
         return url, headers
 
-    async def download(self, provider: str, url: str) -> tuple[bytes, str]:
+    async def download(
+        self, provider: str, url: str, *, form: dict[str, str] | None = None
+    ) -> tuple[bytes, str]:
+        """GET the url (POST the form, when one is given: the redirect it answers is then a GET)."""
         target, headers = self._request(provider, url)
         limit = self.hub.settings.max_file_bytes
         session = self.http.session()
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                async with session.get(
-                    target, headers=headers, allow_redirects=False, timeout=TIMEOUT
+                async with session.request(
+                    "GET" if form is None else "POST",
+                    target,
+                    data=form,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=TIMEOUT,
                 ) as response:
                     if response.status in (301, 302, 303, 307, 308):
                         following = urljoin(target, response.headers.get("Location", ""))
@@ -190,7 +222,7 @@ class RecordingFetcher:
                             raise Failed("host_not_allowed")
                         if origin(following) != origin(target):
                             headers = {}  # the provider's credentials stay with the provider
-                        target = following
+                        target, form = following, None  # the signed form is sent to the API only
                         continue
                     return await self._body(response, limit)
             except (aiohttp.ClientError, TimeoutError) as exc:

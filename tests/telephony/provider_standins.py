@@ -7,6 +7,9 @@ documents it, records what it got, and answers as the provider does.
   client (user-api-v1, lib/Client.php) computes it: `base64(hash_hmac('sha1', $method . $paramsString .
   md5($paramsString), $secret))` — PHP's hash_hmac gives hex — where $paramsString is
   `http_build_query(ksort($params), PHP_QUERY_RFC1738)`.
+- Mango Office: `POST /vpbx/queries/recording/post`, form vpbx_api_key, sign, json, sign = sha256_hex(api_key +
+  json + api_salt) over the raw json; json {"recording_id", "action": "download"}: a 302 to the file, the file
+  itself (ids starting "direct"), or 404.
 - Recordings: `GET /recordings/{name}` a small WAV, a file too large, a 404; Twilio's with basic auth.
 """
 
@@ -16,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import io
+import json
 import secrets
 import wave
 from dataclasses import dataclass, field
@@ -26,6 +30,7 @@ from aiohttp import web
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_AUTH = "twilio-auth-token"
 ZADARMA_KEY = "zadarma-api-key"
+MANGO_API_KEY, MANGO_API_SALT = "mango-api-key", "mango-api-salt"
 
 
 def php_query(params: dict[str, str]) -> str:
@@ -58,6 +63,7 @@ class Standin:
     twilio_calls: list[dict[str, list[str]]] = field(default_factory=list)
     zadarma_calls: list[dict[str, str]] = field(default_factory=list)
     zadarma_record_requests: list[dict[str, str]] = field(default_factory=list)
+    mango_record_requests: list[dict] = field(default_factory=list)  # the json of each well-signed request
     refused: list[str] = field(default_factory=list)  # requests whose auth did not check out
     recording_gets: list[str] = field(default_factory=list)
     twilio_refuses: bool = False
@@ -70,6 +76,7 @@ class Standin:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", self.twilio_create_call)
         app.router.add_get("/v1/request/callback/", self.zadarma_callback)
         app.router.add_get("/v1/pbx/record/request/", self.zadarma_record_request)
+        app.router.add_post("/vpbx/queries/recording/post", self.mango_recording)
         app.router.add_get("/recordings/{name}", self.recording)
         app.router.add_get("/2010-04-01/Accounts/{sid}/Recordings/{name}", self.twilio_recording)
         return app
@@ -123,6 +130,27 @@ class Standin:
             return web.json_response({"status": "error", "message": "Record not found"})
         return web.json_response({"status": "success", "link": f"{self.url}/recordings/{record}.mp3",
                                   "lifetime_till": "2030-01-01 00:00:00"})  # fmt: skip
+
+    async def mango_recording(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        key, sign, raw = (
+            str(form.get("vpbx_api_key", "")),
+            str(form.get("sign", "")),
+            str(form.get("json", "")),
+        )
+        expected = hashlib.sha256((MANGO_API_KEY + raw + MANGO_API_SALT).encode()).hexdigest()
+        if key != MANGO_API_KEY or not hmac.compare_digest(sign, expected):
+            self.refused.append("mango")
+            return web.json_response({"result": 3102, "message": "wrong sign"}, status=401)
+        query = json.loads(raw)
+        self.mango_record_requests.append(query)
+        record = str(query.get("recording_id", ""))
+        if query.get("action") != "download" or not record.startswith(("ok", "big", "direct")):
+            return web.json_response({"result": 3300, "message": "recording not found"}, status=404)
+        if record.startswith("direct"):
+            self.recording_gets.append(record)
+            return web.Response(body=self.wav, content_type="audio/wav")
+        raise web.HTTPFound(f"/recordings/{record}.wav")
 
     async def recording(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

@@ -8,7 +8,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from provider_standins import TWILIO_AUTH, TWILIO_SID, ZADARMA_KEY, Standin
+from provider_standins import MANGO_API_KEY, MANGO_API_SALT, TWILIO_AUTH, TWILIO_SID, ZADARMA_KEY, Standin
 from support import eventually, make_settings, start_app
 from telephony_helpers import (
     FORM,
@@ -17,6 +17,7 @@ from telephony_helpers import (
     SALES_LINE,
     ZADARMA_SECRET,
     generic_headers,
+    mango,
     post,
     zadarma,
 )
@@ -50,6 +51,7 @@ def settings(tmp_path, standin, monkeypatch):
                        "api_url": standin.url},
             "generic": {"secret": GENERIC_SECRET, "recording_hosts": [standin.url]},
             "zadarma": {"secret": ZADARMA_SECRET, "api_key": ZADARMA_KEY, "api_url": standin.url},
+            "mango": {"api_key": MANGO_API_KEY, "api_salt": MANGO_API_SALT, "api_url": standin.url + "/vpbx"},
         },
     )  # fmt: skip
 
@@ -182,3 +184,57 @@ async def test_a_zadarma_recording_is_fetched_by_its_id_through_the_api_once(ser
     assert standin.refused == []
     assert [r["call_id"] for r in standin.zadarma_record_requests] == ["ok.1704110400.1", "gone.1"]
     assert standin.recording_gets == ["ok.1704110400.1.mp3"]
+
+
+async def mango_recorded_call(server, entry_id: str, recording_id: str) -> dict:
+    """An answered Mango call, then its recording's events: Started (no file yet), then Completed."""
+    summary = {"entry_id": entry_id, "call_direction": 1, "from": {"number": "79161234567"},
+               "to": {"extension": "101"}, "line_number": "74951234567", "create_time": 1704110400,
+               "talk_time": 1704110405, "end_time": 1704110435, "seq": 5}  # fmt: skip
+    assert (await mango(server, "summary", summary))[1]["applied"] == 1
+    recording = {"entry_id": entry_id, "call_id": f"{entry_id}-leg", "extension": "101", "seq": 3,
+                 "recording_id": recording_id, "recording_state": "Started", "timestamp": 1704110406}  # fmt: skip
+    status, answer = await mango(server, "recording", recording)
+    assert status == 200 and "ignored" in answer
+    status, answer = await mango(server, "recording", {**recording, "recording_state": "Completed", "seq": 4})
+    assert status == 200, answer
+    return answer
+
+
+async def test_a_mango_recording_is_fetched_by_its_id_with_a_signed_request_once(server, standin):
+    assert (await mango_recorded_call(server, "MTpyZWM=", "ok-MToxMDA1"))["applied"] == 1
+    entry = await settled(server, "mango", "MTpyZWM=")
+    call = entry.meta["call"]
+    assert (call["recording_file"], call["recording_id"]) == ("stored", "ok-MToxMDA1")
+    assert [(a.content_type, a.size) for a in entry.attachments] == [("audio/wav", len(standin.wav))]
+    # Mango retries the event: nothing is asked again; the next call's download is the barrier
+    recording = {"entry_id": "MTpyZWM=", "call_id": "MTpyZWM=-leg", "extension": "101", "seq": 4,
+                 "recording_id": "ok-MToxMDA1", "recording_state": "Completed", "timestamp": 1704110406}  # fmt: skip
+    assert (await mango(server, "recording", recording))[1]["applied"] == 0
+    await mango_recorded_call(server, "MTpyZWM2", "direct-MToxMDA2")  # Mango answers with the file itself
+    direct = await settled(server, "mango", "MTpyZWM2")
+    assert direct.meta["call"]["recording_file"] == "stored" and len(direct.attachments) == 1
+    assert standin.refused == []  # every request signed as Mango checks it
+    assert standin.mango_record_requests == [
+        {"recording_id": "ok-MToxMDA1", "action": "download"},
+        {"recording_id": "direct-MToxMDA2", "action": "download"},
+    ]
+    assert standin.recording_gets == ["ok-MToxMDA1.wav", "direct-MToxMDA2"]
+    key = entry.attachments[0].url.rsplit("/", 1)[-1]
+    async with server.http.get(
+        f"{server.url}/api/v1/entries/{entry.id}/files/{key}", headers=await server.login()
+    ) as r:
+        assert r.status == 200 and await r.read() == standin.wav
+
+
+@pytest.mark.parametrize(("recording_id", "reason"), [("gone-MToz", "not_found"), ("big-MTo0", "too_large")])
+async def test_a_mango_recording_that_cannot_be_had_keeps_the_id_and_says_why(
+    server, standin, recording_id, reason
+):
+    await mango_recorded_call(server, "MTpmYWls", recording_id)
+    entry = await settled(server, "mango", "MTpmYWls")
+    call = entry.meta["call"]
+    assert (call["recording_file"], call["recording_error"]) == ("failed", reason)
+    assert call["recording_id"] == recording_id and call["status"] == "completed"
+    assert entry.attachments == []
+    assert len(standin.mango_record_requests) == 1  # a permanent failure is not retried
