@@ -52,6 +52,7 @@ def content_security_policy(host: str | None) -> str:
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
+            "media-src 'self'",  # the inbox's notification sound
             "font-src 'self'",
             f"connect-src {' '.join(connect)}",
             # e-mail HTML is shown in <iframe sandbox="" srcdoc=...>; srcdoc frames inherit this policy

@@ -35,6 +35,7 @@ import { loadTimeline, rerenderTimeline } from "./timeline.js";
 import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
 import { renderQueues } from "./queues.js";
 import { loadHealth, renderHealth } from "./health.js";
+import { renderDesktop, wireDesktop } from "./desktop.js";
 
 // --- wiring --------------------------------------------------------------------------------------------------
 
@@ -48,6 +49,7 @@ function rerenderAll() {
   renderTaskViews();
   renderQueues();
   renderHealth();
+  renderDesktop();
   renderTyping();
   renderComposerMode();
   setConnection(els.conn.dataset.state || "connecting");
@@ -60,6 +62,7 @@ function wire() {
   wireLayout();
   wireKeys();
   wireTasks();
+  wireDesktop();
   wireSearch();
   wireCanned();
   els.tabs.addEventListener("click", (e) => {

@@ -5,6 +5,7 @@
  */
 import { api, errorText, toast } from "./api.js";
 import { openConversation } from "./conversation.js";
+import { desktopNotify } from "./desktop.js";
 import { els, h, state, t } from "./core.js";
 import { formatTime, translatedOr } from "./format.js";
 
@@ -50,6 +51,7 @@ export function addNotification(data) {
   }
   state.notifications = state.notifications.slice(0, 100);
   renderBell();
+  desktopNotify(data); // on the desktop too when the agent looks elsewhere (desktop.js)
 }
 
 /** A `notification:read` push: this user read some (ids) or all (ids null) elsewhere, or here. */
@@ -75,7 +77,8 @@ export function markAllRead() {
   if (unread > 0 || state.notifications.some((n) => stored(n) && !n.read)) markRead({ all: true });
 }
 
-function title(n) {
+/** The bell's title of a notification (desktop.js shows the same text). */
+export function notificationTitle(n) {
   const p = n.params || {};
   const time = p.due_at ? formatTime(p.due_at) : "";
   const target = p.target ? translatedOr(`sla.target.${p.target}`, p.target) : "";
@@ -115,7 +118,7 @@ export function renderBell() {
     h(
       "button",
       { type: "button", onclick: () => openNotification(n) },
-      h("span", { className: "bell-item-title" }, title(n)),
+      h("span", { className: "bell-item-title" }, notificationTitle(n)),
       n.text ? h("span", { className: "bell-item-text" }, n.text) : null,
       h("time", { className: "muted", datetime: n.at }, formatTime(n.at)),
     ),
