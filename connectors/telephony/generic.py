@@ -25,7 +25,7 @@ SIGNATURE_HEADER = "X-Hub-Signature"
 TIMESTAMP_HEADER = "X-Hub-Timestamp"
 MAX_SKEW = timedelta(minutes=5)
 
-# other spellings of a status: Twilio's, and Asterisk's DIALSTATUS (lower-cased) as a hangup handler has it
+# other spellings of a status: Twilio's, Asterisk's DIALSTATUS (lower-cased) as a hangup handler has it
 ALIASES = {
     "answer": "completed",
     "cancel": "missed",
@@ -36,6 +36,13 @@ ALIASES = {
     "cancelled": "missed",
     "congestion": "failed",
     "chanunavail": "failed",
+    # FreeSWITCH's hangup_cause (lower-cased), as a reporting hook posts it
+    "normal_clearing": "completed",
+    "no_answer": "missed",
+    "no_user_response": "missed",
+    "originator_cancel": "missed",
+    "user_busy": "busy",
+    "call_rejected": "busy",
 }
 
 
