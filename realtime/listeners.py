@@ -156,8 +156,8 @@ class AgentListeners:
         await self.emit("timeline:updated", {"entry": entry_json(entry)}, rooms_of(viewers))
 
     async def entries_moved(self, event: EntriesMoved) -> None:
-        """`timeline:moved`: those who see the target get the entries (and the target's new preview); those who saw
-        them only in the source learn their ids left it (no content)."""
+        """`timeline:moved`: those who see the target get the entries; those who saw them only in the source learn
+        their ids left it (no content). Then `conversation:updated` with both rows (previews recomputed)."""
         target, source = event.conversation, event.source
         staff = await self._staff()
         viewers = access.conversation_viewers(staff, target, None)
@@ -168,16 +168,21 @@ class AgentListeners:
         now = {u.id for u in viewers}
         lost = [u for u in access.conversation_viewers(staff, source, None) if u.id not in now]
         await self.emit("timeline:moved", {**base, "entries": []}, rooms_of(lost))
-        await self._per_reader(
-            "conversation:updated",
-            target,
-            viewers,
-            lambda c: {
-                "conversation": conversation_json(c),
-                "changes": ["moved"],
-                "actor_id": event.actor_id,
-            },
-        )
+        for conversation, readers in (
+            (target, viewers),
+            (source, access.conversation_viewers(staff, source, None)),
+        ):
+            # both rows as recomputed: the source's preview without the entries, the target's with them
+            await self._per_reader(
+                "conversation:updated",
+                conversation,
+                readers,
+                lambda c: {
+                    "conversation": conversation_json(c),
+                    "changes": ["moved"],
+                    "actor_id": event.actor_id,
+                },
+            )
 
     # --- conversations --------------------------------------------------------------------------------------------
 

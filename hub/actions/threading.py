@@ -7,16 +7,23 @@ conversation the entry is in *now*, so a customer's answer to a moved mail lands
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from hub import access
 from hub.access import Actor, require
 from hub.actions.system_entries import add_system_entry
 from hub.context import Hub
-from hub.domain import Conversation, ConversationStatus, EntryKind, TimelineEntry, User
+from hub.domain import Conversation, ConversationStatus, Direction, EntryKind, TimelineEntry, User
 from hub.errors import Conflict, Invalid
 from hub.events import ConversationCreated, EntriesMoved
+from hub.store.port import Cursor
 from hub.text import preview
+
+log = logging.getLogger(__name__)
+_PAGE = 50  # entries read per page looking for a conversation's last message
+_PAGES = 20
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +62,7 @@ async def move_entry(hub: Hub, actor: User, entry_id: str, conversation_id: str)
     moved = await hub.store.timeline.move_entries(source.id, target.id, entry_id=entry.id)
     if not moved:
         raise Conflict("the entry was moved meanwhile")
-    target = await _touched(hub, target, moved)
+    source, target = await _recount_both(hub, source, target, moved)
     await _announce(hub, actor, source, target, moved, created=False)
     return Moved(source, target, moved)
 
@@ -85,26 +92,74 @@ async def split_conversation(hub: Hub, actor: User, entry_id: str, *, following:
     )
     if not moved:
         raise Conflict("the entry was moved meanwhile")
-    target = await _touched(hub, target, moved)
+    source, target = await _recount_both(hub, source, target, moved)
     await _announce(hub, actor, source, target, moved, created=True)
     return Moved(source, target, moved)
 
 
-async def _touched(hub: Hub, target: Conversation, moved: list[TimelineEntry]) -> Conversation:
-    """The target's last message and preview follow the newest moved message (touch keeps the newer one)."""
-    messages = [e for e in moved if e.kind in (EntryKind.message, EntryKind.call)]
-    if not messages:
-        return target
-    last = max(messages, key=lambda e: e.occurred_at)
-    touched = await hub.store.conversations.touch(
-        target.id,
-        at=last.occurred_at,
-        preview=preview(last.text),
-        inbound=False,
-        reopen=False,
-        now=hub.clock(),
-    )
-    return touched or target
+async def _recount_both(
+    hub: Hub, source: Conversation, target: Conversation, moved: list[TimelineEntry]
+) -> tuple[Conversation, Conversation]:
+    source = await _recount(hub, source)
+    target = await _recount(hub, target, inbound_added=sum(1 for e in moved if _customer(e)))
+    return source, target
+
+
+def _shows(entry: TimelineEntry) -> bool:
+    """Whether an entry counts for a conversation's last message and preview, as ingest and replies touch it:
+    what came in or went out (not notes, not system notes of the hub)."""
+    return entry.direction is not Direction.internal
+
+
+def _customer(entry: TimelineEntry) -> bool:
+    """Whether it counted as an inbound message (ingest: not automated mail)."""
+    return entry.direction is Direction.inbound and not entry.meta.get("automated")
+
+
+def _preview_of(entry: TimelineEntry) -> str:
+    if entry.text:
+        return preview(entry.text)
+    if entry.attachments:
+        return preview("📎 " + ", ".join(a.name or a.content_type for a in entry.attachments))
+    return ""
+
+
+async def _latest_shown(hub: Hub, conversation_id: str) -> TimelineEntry | None:
+    before: Cursor | None = None
+    for _page in range(_PAGES):
+        page = await hub.store.timeline.conversation_page(conversation_id, before=before, limit=_PAGE)
+        for entry in page:
+            if _shows(entry):
+                return entry
+        if len(page) < _PAGE:
+            return None
+        before = Cursor(page[-1].occurred_at, page[-1].id)
+    return None
+
+
+async def _recount(hub: Hub, conversation: Conversation, *, inbound_added: int = 0) -> Conversation:
+    """The conversation's last message and preview from the entries it holds now (after entries left or joined
+    it), and its inbound count grown by the customer messages that joined it: one conditional update on the
+    last_message_at read, again when a message arrived in between. The source's inbound count stays: it never
+    goes down (read markers are counts of it)."""
+    current: Conversation | None = conversation
+    for _attempt in range(_ATTEMPTS):
+        if current is None:
+            return conversation
+        latest = await _latest_shown(hub, current.id)
+        updated = await hub.store.conversations.set_last_message(
+            current.id,
+            expected_at=current.last_message_at,
+            at=latest.occurred_at if latest is not None else None,
+            preview=_preview_of(latest) if latest is not None else "",
+            inbound_added=inbound_added,
+            now=hub.clock(),
+        )
+        if updated is not None:
+            return updated
+        current = await hub.store.conversations.get(current.id)
+    log.warning("conversation %s kept changing: its preview was not recomputed", conversation.id)
+    return current or conversation
 
 
 async def _announce(

@@ -291,6 +291,22 @@ class ConversationRepo(Protocol):
         nothing. Returns the conversation after the update when it applied; None when nothing was applied (the
         conversation is missing, or it applied that entry already)."""
 
+    async def set_last_message(
+        self,
+        conversation_id: str,
+        *,
+        expected_at: datetime | None,
+        at: datetime | None,
+        preview: str,
+        inbound_added: int = 0,
+        now: datetime,
+    ) -> Conversation | None:
+        """After entries left or joined the conversation (hub.actions.threading): last_message_at = `at` (None: no
+        message left), the preview replaced, inbound_count (and the legacy unread) += `inbound_added` (never below
+        0), updated_at = max(old, now), in one conditional single-document update that applies only while
+        last_message_at is still `expected_at` (None: no message yet). A message touched it meanwhile: None, the
+        caller reads it again and recomputes. None too when the conversation is missing."""
+
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         """Conversations matching the filters, newest last_message_at first (conversations with no message yet
         sort by created_at); `query.before` continues after a previous page."""

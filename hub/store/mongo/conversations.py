@@ -164,6 +164,39 @@ class MongoConversationRepo(MongoRepo):
         doc = await self._update(filter_, pipeline)
         return to_model(Conversation, doc)
 
+    async def set_last_message(
+        self,
+        conversation_id: str,
+        *,
+        expected_at: datetime | None,
+        at: datetime | None,
+        preview: str,
+        inbound_added: int = 0,
+        now: datetime,
+    ) -> Conversation | None:
+        # one conditional pipeline update: the filter holds last_message_at as the caller read it (None matches a
+        # missing or null field); the counters never go below 0; the sort key follows the new last_message_at
+        first: dict[str, Any] = {
+            "last_message_at": truncate_ms(at) if at is not None else None,
+            "last_message_preview": {"$literal": preview},
+            "updated_at": {"$max": ["$updated_at", truncate_ms(now)]},
+        }
+        if inbound_added:
+            first["unread"] = {"$max": [0, {"$add": [{"$ifNull": ["$unread", 0]}, inbound_added]}]}
+            first["inbound_count"] = {
+                "$max": [
+                    0,
+                    {"$add": [{"$ifNull": ["$inbound_count", {"$ifNull": ["$unread", 0]}]}, inbound_added]},
+                ]
+            }
+        expected = truncate_ms(expected_at) if expected_at is not None else None
+        pipeline = [
+            {"$set": first},
+            {"$set": {"sort_at": {"$ifNull": ["$last_message_at", "$created_at"]}}},
+        ]
+        doc = await self._update({"_id": conversation_id, "last_message_at": expected}, pipeline)
+        return to_model(Conversation, doc)
+
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         check_limit(query.limit)
         conditions: list[dict[str, Any]] = []

@@ -196,6 +196,38 @@ class SqliteConversations(Base):
         )
         return _conv_from_row(rows[0]) if rows else None
 
+    async def set_last_message(
+        self,
+        conversation_id: str,
+        *,
+        expected_at: datetime | None,
+        at: datetime | None,
+        preview: str,
+        inbound_added: int = 0,
+        now: datetime,
+    ) -> Conversation | None:
+        rows = await self.fetch(
+            f"""
+            UPDATE conversations SET
+                last_message_at = :at,
+                last_message_preview = :preview,
+                updated_at = max(updated_at, :now),
+                unread = max(0, unread + :inc),
+                inbound_count = max(0, inbound_count + :inc)
+            WHERE id = :id AND last_message_at IS :expected
+            RETURNING {_CONV_COLUMNS}
+            """,
+            {
+                "at": ts(at),
+                "preview": preview,
+                "now": ts(now),
+                "inc": inbound_added,
+                "id": conversation_id,
+                "expected": ts(expected_at),
+            },
+        )
+        return _conv_from_row(rows[0]) if rows else None
+
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         check_limit(query.limit)
         where: list[str] = []
