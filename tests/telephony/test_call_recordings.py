@@ -227,7 +227,10 @@ async def test_a_mango_recording_is_fetched_by_its_id_with_a_signed_request_once
         assert r.status == 200 and await r.read() == standin.wav
 
 
-@pytest.mark.parametrize(("recording_id", "reason"), [("gone-MToz", "not_found"), ("big-MTo0", "too_large")])
+@pytest.mark.parametrize(
+    ("recording_id", "reason"),
+    [("gone-MToz", "not_found"), ("big-MTo0", "too_large"), ("elsewhere-MTo1", "host_not_allowed")],
+)
 async def test_a_mango_recording_that_cannot_be_had_keeps_the_id_and_says_why(
     server, standin, recording_id, reason
 ):
@@ -238,3 +241,6 @@ async def test_a_mango_recording_that_cannot_be_had_keeps_the_id_and_says_why(
     assert call["recording_id"] == recording_id and call["status"] == "completed"
     assert entry.attachments == []
     assert len(standin.mango_record_requests) == 1  # a permanent failure is not retried
+    assert not any(
+        get.startswith("ok-elsewhere") for get in standin.recording_gets
+    )  # never followed off-host
