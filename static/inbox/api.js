@@ -16,7 +16,9 @@ export async function api(method, path, body) {
   const preloaded = takePreloaded(method, path); // the page's first data, embedded by the server
   if (preloaded !== undefined) return preloaded;
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart/form-data: the browser writes the Content-Type with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -1,5 +1,6 @@
 /* The composer: replies, notes, typing indicators. */
 import { api, enc, errorText } from "./api.js";
+import { clearFiles, pendingFiles, renderAttach, replyBody } from "./attach.js";
 import { openConversationRecord } from "./conversation.js";
 import { els, h, me, state, t } from "./core.js";
 import { channelLabel, translatedOr } from "./format.js";
@@ -30,6 +31,7 @@ export function renderComposerMode() {
     els.text.placeholder = t("composer.reply_placeholder");
     els.send.textContent = t("composer.send");
   }
+  renderAttach(); // files go with replies only (attach.js)
 }
 
 // "Call back" in a phone conversation: the hub asks the telephony provider to connect your line with the client
@@ -73,12 +75,15 @@ export function setMode(mode) {
 export async function submit() {
   const id = state.openId;
   const text = els.text.value.trim();
-  if (!id || !text) return;
+  const withFiles = state.mode === "reply" && pendingFiles().length > 0;
+  if (!id || (!text && !withFiles)) return;
   els.send.disabled = true;
   els.composerError.textContent = "";
   const path = state.mode === "note" ? "notes" : "replies";
   try {
-    const entry = await api("POST", `/api/v1/conversations/${enc(id)}/${path}`, { text });
+    const body = state.mode === "reply" ? replyBody(text) : { text };
+    const entry = await api("POST", `/api/v1/conversations/${enc(id)}/${path}`, body);
+    if (withFiles) clearFiles(id);
     if (state.openId === id) {
       els.text.value = "";
       state.drafts.delete(id);
