@@ -4,6 +4,7 @@ import { openConversation, renderHeader } from "./conversation.js";
 import { els, h, initials, state, t } from "./core.js";
 import { channelBadge, clientName, formatTime, statusChip, translatedOr } from "./format.js";
 import { byActivity, scheduleListRender } from "./list.js";
+import { cardDuplicatesSection, cardEditSection, loadClientDuplicates } from "./client_edit.js";
 import { cardOutreachSection } from "./outreach.js";
 import { cardSharingSection, loadClientSharing } from "./sharing.js";
 import { cardTasksSection, loadClientTasks } from "./tasks.js";
@@ -14,6 +15,7 @@ export async function loadClientCard(seq) {
   const clientId = state.openClientId;
   loadClientTasks(clientId);
   loadClientSharing(clientId);
+  loadClientDuplicates(clientId);
   try {
     const [client, conversations] = await Promise.all([
       api("GET", `/api/v1/clients/${enc(clientId)}`),
@@ -54,6 +56,8 @@ export function renderCard() {
       h("div", {}, h("h2", { className: "card-name", id: "card-name" }, name),
         h("span", { className: "card-kind" }, t(`kind.${client.kind}`))),
     ),
+    cardEditSection(client),
+    cardDuplicatesSection(),
     cardOutreachSection(),
     cardTasksSection(),
     cardSection(

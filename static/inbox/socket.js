@@ -2,6 +2,7 @@
 import { api, enc, toast } from "./api.js";
 import { hideCallBanner, showCallBanner } from "./calls.js";
 import { renderCard } from "./card.js";
+import { onSuggestionNotice } from "./client_edit.js";
 import { clearTypingOf, onTypingEvent } from "./composer.js";
 import { closeConversation, joinRoom, markReadSoon, openConversation, renderHeader } from "./conversation.js";
 import { els, me, state, t } from "./core.js";
@@ -127,7 +128,10 @@ export function connectSocket() {
     loadList();
     toast(t("notice.access_changed"));
   });
-  socket.on("notification", (data) => addNotification(data));
+  socket.on("notification", (data) => {
+    addNotification(data);
+    onSuggestionNotice(data);
+  });
   socket.on("notification:read", notificationsRead);
   socket.on("typing", onTypingEvent);
   socket.on("task:created", (data) => data && upsertTask(data.task));
