@@ -76,10 +76,13 @@ async def owner_of(hub: Hub, identity: Identity) -> str | None:
     return owners.get(identity)
 
 
-async def merge_suggestions(hub: Hub, actor: Actor, *, status: str | None) -> list[MergeSuggestion]:
-    """The merge suggestions the actor may see (`status` None: all). Those who may not see every client they
-    name get none (department visibility)."""
+async def merge_suggestions(
+    hub: Hub, actor: Actor, *, status: str | None, client_id: str | None = None
+) -> list[MergeSuggestion]:
+    """The merge suggestions the actor may see (`status` None: all; `client_id`: only those naming that client).
+    Those who may not see every client they name get none (department visibility)."""
     access.require(access.can_merge_clients(actor))
     if not access.can_view_merge_suggestions(hub, actor):
         return []
-    return await hub.store.merges.list(status=status)
+    found = await hub.store.merges.list(status=status)
+    return found if client_id is None else [s for s in found if client_id in s.client_ids]

@@ -5,9 +5,8 @@
  * error text shows under the form. The draft lives in state.clientEdit, so a live re-render of the card (another
  * agent's change arrives as client:updated) rebuilds the form with what the user typed and keeps the focus.
  *
- * "Possible duplicates" lists the open merge suggestions naming this client (GET /api/v1/merge-suggestions has
- * no client filter: the page picks those whose client_ids hold the open client; who may see suggestions at all is
- * the server's answer). "Merge" asks to confirm inline, then POSTs /api/v1/clients/{open}/merge {"other_id"}: the
+ * "Possible duplicates" lists the open merge suggestions naming this client (GET /api/v1/merge-suggestions
+ * ?status=open&client_id=...; who may see suggestions at all is the server's answer). "Merge" asks to confirm inline, then POSTs /api/v1/clients/{open}/merge {"other_id"}: the
  * open client is kept and the conversation is reopened, so card and timeline show the merged client. "Not the
  * same person" POSTs .../dismiss.
  */
@@ -176,8 +175,8 @@ export async function loadClientDuplicates(clientId) {
   const seq = ++loadSeq;
   if (d.clientId !== clientId) Object.assign(d, { clientId, items: [], confirming: null, error: "", allowed: false });
   try {
-    const open = (await api("GET", "/api/v1/merge-suggestions?status=open")).items
-      .filter((s) => s.client_ids.includes(clientId));
+    const params = new URLSearchParams({ status: "open", client_id: clientId });
+    const open = (await api("GET", `/api/v1/merge-suggestions?${params}`)).items;
     const others = await Promise.all(open.map((s) => {
       const otherId = s.client_ids[0] === clientId ? s.client_ids[1] : s.client_ids[0];
       return api("GET", `/api/v1/clients/${enc(otherId)}`).catch(() => null);

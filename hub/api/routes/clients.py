@@ -126,7 +126,10 @@ async def merge_client(ctx: Ctx, client_id: str, body: MergeIn) -> Any:
 )
 async def merge_suggestions(ctx: Ctx, query: MergeSuggestionsQuery) -> Any:
     status = None if query.status == "all" else query.status
-    return items_json(await client_queries.merge_suggestions(ctx.hub, ctx.user, status=status), merge_json)
+    found = await client_queries.merge_suggestions(
+        ctx.hub, ctx.user, status=status, client_id=query.client_id
+    )
+    return items_json(found, merge_json)
 
 
 @api.route(

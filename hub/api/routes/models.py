@@ -78,6 +78,7 @@ class InboxQuery(Query):
 
 class MergeSuggestionsQuery(Query):
     status: Literal["open", "merged", "dismissed", "all"] = Field("open", description="which suggestions")
+    client_id: Id | None = Field(None, description="only those naming this client")
 
 
 # --- bodies -------------------------------------------------------------------------------------------------------
