@@ -7,13 +7,19 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the test suite talks to (real servers, no fakes)
 TEST_APT := redis-server chromium dovecot-imapd
+# a second mail corpus: the test mails in the mail-parser sdist (the wheel has none), pinned by version and hash,
+# extracted into git-ignored .cache/ for tests/mail/test_package_corpus.py; pip download only, nothing installed
+MAIL_PARSER_VERSION := 4.8.0
+MAIL_PARSER_SHA256 := 602e659b159652d378b0f9cce2d682bee692bedae72687786e2b2e52eaeb9afc
+PACKAGE_MAILS := .cache/package-mails/mail-parser
+PACKAGE_MAILS_STAMP := $(PACKAGE_MAILS)/.extracted-$(MAIL_PARSER_VERSION)
 
 .PHONY: run test lint fuzz system-deps deps assets bench bench-growth clean
 
 run: $(STAMP) node_modules/.installed assets
 	$(BIN)/hub demo
 
-test: system-deps $(STAMP) node_modules/.installed assets lint
+test: system-deps $(STAMP) $(PACKAGE_MAILS_STAMP) node_modules/.installed assets lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # the pages' static files bundled (esbuild), hashed and precompressed into build/assets (hub/assets.py)
@@ -40,6 +46,16 @@ $(STAMP): pyproject.toml
 # socket.io-client for the browser (served by the hub itself: no CDN) and esbuild, which bundles the inbox
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(PACKAGE_MAILS_STAMP): | $(STAMP)
+	rm -rf $(PACKAGE_MAILS) .cache/mail-parser-sdist && mkdir -p $(PACKAGE_MAILS) .cache/mail-parser-sdist
+	echo 'mail-parser==$(MAIL_PARSER_VERSION) --hash=sha256:$(MAIL_PARSER_SHA256)' > .cache/mail-parser-sdist/req.txt
+	$(BIN)/pip download --disable-pip-version-check -q --no-deps --no-binary :all: --require-hashes \
+		-r .cache/mail-parser-sdist/req.txt -d .cache/mail-parser-sdist
+	tar -xzf .cache/mail-parser-sdist/mail_parser-$(MAIL_PARSER_VERSION).tar.gz -C $(PACKAGE_MAILS) \
+		--strip-components=3 --wildcards 'mail_parser-$(MAIL_PARSER_VERSION)/tests/mails/*'
+	rm -rf .cache/mail-parser-sdist
 	@touch $@
 
 system-deps:

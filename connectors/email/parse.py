@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import email
+import email.header
 import email.policy
 import email.utils
 import hashlib
@@ -83,6 +84,15 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             "cp-1251": "cp1251",
             "win-1251": "cp1251",
             "x-user-defined": "",
+            # labels that mailers use for the superset they really write (as browsers read them: WHATWG)
+            "gb2312": "gb18030",
+            "gbk": "gb18030",
+            "x-gbk": "gb18030",
+            "big5": "big5hkscs",
+            "shift_jis": "cp932",
+            "shift-jis": "cp932",
+            "ks_c_5601-1987": "cp949",
+            "euc-kr": "cp949",
         }
         charset = aliases.get(charset, charset)
         try:
@@ -94,12 +104,43 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             return data.decode(charset)
         except (UnicodeDecodeError, LookupError):
             pass
+        nearly = _nearly_decodes(data, charset)
+        if nearly is not None:
+            return nearly
     for candidate in _FALLBACKS:
         try:
             return data.decode(candidate)
         except UnicodeDecodeError:
+            if candidate == "utf-8" and charset != "utf-8":
+                nearly = _nearly_decodes(data, candidate)
+                if nearly is not None:
+                    return nearly
             continue
     return data.decode("latin-1", errors="replace")
+
+
+def _nearly_decodes(data: bytes, charset: str) -> str | None:
+    """The text in a multi-byte charset that a stray broken byte or two spoil (a truncated sequence): kept in that
+    charset with a replacement mark there, rather than the whole mail read as another charset's mojibake."""
+    try:
+        text = data.decode(charset, errors="replace")
+    except LookupError:
+        return None
+    broken = text.count("\ufffd")
+    high = sum(1 for b in data if b > 127)
+    return text if broken * 50 <= high else None
+
+
+def _decode_words(raw: str) -> str:
+    """RFC 2047 encoded words decoded ourselves (through decode_bytes: its charset aliases and fallbacks)."""
+    try:
+        chunks = email.header.decode_header(raw)
+    except Exception:
+        return ""
+    out = []
+    for chunk, charset in chunks:
+        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+    return "".join(out)
 
 
 def _fix_8bit(value: str) -> str:
@@ -129,7 +170,8 @@ def _header(msg: Message, name: str) -> str:
         # raw 8-bit bytes in a header: policy.default replaced them; decode the raw value ourselves
         for key, raw in msg.raw_items():
             if key.lower() == name.lower() and isinstance(raw, str):
-                text = raw if "=?" not in raw else text
+                # encoded words in a charset Python reads strictly (gb2312 for GBK text): decode them ourselves
+                text = raw if "=?" not in raw else (_decode_words(raw) or text)
                 break
     return _fix_8bit(text).replace("\r", "").replace("\n", " ").strip()
 
@@ -357,11 +399,36 @@ def _repair_multipart(msg: Any) -> None:
         msg.set_boundary(boundary)
 
 
+def _repair_epilogue(msg: Any) -> None:
+    """Parts after a multipart's closing delimiter (a nested multipart that reuses its parent's boundary closes the
+    parent early: the attachments that follow land in the epilogue): parsed and attached, not silently dropped."""
+    for part in list(msg.walk()):
+        epilogue = part.epilogue if part.is_multipart() else None
+        boundary = part.get_boundary() if epilogue else None
+        if not boundary or f"--{boundary}" not in epilogue:
+            continue
+        chunks = re.split(rf"(?m)^--{re.escape(boundary)}(?:--)?[ \t]*\r?$", epilogue)
+        added = False
+        for chunk in chunks[1:]:
+            body = chunk.lstrip("\r\n")
+            if not re.match(r"[\w-]+:", body):
+                continue
+            sub = email.message_from_bytes(
+                body.encode("utf-8", "surrogateescape"), policy=email.policy.default
+            )
+            if sub.keys():
+                part.attach(sub)
+                added = True
+        if added:
+            part.epilogue = ""
+
+
 def _parse(raw: bytes, max_file_bytes: int) -> ParsedMail:
     msg: Any = email.message_from_bytes(raw, policy=email.policy.default)
     if not msg.keys() and _binary(raw):
         raise ValueError("not a mail: no headers, binary content")
     _repair_multipart(msg)
+    _repair_epilogue(msg)
     message_id = normalize_msgid(_header(msg, "Message-ID")) or synthesized_id(raw)
     from_name, from_addr = _address(msg, "From")
     if not from_addr:

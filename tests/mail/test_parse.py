@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from connectors.email.config import check
 from connectors.email.parse import fold_quotes, normalize_subject, parse_mail
 
@@ -107,3 +109,51 @@ def test_check_names_the_wrong_field_without_the_password():
     assert any(p.startswith("HUB_MAILBOXES[0].address") for p in problems)
     assert any(p.startswith("HUB_MAILBOXES[0].imap.password") for p in problems)
     assert not any("5)" in p for p in problems if "password" in p)
+
+
+def test_gb2312_label_on_gbk_text_subject_and_body():
+    # real mail (mail-parser's corpus): "屄" is GBK, not GB2312; Python's gb2312 codec refuses it
+    words = "这是什么屄"
+    subject = base64.b64encode(words.encode("gbk")).decode()
+    raw = (
+        f"From: a@b.example\r\nMessage-ID: <g1@b>\r\nSubject: =?gb2312?B?{subject}?=\r\n"
+        "Content-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(words.encode("gbk")).decode()
+        + "\r\n"
+    ).encode()
+    mail = parse_mail(raw, max_file_bytes=LIMIT)
+    assert (mail.subject, mail.text) == (words, words)
+
+
+def test_one_broken_byte_in_declared_utf8_keeps_the_text_utf8():
+    # real mail: one truncated sequence in a UTF-8 HTML body made all of it cp1251 mojibake ("РџСЂРѕС„")
+    body = "Профиль. Сообщения, контакты и сообщества".encode() + b" \xd1f. " + "Не пересылайте".encode()
+    raw = b"From: a@b.example\r\nMessage-ID: <u1@b>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + body
+    mail = parse_mail(raw, max_file_bytes=LIMIT)
+    assert mail.text.startswith("Профиль. Сообщения") and mail.text.endswith("Не пересылайте")
+    assert mail.text.count("\ufffd") == 1
+
+
+def test_a_wrong_utf8_label_on_cp1251_text_still_falls_back():
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <u2@b>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + "Оплатил, но статус не меняется".encode("cp1251")
+    )
+    assert parse_mail(raw, max_file_bytes=LIMIT).text == "Оплатил, но статус не меняется"
+
+
+def test_an_attachment_after_a_nested_multipart_that_reuses_the_boundary_is_kept():
+    # real mail (mail-parser's mail_malformed_1): the inner multipart/alternative has the outer boundary, so the
+    # outer closes early and the zip after it lands in the epilogue
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <n1@b>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b'--B\r\nContent-Type: multipart/alternative; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee the file\r\n"
+        b"--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>see the file</p>\r\n--B--\r\n\r\n"
+        b'--B\r\nContent-Type: application/zip; name="scan.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        b"UEsDBAo=\r\n--B--\r\n"
+    )
+    mail = parse_mail(raw, max_file_bytes=LIMIT)
+    assert mail.text == "see the file"
+    assert [(p.name, p.data) for p in mail.parts] == [("scan.zip", b"PK\x03\x04\n")]
