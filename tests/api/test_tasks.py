@@ -142,6 +142,13 @@ async def test_bad_input_is_a_clear_400(admin, org):
     assert done["checklist"] == [{"text": "find the order", "done": True}]
     (await anna.get("/api/v1/tasks", params={"status": "nope"})).error(400)
     (await anna.get("/api/v1/tasks", params={"due_before": "soon"})).error(400)
+    for number in (
+        "1700000000",
+        "1.298037686878178e+16",
+        "1e5",
+        "inf",
+    ):  # a time is a date and a time, not a guess
+        (await anna.get("/api/v1/tasks", params={"due_before": number})).error(400)
 
 
 async def test_the_bell_keeps_mentions_and_adds_tasks_with_read_state(admin, org):

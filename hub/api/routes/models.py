@@ -21,7 +21,9 @@ from hub import queries
 from hub.api.http import ApiError, Body, CursorParam, Query
 from hub.domain import AssignmentPolicy, ClientKind, ConversationStatus, FieldValue, Handler, Priority, Role
 
-_NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
+_NUMBER = re.compile(
+    r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf(inity)?|nan)\s*", re.IGNORECASE
+)
 
 
 def _iso_only(value: Any) -> Any:
