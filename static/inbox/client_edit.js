@@ -30,6 +30,9 @@ function startEdit(client) {
     name: client.name || "",
     tags: (client.tags || []).join(", "),
     fields: Object.entries(client.fields || {}).map(([key, value]) => ({ key, value: fieldText(value), original: key })),
+    // what the form started from: only what the user changed is sent, so a colleague's change meanwhile stays
+    startName: client.name || "",
+    startTags: [...(client.tags || [])],
     originals: { ...(client.fields || {}) },
     error: "",
     busy: false,
@@ -44,11 +47,11 @@ function cancelEdit() {
   renderCard();
 }
 
-function patchBody(client, draft) {
+function patchBody(draft) {
   const body = {};
-  if (draft.name.trim() !== (client.name || "")) body.name = draft.name;
+  if (draft.name.trim() !== draft.startName) body.name = draft.name;
   const tags = [...new Set(draft.tags.split(",").map((s) => s.trim()).filter(Boolean))];
-  if (tags.join("\n") !== (client.tags || []).join("\n")) body.tags = tags;
+  if (tags.join("\n") !== draft.startTags.join("\n")) body.tags = tags;
   const fields = {};
   const kept = new Set();
   for (const row of draft.fields) {
@@ -69,7 +72,7 @@ async function saveEdit() {
   const draft = state.clientEdit;
   const client = draft && state.clients.get(draft.clientId);
   if (!client || draft.busy) return;
-  const body = patchBody(client, draft);
+  const body = patchBody(draft);
   if (!Object.keys(body).length) {
     cancelEdit();
     return;

@@ -48,12 +48,17 @@ async def test_an_agent_edits_the_card_and_a_colleague_sees_it_live(web_hub, new
     assert await first.input_value("#client-edit-name") == "Olga Petrova"
     assert await second.locator("#card-name").inner_text() == "Olga Customer"
 
+    # a colleague's change while the form is open is kept: the save sends only what this agent changed
+    client_id = (await web_hub.api("GET", "/api/v1/clients?q=olga@example.com"))["items"][0]["id"]
+    await web_hub.api("PATCH", f"/api/v1/clients/{client_id}", {"fields": {"source": "ads"}})
+    await second.locator("#client-card dl.fields dd", has_text="ads").wait_for()
     await first.fill("#client-edit-tags", "vip")
     await first.click("#client-edit-save")
     await first.wait_for_selector("#card-name:text-is('Olga Petrova')")
     assert await first.locator("#client-edit").count() == 0
     await first.locator("#client-card .tag", has_text="vip").wait_for()
     await first.locator("#client-card dl.fields dd", has_text="Kazan").wait_for()
+    await first.locator("#client-card dl.fields dd", has_text="ads").wait_for()
 
     # the colleague's open card follows (client:updated)
     await second.wait_for_selector("#card-name:text-is('Olga Petrova')")
@@ -65,6 +70,15 @@ async def test_an_agent_edits_the_card_and_a_colleague_sees_it_live(web_hub, new
     await first.fill("#client-edit-name", "Someone Else")
     await first.click("#client-edit-cancel")
     assert await first.locator("#card-name").inner_text() == "Olga Petrova"
+
+    # a colleague renames the client while this form is open; saving other changes keeps the colleague's name
+    await first.click("#client-edit-start")
+    await web_hub.api("PATCH", f"/api/v1/clients/{client_id}", {"name": "Olga P."})
+    await second.wait_for_selector("#card-name:text-is('Olga P.')")
+    await first.fill("#client-edit-tags", "vip, wholesale")
+    await first.click("#client-edit-save")
+    await first.locator("#client-card .tag", has_text="wholesale").wait_for()
+    assert await first.locator("#card-name").inner_text() == "Olga P."
     first_watch.assert_clean(allow="HTTP 400")
     second_watch.assert_clean()
 
