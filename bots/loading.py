@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from bots.flow import Flow, flow_problems
 from hub.yamllines import Lines as _Lines
 from hub.yamllines import Loader as _Loader
-from hub.yamllines import read_yaml
+from hub.yamllines import read_text_file, read_yaml
 from hub.yamllines import reason as _reason
 from hub.yamllines import where as _where
 
@@ -26,12 +26,9 @@ class FlowConfigError(Exception):
 def load_flow_file(path: Path) -> tuple[Flow | None, list[str]]:
     """The flow in one file, or None and its problems ("<file>:<line>: <reason>")."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [f"{name}:1: not UTF-8 text ({exc.reason})"]
-    except OSError as exc:
-        return None, [f"{name}:1: cannot read the file ({exc.strerror or exc})"]
+    text, problems = read_text_file(path)
+    if text is None:
+        return None, problems
     data, node, problems = read_yaml(text, name)
     if problems:
         return None, problems

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from hub.domain import Client, FieldValue, Priority
 from hub.hours import BusinessHours
-from hub.yamllines import Lines, read_yaml, reason, where
+from hub.yamllines import Lines, read_text_file, read_yaml, reason, where
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -169,12 +169,9 @@ def load_rules_file(path: Path) -> tuple[RuleSet | None, list[str]]:
     """The rules of a file; a missing file is no rules (nothing is routed)."""
     if not path.exists():
         return RuleSet(), []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [f"{path}:1: not UTF-8 text ({exc.reason})"]
-    except OSError as exc:
-        return None, [f"{path}:1: cannot read the file ({exc.strerror or exc})"]
+    text, problems = read_text_file(path)
+    if text is None:
+        return None, problems
     return load_rules_text(text, str(path))
 
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from hub.domain import Priority
 from hub.domain_sla import SlaClock, SlaTarget
 from hub.hours import BusinessHours
-from hub.yamllines import Lines, read_yaml, reason, where
+from hub.yamllines import Lines, read_text_file, read_yaml, reason, where
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # at most 30 days of target time (counting a month of business minutes takes about 2 ms)
@@ -154,12 +154,9 @@ def load_sla_file(path: Path) -> tuple[SlaConfig | None, list[str]]:
     """The policies of a file; a missing file is no policies (no SLA)."""
     if not path.exists():
         return SlaConfig(), []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [f"{path}:1: not UTF-8 text ({exc.reason})"]
-    except OSError as exc:
-        return None, [f"{path}:1: cannot read the file ({exc.strerror or exc})"]
+    text, problems = read_text_file(path)
+    if text is None:
+        return None, problems
     return load_sla_text(text, str(path))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -108,3 +109,13 @@ def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None, list[str]]:
     finally:
         loader.dispose()
     return data, node, []
+
+
+def read_text_file(path: Path) -> tuple[str | None, list[str]]:
+    """A configuration file's text, or None and why it cannot be read ("<file>:1: <reason>")."""
+    try:
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [f"{path}:1: not UTF-8 text ({exc.reason})"]
+    except OSError as exc:
+        return None, [f"{path}:1: cannot read the file ({exc.strerror or exc})"]
