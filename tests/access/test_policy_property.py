@@ -41,6 +41,7 @@ from hub.queries import conversations as conversation_queries
 from hub.queries import entries as entry_queries
 from hub.queries import notifications as notification_queries
 from hub.queries import partners as partner_queries
+from hub.queries import search as search_queries
 from hub.queries import tasks as task_queries
 from hub.representations import client_json
 from realtime.listeners import AgentListeners
@@ -658,6 +659,10 @@ def check_partner_pushes(
     return checks
 
 
+async def _all_entries(hub: Hub, model: Model) -> list:
+    return [e for e in [await hub.store.timeline.get(e) for e in model.entries] if e is not None]
+
+
 async def check_reads(hub: Hub, model: Model, file_key: str, redacting_org: str) -> int:
     checks = 0
     for user in model.users.values():
@@ -716,6 +721,20 @@ async def check_reads(hub: Hub, model: Model, file_key: str, redacting_org: str)
                 got = False
             entry = await hub.store.timeline.get(entry_id)
             assert got == (visible and bool(entry.attachments)), (user.role, entry_id)
+        # search: what it finds lies inside the policy (a hidden entry is absent, never counted nor suggested);
+        # whoever sees everything finds every entry with the word, so the check is not vacuous
+        for word in ("customer", "note"):
+            checks += 1
+            result = await search_queries.search(hub, user, word, limit=500)
+            hits = {hit.entry.id for hit in result.entries}
+            assert all(model.sees_entry(user, e) for e in hits), (user.role, word)
+            assert {c.id for c in result.clients} <= allowed_clients
+            assert all(
+                hit.conversation is None or hit.conversation.id in allowed_convs for hit in result.entries
+            )
+            if user.role is Role.admin:
+                wanted = {e.id for e in await _all_entries(hub, model) if e.text.startswith(word)}
+                assert hits == wanted, (word, len(hits), len(wanted))
         mentions = await notification_queries.mentions(hub, user, limit=100)
         assert all(model.sees_entry(user, e.id) for e in mentions.items)
         # tasks: the list is exactly what the model allows; each one opens or is missing alike
