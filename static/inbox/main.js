@@ -35,6 +35,7 @@ import { loadTimeline, rerenderTimeline } from "./timeline.js";
 import { loadMyTasks, openTaskDialog, renderTaskViews, taskFromConversation, wireTasks } from "./tasks.js";
 import { renderQueues } from "./queues.js";
 import { loadHealth, renderHealth } from "./health.js";
+import { renderPartnersPanel } from "./partners_panel.js";
 import { renderDesktop, wireDesktop } from "./desktop.js";
 
 // --- wiring --------------------------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ function rerenderAll() {
   renderTaskViews();
   renderQueues();
   renderHealth();
+  renderPartnersPanel();
   renderDesktop();
   renderTyping();
   renderComposerMode();
@@ -156,6 +158,7 @@ async function start() {
   wire();
   renderQueues();
   loadHealth();
+  renderPartnersPanel();
   renderBell();
   let saved = null;
   try {
