@@ -15,15 +15,13 @@ from hub.store.mongo.base import (
     MongoRepo,
     all_of,
     check_keys,
-    from_bson,
     to_bson,
     to_doc,
     to_model,
     to_models,
 )
+from hub.store.mongo.notices import NoticeQueue
 from hub.store.port import StoreStats
-
-_EPOCH = datetime(1970, 1, 1)
 
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "sla_clocks": [([("next_notice_at", ASCENDING)], False)],
@@ -34,11 +32,9 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
 }
 
 
-def _free(now: datetime) -> dict[str, Any]:
-    return {"$or": [{"notice_lease_until": None}, {"notice_lease_until": {"$lte": now}}]}
+class MongoSlaRepo(NoticeQueue, MongoRepo):
+    _notice_model = SlaClock
 
-
-class MongoSlaRepo(MongoRepo):
     def __init__(self, clocks: Any, breaches: Any, stats: StoreStats) -> None:
         super().__init__(clocks, stats)
         self._breaches = breaches
@@ -69,35 +65,10 @@ class MongoSlaRepo(MongoRepo):
             values["notice_lease_until"] = None
         return to_model(SlaClock, await self._update({"_id": conversation_id}, {"$set": values}))
 
-    async def due_notices(self, *, now: datetime, limit: int = 100) -> list[SlaClock]:
-        now = to_bson(now)
-        docs = await self._find(
-            all_of([{"next_notice_at": {"$gte": _EPOCH, "$lte": now}}, _free(now)]),
-            sort=[("next_notice_at", ASCENDING)],
-            limit=limit,
-        )
-        return to_models(SlaClock, docs)
-
-    async def next_notice_at(self, *, now: datetime) -> datetime | None:
-        docs = await self._find(
-            all_of([{"next_notice_at": {"$gte": _EPOCH}}, _free(to_bson(now))]),
-            sort=[("next_notice_at", ASCENDING)],
-            limit=1,
-            projection={"next_notice_at": 1},
-        )
-        return from_bson(docs[0]["next_notice_at"]) if docs else None
-
     async def claim_notice(
         self, conversation_id: str, key: str, at: datetime, *, now: datetime, lease_until: datetime
     ) -> SlaClock | None:
-        at, now = to_bson(at), to_bson(now)
-        if at > now:
-            return None
-        doc = await self._update(
-            all_of([{"_id": conversation_id, "next_notice": key, "next_notice_at": at}, _free(now)]),
-            {"$set": {"notice_lease_until": to_bson(lease_until)}},
-        )
-        return to_model(SlaClock, doc)
+        return await self._claim_notice(conversation_id, key, at, now=now, lease_until=lease_until)
 
     async def complete_notice(
         self,

@@ -14,7 +14,6 @@ from hub.store.mongo.base import (
     all_of,
     before_cursor,
     check_keys,
-    from_bson,
     to_bson,
     to_doc,
     to_model,
@@ -22,11 +21,10 @@ from hub.store.mongo.base import (
 )
 from hub.store.mongo.clients import partner_scope_filter
 from hub.store.mongo.conversations import scope_filter
+from hub.store.mongo.notices import NoticeQueue
 from hub.store.port import TASK_MUTABLE, PartnerTaskScope, StoreStats, TaskQuery, check_limit
 
 _DESC = [("created_at", DESCENDING), ("_id", DESCENDING)]
-_EPOCH = datetime(1970, 1, 1)
-
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "tasks": [
         (_DESC, False),
@@ -43,11 +41,9 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
 }
 
 
-def _lease_free(now: datetime) -> dict[str, Any]:
-    return {"$or": [{"notice_lease_until": None}, {"notice_lease_until": {"$lte": now}}]}
+class MongoTaskRepo(NoticeQueue, MongoRepo):
+    _notice_model = Task
 
-
-class MongoTaskRepo(MongoRepo):
     def __init__(self, collection: Any, stats: StoreStats, conversations: Any) -> None:
         super().__init__(collection, stats)
         self._conversations = conversations
@@ -137,37 +133,10 @@ class MongoTaskRepo(MongoRepo):
         )
         return [{"$and": [mine, {"client_id": {"$in": visible}}]}] if visible else []
 
-    async def due_notices(self, *, now: datetime, limit: int = 100) -> list[Task]:
-        check_limit(limit)
-        now = to_bson(now)
-        docs = await self._find(
-            all_of([{"next_notice_at": {"$gte": _EPOCH, "$lte": now}}, _lease_free(now)]),
-            sort=[("next_notice_at", ASCENDING)],
-            limit=limit,
-        )
-        return to_models(Task, docs)
-
-    async def next_notice_at(self, *, now: datetime) -> datetime | None:
-        now = to_bson(now)
-        docs = await self._find(
-            all_of([{"next_notice_at": {"$gte": _EPOCH}}, _lease_free(now)]),
-            sort=[("next_notice_at", ASCENDING)],
-            limit=1,
-            projection={"next_notice_at": 1},
-        )
-        return from_bson(docs[0]["next_notice_at"]) if docs else None
-
     async def claim_notice(
         self, task_id: str, kind: NoticeKind, at: datetime, *, now: datetime, lease_until: datetime
     ) -> Task | None:
-        at, now = to_bson(at), to_bson(now)
-        if at > now:
-            return None
-        doc = await self._update(
-            all_of([{"_id": task_id, "next_notice": kind.value, "next_notice_at": at}, _lease_free(now)]),
-            {"$set": {"notice_lease_until": to_bson(lease_until)}},
-        )
-        return to_model(Task, doc)
+        return await self._claim_notice(task_id, kind.value, at, now=now, lease_until=lease_until)
 
     async def complete_notice(
         self,
