@@ -59,6 +59,9 @@ export const state = {
   conversations: new Map(),
   listCursor: null,
   listSeq: 0,
+  // a clock of changes learnt outside a list fetch (live events, own edits): id -> tick of the last one
+  changeTick: 0,
+  changedAt: new Map(),
   clients: new Map(),
   clientRequests: new Map(),
   clientConversations: [],

@@ -35,12 +35,13 @@ export function byActivity(a, b) {
   return activity(b) - activity(a) || (a.id < b.id ? 1 : -1);
 }
 
-export function upsertConversation(c) {
+export function upsertConversation(c, { fromList = false } = {}) {
   if (!c || !c.id) return;
   const known = state.conversations.get(c.id);
   // a list fetched before a live update may answer after it: never let an older copy win
   if (known && Date.parse(known.updated_at) > Date.parse(c.updated_at)) return;
   state.conversations.set(c.id, c);
+  if (!fromList) state.changedAt.set(c.id, ++state.changeTick);
   if (!state.clients.has(c.client_id)) ensureClient(c.client_id);
   if (c.id === state.openId) renderHeader();
   scheduleListRender();
@@ -133,6 +134,7 @@ export function renderListItem(c) {
 
 export async function loadList({ more = false } = {}) {
   const seq = ++state.listSeq;
+  const startedAt = state.changeTick;
   const queries = TABS[state.tab].queries();
   const cursor = more ? state.listCursor : null;
   let pages;
@@ -149,14 +151,19 @@ export async function loadList({ more = false } = {}) {
   }
   if (seq !== state.listSeq) return;
   if (!more) {
-    // what the server says replaces what this tab showed (a reconnect may have missed changes)
+    // what the server says replaces what this tab showed (a reconnect may have missed changes), except what
+    // changed live while the request was under way: the answer's snapshot is older than that
     for (const c of [...state.conversations.values()]) {
-      if (c.id !== state.openId && inCurrentList(c)) state.conversations.delete(c.id);
+      const changedSince = (state.changedAt.get(c.id) || 0) > startedAt;
+      if (c.id !== state.openId && !changedSince && inCurrentList(c)) state.conversations.delete(c.id);
     }
   }
   for (const page of pages) {
     for (const [id, client] of Object.entries(page.clients || {})) state.clients.set(id, client);
-    for (const c of page.items) upsertConversation(c);
+    for (const c of page.items) {
+      const removedSince = !state.conversations.has(c.id) && (state.changedAt.get(c.id) || 0) > startedAt;
+      if (!removedSince) upsertConversation(c, { fromList: true });
+    }
   }
   state.listCursor = queries.length === 1 ? pages[0].next_cursor : null;
   els.listMore.hidden = !state.listCursor;

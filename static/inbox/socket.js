@@ -107,6 +107,7 @@ export function connectSocket() {
     // re-routed or re-assigned away from this user: the server sends no content any more, so drop it here
     if (!data || !data.conversation_id) return;
     state.conversations.delete(data.conversation_id);
+    state.changedAt.set(data.conversation_id, ++state.changeTick); // a list already under way must not bring it back
     const i = state.clientConversations.findIndex((c) => c.id === data.conversation_id);
     if (i >= 0) state.clientConversations.splice(i, 1);
     if (state.openId === data.conversation_id) {
