@@ -92,7 +92,9 @@ async def test_a_list_answer_older_than_a_live_hand_off_does_not_hide_it(web_hub
     handed_off = item(page, olga["conversation_id"])
     await expect(handed_off).to_have_count(1)  # the live event
     release.set()
-    await expect(item(page, ivan["conversation_id"]).locator(".conv-item-preview")).to_have_text("answered late")
+    await expect(item(page, ivan["conversation_id"]).locator(".conv-item-preview")).to_have_text(
+        "answered late"
+    )
     await expect(handed_off).to_have_count(1)
     watch.assert_clean()
 
