@@ -32,7 +32,7 @@ from hub.context import Hub
 from hub.delivery import DeliveryWorker
 from hub.events import EventBus, StaffChanged
 from hub.files import FileStore
-from hub.logs import request_ids
+from hub.logs import quiet_malformed_requests, request_ids
 from hub.relay import RedisRelay
 from hub.routing import load_rules_file
 from hub.search_index import SearchBackfill
@@ -92,6 +92,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     notification_actions.install(hub)  # mentions are stored in the notification centre
     relay = RedisRelay(hub.bus, settings.redis_url) if settings.redis_url else None
     metrics = hub_metrics.Metrics()
+    quiet_malformed_requests()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[request_ids, metrics.middleware(), error_middleware],

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 REQUEST_ID: ContextVar[str] = ContextVar("hub_request_id", default="")
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -67,6 +68,30 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class MalformedRequestFilter(logging.Filter):
+    """aiohttp answers a request it cannot parse (a bad request line, an over-long header, a stray byte) with a 400
+    and logs it at ERROR with a traceback, as if the hub had failed. Anyone on the internet can send those: they
+    become one WARNING line naming the client and the reason, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 400) < 500:
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg = "rejected a malformed request from %s (%s %s)"
+            record.args = (remote, exc.code, (exc.message or type(exc).__name__).splitlines()[0][:200])
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    """Installs `MalformedRequestFilter` on aiohttp's server logger once (every app and `hub serve` call it)."""
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequestFilter) for f in server_log.filters):
+        server_log.addFilter(MalformedRequestFilter())
+
+
 def configure(level: str, fmt: str) -> None:
     """The root logger for `hub serve` and friends."""
     handler = logging.StreamHandler()
@@ -82,3 +107,4 @@ def configure(level: str, fmt: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    quiet_malformed_requests()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 
 from api_helpers import push, timeline, unique, unique_phone
 
@@ -207,3 +209,31 @@ async def test_bad_bodies_on_other_endpoints(admin):
     (await admin.post(f"{conversation}/replies", {"text": "   "})).error(400, "invalid")
     assert len(await timeline(admin, conversation)) == 1
     await still_serving(admin)
+
+
+async def test_unparsable_requests_get_400_and_one_warning_line_not_a_traceback(sqlite_server, caplog):
+    """Anyone can send bytes that are not HTTP; aiohttp answers 400 but used to log each at ERROR with a
+    traceback, as if the hub had failed."""
+    host, port = sqlite_server.url.removeprefix("http://").split(":")
+    garbage = {
+        "a control byte in the path": b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a header line over the limit": b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: "
+        + b"a" * 20_000
+        + b"\r\n\r\n",
+        "not a request line": b"HELLO\r\n\r\n",
+    }
+    caplog.set_level(logging.DEBUG, logger="aiohttp.server")
+    for name, raw in garbage.items():
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(raw)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 10)
+        writer.close()
+        assert status_line.split(b" ")[1] == b"400", (name, status_line)
+    # the 400 is written after the log call, so every record is in by now
+    records = [r for r in caplog.records if r.name == "aiohttp.server" and r.levelno >= logging.INFO]
+    assert records, "aiohttp logged nothing at all: the filter has nothing to prove"
+    assert all(r.levelno == logging.WARNING and not r.exc_info for r in records), [
+        (r.levelname, r.getMessage()) for r in records
+    ]
+    assert any("rejected a malformed request from 127.0.0.1 (400" in r.getMessage() for r in records)
