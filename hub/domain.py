@@ -138,8 +138,9 @@ class Conversation(Model):
     bot_state: dict[str, Any] = Field(default_factory=dict)
     subject: str = ""
     priority: Priority = Priority.normal
-    # what the store keeps is the shared count of inbound messages (`inbound_count`, never going down); `unread`
-    # is filled per reader by hub.queries (inbound_count minus what that user has read)
+    # what the store keeps is the shared count of inbound messages (`inbound_count`; it goes down only when customer
+    # messages move out, and read markers are clamped then); `unread` is filled per reader by hub.queries
+    # (inbound_count minus what that user has read)
     unread: int = 0
     inbound_count: int = 0
     last_message_at: datetime | None = None

@@ -100,8 +100,14 @@ async def split_conversation(hub: Hub, actor: User, entry_id: str, *, following:
 async def _recount_both(
     hub: Hub, source: Conversation, target: Conversation, moved: list[TimelineEntry]
 ) -> tuple[Conversation, Conversation]:
-    source = await _recount(hub, source)
-    target = await _recount(hub, target, inbound_added=sum(1 for e in moved if _customer(e)))
+    customer = sum(1 for e in moved if _customer(e))
+    source = await _recount(hub, source, inbound_added=-customer)
+    if customer:
+        # a reader who had read them all has read everything left; one who had not loses them from the unread
+        # count (markers are counts, not positions: moving out old, read messages while newer ones wait unread
+        # lowers that reader's count too far, never below 0)
+        await hub.store.reads.clamp(source.id, source.inbound_count)
+    target = await _recount(hub, target, inbound_added=customer)
     return source, target
 
 
@@ -139,9 +145,8 @@ async def _latest_shown(hub: Hub, conversation_id: str) -> TimelineEntry | None:
 
 async def _recount(hub: Hub, conversation: Conversation, *, inbound_added: int = 0) -> Conversation:
     """The conversation's last message and preview from the entries it holds now (after entries left or joined
-    it), and its inbound count grown by the customer messages that joined it: one conditional update on the
-    last_message_at read, again when a message arrived in between. The source's inbound count stays: it never
-    goes down (read markers are counts of it)."""
+    it), and its inbound count moved by the customer messages that joined (+) or left (-) it: one conditional
+    update on the last_message_at read, again when a message arrived in between."""
     current: Conversation | None = conversation
     for _attempt in range(_ATTEMPTS):
         if current is None:

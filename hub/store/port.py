@@ -671,6 +671,10 @@ class ReadRepo(Protocol):
     async def readers(self, conversation_id: str, user_ids: Sequence[str]) -> dict[str, int]:
         """The markers of these users on one conversation (the recipients of a push)."""
 
+    async def clamp(self, conversation_id: str, count: int) -> None:
+        """Every marker of the conversation above `count` set to `count`, in one statement: customer messages
+        moved out lowered its inbound_count, and a reader who had read them all has read everything left."""
+
 
 class AssignmentRepo(Protocol):
     async def loads(self, user_ids: Sequence[str]) -> dict[str, AgentLoad]:

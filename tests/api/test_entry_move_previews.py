@@ -70,3 +70,26 @@ async def test_a_moved_message_older_than_the_targets_leaves_its_preview_and_upd
     body = await admin.ok("POST", f"/api/v1/entries/{first[0]['entry_id']}/move", {"conversation_id": target})
     assert body["source"]["last_message_preview"] == "" and body["source"]["last_message_at"] is None
     assert (await _row(admin, target))["last_message_preview"] == "b newest"
+
+
+async def test_moving_unread_customer_messages_out_lowers_the_sources_unread_count(admin):
+    phone = unique_phone()
+    first = await _thread(admin, phone, "a", ["a one"], 0)
+    source = first[0]["conversation_id"]
+    await admin.ok("POST", f"/api/v1/conversations/{source}/read")  # the admin has read "a one"
+    unread = await _thread(admin, phone, "a", ["a two", "a three"], 1)
+    other = await _thread(admin, phone, "b", ["b one"], 10)
+    target = other[0]["conversation_id"]
+    assert (await _row(admin, source))["unread"] == 2
+    body = await admin.ok(
+        "POST", f"/api/v1/entries/{unread[1]['entry_id']}/move", {"conversation_id": target}
+    )
+    assert body["source"]["unread"] == 1
+    assert (await _row(admin, source))["unread"] == 1
+    assert (await _row(admin, target))["unread"] == 2  # "b one" and the moved "a three"
+    # a reader who had read everything keeps a correct count after messages left
+    await admin.ok("POST", f"/api/v1/conversations/{source}/read")
+    await admin.ok("POST", f"/api/v1/entries/{first[0]['entry_id']}/move", {"conversation_id": target})
+    assert (await _row(admin, source))["unread"] == 0
+    await push(admin, phone=phone, thread_key="a", text="a four", occurred_at=_at(20))
+    assert (await _row(admin, source))["unread"] == 1

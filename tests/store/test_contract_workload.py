@@ -63,6 +63,15 @@ async def test_read_markers_only_go_forward(store):
     assert await store.reads.readers("c1", ["u1", "u2", "u3"]) == {"u1": 3, "u2": 5}
 
 
+async def test_read_markers_are_clamped_when_messages_leave(store):
+    await store.reads.mark("u1", "c1", 5, at=T0)
+    await store.reads.mark("u2", "c1", 2, at=T0)
+    await store.reads.mark("u1", "c2", 9, at=T0)
+    await store.reads.clamp("c1", 3)
+    assert await store.reads.readers("c1", ["u1", "u2"]) == {"u1": 3, "u2": 2}
+    assert await store.reads.counts("u1", ["c2"]) == {"c2": 9}  # another conversation is untouched
+
+
 async def test_documents_round_trip(store):
     assert await store.documents.get("routing_rules") is None
     await store.documents.put("routing_rules", {"rules": [{"name": "a"}]}, at=T0)

@@ -12,6 +12,7 @@ from hub.api import schemas
 from hub.api.http import Body, Ctx, parse_body
 from hub.api.routes import api
 from hub.api.routes.models import STAFF
+from hub.queries import conversations as conversation_queries
 from hub.representations import conversation_json, entry_json
 
 TAG = "conversations"
@@ -56,10 +57,11 @@ STARTED = schemas.object_doc(
 )
 
 
-def _moved(result: threading.Moved) -> dict[str, Any]:
+async def _moved(ctx: Ctx, result: threading.Moved) -> dict[str, Any]:
+    target, source = await conversation_queries.for_reader(ctx.hub, ctx.user, [result.target, result.source])
     return {
-        "conversation": conversation_json(result.target),
-        "source": conversation_json(result.source),
+        "conversation": conversation_json(target),
+        "source": conversation_json(source),
         "entries": [entry_json(e) for e in result.entries],
     }
 
@@ -75,7 +77,7 @@ def _moved(result: threading.Moved) -> dict[str, Any]:
     responses={409: "the entry was moved meanwhile"},
 )
 async def move_entry(ctx: Ctx, entry_id: str, body: MoveIn) -> Any:
-    return _moved(await threading.move_entry(ctx.hub, ctx.user, entry_id, body.conversation_id))
+    return await _moved(ctx, await threading.move_entry(ctx.hub, ctx.user, entry_id, body.conversation_id))
 
 
 @api.route(
@@ -95,7 +97,9 @@ async def move_entry(ctx: Ctx, entry_id: str, body: MoveIn) -> Any:
 )
 async def split_entry(ctx: Ctx, entry_id: str) -> Any:
     body = await parse_body(ctx.request, SplitIn) if ctx.request.can_read_body else SplitIn()
-    return _moved(await threading.split_conversation(ctx.hub, ctx.user, entry_id, following=body.following))
+    return await _moved(
+        ctx, await threading.split_conversation(ctx.hub, ctx.user, entry_id, following=body.following)
+    )
 
 
 @api.route(

@@ -45,3 +45,10 @@ class MongoReadRepo(MongoRepo):
             return {}
         docs = await self._find({"conversation_id": conversation_id, "user_id": {"$in": list(user_ids)}})
         return {d["user_id"]: d["count"] for d in docs}
+
+    async def clamp(self, conversation_id: str, count: int) -> None:
+        await self._rt(
+            self._c.update_many(
+                {"conversation_id": conversation_id, "count": {"$gt": count}}, {"$set": {"count": count}}
+            )
+        )

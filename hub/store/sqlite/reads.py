@@ -51,3 +51,9 @@ class SqliteReads(Base):
             (conversation_id, *user_ids),
         )
         return {r[0]: r[1] for r in rows}
+
+    async def clamp(self, conversation_id: str, count: int) -> None:
+        await self.run(
+            "UPDATE read_markers SET count = ? WHERE conversation_id = ? AND count > ?",
+            (count, conversation_id, count),
+        )
