@@ -11,6 +11,7 @@ from aiohttp import web
 from bots.engine import BotEngine
 from bots.flow import Flow
 from bots.loading import FlowConfigError, load_flow_file, load_flows
+from bots.summary import summarize
 from hub.api.http import ApiRoutes
 from hub.config import Settings
 from hub.context import Hub
@@ -24,6 +25,7 @@ __all__ = [
     "install",
     "load_flow_file",
     "load_flows",
+    "summarize",
 ]
 
 log = logging.getLogger(__name__)
@@ -31,14 +33,14 @@ log = logging.getLogger(__name__)
 ENGINE_KEY = web.AppKey("bot_engine", BotEngine)
 
 
-def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> None:
-    """Load the flows in settings.bots_dir and start answering. Raises FlowConfigError (every problem, as
-    "file:line: reason") when a flow file is wrong; no directory or no flow: nothing happens."""
+def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> list[Flow]:
+    """Load the flows in settings.bots_dir and start answering; returns the flows. Raises FlowConfigError (every
+    problem, as "file:line: reason") when a flow file is wrong; no directory or no flow: nothing happens."""
     flows, problems = load_flows(hub.settings.bots_dir)
     if problems:
         raise FlowConfigError(problems)
     if not flows:
-        return
+        return []
     engine = BotEngine(hub, flows)
     engine.attach()
     app[ENGINE_KEY] = engine
@@ -53,6 +55,7 @@ def install(app: web.Application, hub: Hub, routes: ApiRoutes) -> None:
 
     app.on_startup.append(startup)
     app.on_shutdown.append(shutdown)
+    return flows
 
 
 def check(settings: Settings) -> list[str]:

@@ -124,6 +124,17 @@ def can_view_channel_health(actor: Actor) -> bool:
     return can_manage_staff(actor)
 
 
+def can_view_admin_pages(actor: Actor) -> bool:
+    """The admin area (/admin): admins change things there; supervisors read it (what each section's API lets
+    them read); nobody else sees the page."""
+    return isinstance(actor, User) and sees_everything(actor)
+
+
+def can_view_bot_flows(actor: Actor) -> bool:
+    """The loaded bot flows (names, channels, languages, hand-off departments): admins and supervisors."""
+    return sees_everything(actor)
+
+
 def can_list_staff(actor: Actor) -> bool:
     return is_system(actor) or is_staff(actor)
 

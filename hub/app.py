@@ -110,9 +110,10 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     connectors.telegram.install(app, hub, routes)
     connectors.telephony.install(app, hub, routes)
     try:
-        bots.install(app, hub, routes)
+        flows = bots.install(app, hub, routes)
     except bots.FlowConfigError as exc:
         raise ConfigurationError(exc.problems) from exc
+    hub.bot_flows = [bots.summarize(flow) for flow in flows]  # GET /api/v1/bots (hub/ never imports bots/)
     # routing rules (config/routing.yaml, HUB_ROUTING_FILE) run after ingest; assignment follows the bus
     rules, rule_problems = load_rules_file(settings.routing_file)
     if rules is None:

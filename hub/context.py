@@ -12,6 +12,7 @@ from hub.auth import Tokens
 from hub.config import Settings
 from hub.directory import Directory
 from hub.domain import Handler, utcnow
+from hub.domain_bots import BotFlowSummary
 from hub.events import EventBus
 from hub.files import FileStore
 from hub.links import ContinueLinkProvider
@@ -62,3 +63,6 @@ class Hub:
     dialer: Any = None
     # the SLA policies (hub.sla.SlaConfig), set by the composition root; None or no policies: no SLA clocks
     sla: Any = None
+    # the bot flows this hub runs, as summaries (the composition root fills it from bots.install; hub/ never
+    # imports bots/): what GET /api/v1/bots lists
+    bot_flows: list[BotFlowSummary] = field(default_factory=list)

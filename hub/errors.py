@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["Conflict", "Forbidden", "HubError", "Invalid", "NotFound"]
 
 
 class HubError(Exception):
     code = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
+        # what the JSON error carries as `details` (e.g. each problem of a rule file with its line), or None
+        self.details = details
 
 
 class NotFound(HubError):

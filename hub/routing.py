@@ -42,6 +42,9 @@ from hub.domain import Client, FieldValue, Priority
 from hub.hours import BusinessHours
 from hub.yamllines import Lines, read_text_file, read_yaml, reason, where
 
+# the store document with the YAML an admin saved (comments and all) beside the rules it gave: {"text", "rules"}
+RULES_TEXT_KEY = "routing_rules_text"
+
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 

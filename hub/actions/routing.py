@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -17,11 +18,22 @@ from hub.context import Hub
 from hub.domain import Conversation, TimelineEntry
 from hub.errors import Invalid
 from hub.inbound import InboundMessage
-from hub.routing import Facts, Rule, RuleSet, evaluate, parse_rules, wants_follow_ups
+from hub.routing import (
+    RULES_TEXT_KEY,
+    Facts,
+    Rule,
+    RuleSet,
+    evaluate,
+    load_rules_text,
+    parse_rules,
+    wants_follow_ups,
+)
 
 log = logging.getLogger(__name__)
 
 RULES_KEY = "routing_rules"
+RULES_TEXT_NAME = "routing.yaml"
+_PROBLEM = re.compile(r"^.*?:(\d+): (.*)$", re.DOTALL)
 # how long a process trusts its copy of the stored rule set (another process may have saved a new one)
 CACHE_SECONDS = 5.0
 
@@ -180,3 +192,27 @@ async def save_rules(hub: Hub, actor: Actor, data: Any) -> RuleSet:
     if router is not None:
         router.remember(ruleset)
     return ruleset
+
+
+def problem_details(problems: list[str]) -> list[dict[str, Any]]:
+    """ "name:line: reason" problems as `{"line", "message"}` (what the admin page shows beside the text)."""
+    details: list[dict[str, Any]] = []
+    for problem in problems:
+        found = _PROBLEM.match(problem)
+        if found:
+            details.append({"line": int(found.group(1)), "message": found.group(2)})
+        else:
+            details.append({"line": 1, "message": problem})
+    return details
+
+
+async def save_rules_text(hub: Hub, actor: Actor, text: str) -> RuleSet:
+    """An admin's new rules as YAML (the file's format): problems as Invalid with each `{"line", "message"}` in
+    its details; kept as typed (with its comments) for the next edit, and stored as the active set."""
+    access.require(access.can_manage_staff(actor), "only admins change the routing rules")
+    ruleset, problems = load_rules_text(text, RULES_TEXT_NAME)
+    if ruleset is None:
+        raise Invalid("; ".join(problems), details=problem_details(problems))
+    # the text first: GET shows it only while the active rules are the ones it gave
+    await hub.store.documents.put(RULES_TEXT_KEY, {"text": text, "rules": ruleset.dump()}, at=hub.clock())
+    return await save_rules(hub, actor, ruleset.dump())

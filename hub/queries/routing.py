@@ -4,19 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
+from hub.routing import RULES_TEXT_KEY
+from hub.yamllines import read_text_file
 
 
 async def rules(hub: Hub, actor: Actor) -> dict[str, Any]:
-    """The active rule set and where it comes from ("file" or "store")."""
+    """The active rule set, where it comes from ("file" or "store") and its YAML text to edit (the file's, or what
+    the admin saved, comments and all; written out from the rules when neither matches them)."""
     access.require(access.sees_everything(actor), "only admins and supervisors read the routing rules")
     router = hub.router
     if router is None:
-        return {"source": "none", "rules": [], "business_hours": None}
+        return {"source": "none", "rules": [], "business_hours": None, "yaml": ""}
     ruleset, source = await router.active(hub)
-    return {"source": source, "business_hours": None, **ruleset.dump()}
+    dump = ruleset.dump()
+    return {"source": source, "business_hours": None, **dump, "yaml": await _text(hub, source, dump)}
+
+
+async def _text(hub: Hub, source: str, dump: dict[str, Any]) -> str:
+    if source == "file":
+        text, _problems = read_text_file(hub.settings.routing_file)
+        if text is not None or not hub.settings.routing_file.exists():
+            return text or ""
+    else:
+        saved = await hub.store.documents.get(RULES_TEXT_KEY)
+        if saved is not None and saved.get("rules") == dump and isinstance(saved.get("text"), str):
+            return str(saved["text"])
+    return yaml.safe_dump(dump, allow_unicode=True, sort_keys=False) if dump.get("rules") else ""
 
 
 async def queues(hub: Hub, actor: Actor) -> list[dict[str, Any]]:

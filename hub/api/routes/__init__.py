@@ -13,6 +13,7 @@ from hub.api.http import ApiRoutes, Body
 api = ApiRoutes()
 
 from hub.api.routes import (  # noqa: E402  (they register on `api`)
+    bots,  # noqa: F401  (registers the bot flows' list)
     calls,  # noqa: F401  (registers click-to-call)
     canned,  # noqa: F401  (registers the canned replies)
     channels,  # noqa: F401  (registers the channels' health route)

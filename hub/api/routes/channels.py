@@ -1,4 +1,6 @@
-"""Channels' health for admins: each configured mailbox's connection, mode, last sync, last error and backlog."""
+"""Channels' health for admins: each configured mailbox's connection, mode, last sync, last error and backlog; what
+is configured for Telegram, telephony, the web chat and the api channel (from the settings and the senders the
+connectors registered: the hub imports no connector)."""
 
 from __future__ import annotations
 
@@ -27,9 +29,23 @@ MAILBOX_HEALTH = {
     },
     "required": ["name", "connected", "mode", "last_sync_at", "last_error", "backlog"],
 }
+_SECTION = {
+    "type": "object",
+    "description": "configured: set up in the settings; connected: its sender is running in this process",
+    "properties": {
+        "configured": {"type": "boolean"},
+        "connected": {"type": "boolean"},
+        "message": {"type": "string"},
+    },
+    "required": ["configured", "connected", "message"],
+}
 CHANNELS_HEALTH = object_doc(
     "ChannelsHealth",
     {
+        "telegram": {**_SECTION, "description": "bots: [{name, mode, webhook_secret, groups}]"},
+        "telephony": {**_SECTION, "description": "providers: [names], numbers: {number: department}, dialer"},
+        "webchat": {**_SECTION, "description": "origins: the sites allowed to embed the widget"},
+        "api": {**_SECTION, "description": "webhook: replies are POSTed to HUB_API_WEBHOOK_URL"},
         "email": {
             "type": "object",
             "properties": {
@@ -38,7 +54,7 @@ CHANNELS_HEALTH = object_doc(
                 "mailboxes": {"type": "array", "items": MAILBOX_HEALTH},
             },
             "required": ["configured", "message", "mailboxes"],
-        }
+        },
     },
 )
 
@@ -81,4 +97,59 @@ async def channels_health(ctx: Ctx) -> Any:
         if mailboxes
         else "no mailbox is configured: set HUB_MAILBOXES (see the README)"
     )
-    return {"email": {"configured": bool(mailboxes), "message": message, "mailboxes": mailboxes}}
+    return {
+        "email": {"configured": bool(mailboxes), "message": message, "mailboxes": mailboxes},
+        **_other_channels(ctx),
+    }
+
+
+_PROVIDERS = ("twilio", "zadarma", "novofon", "mango", "generic")
+
+
+def _other_channels(ctx: Ctx) -> dict[str, Any]:
+    settings, senders = ctx.hub.settings, ctx.hub.channels
+    bots = [
+        {"name": b.name, "mode": settings.telegram_mode, "webhook_secret": bool(b.webhook_secret),
+         "groups": b.groups}
+        for b in settings.telegram_bots
+    ]  # fmt: skip
+    telegram = {
+        "configured": bool(bots),
+        "connected": bool(bots) and senders.get("telegram") is not None,
+        "message": f"{len(bots)} bot(s), {settings.telegram_mode}"
+        if bots
+        else "no Telegram bot is configured: set HUB_TELEGRAM_BOTS (see the README)",
+        "bots": bots,
+    }
+    phone = settings.telephony if isinstance(settings.telephony, dict) else {}
+    providers = [p for p in _PROVIDERS if isinstance(phone.get(p), dict)]
+    numbers = phone.get("numbers") if isinstance(phone.get("numbers"), dict) else {}
+    telephony = {
+        "configured": bool(providers),
+        "connected": bool(providers) and senders.get("phone") is not None,
+        "message": f"{', '.join(providers)}; click-to-call {'on' if ctx.hub.dialer else 'off'}"
+        if providers
+        else "no telephony provider is configured: set HUB_TELEPHONY (see docs/telephony.md)",
+        "providers": providers,
+        "numbers": {str(k): str(v) for k, v in numbers.items()},
+        "dialer": ctx.hub.dialer is not None,
+    }
+    origins = list(settings.widget_origins)
+    webchat = {
+        "configured": True,
+        "connected": senders.get("webchat") is not None,
+        "message": f"the widget may be embedded on {', '.join(origins)}"
+        if origins
+        else "the widget works on this hub's own pages only: add sites to HUB_WIDGET_ORIGINS",
+        "origins": origins,
+    }
+    hook = bool(settings.api_webhook_url)
+    api_channel = {
+        "configured": True,
+        "connected": senders.get("api") is not None,
+        "message": "replies are POSTed to HUB_API_WEBHOOK_URL (signed)"
+        if hook
+        else "messages come in through POST /api/v1/inbound; replies go nowhere: set HUB_API_WEBHOOK_URL",
+        "webhook": hook,
+    }
+    return {"telegram": telegram, "telephony": telephony, "webchat": webchat, "api": api_channel}

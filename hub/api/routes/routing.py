@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hub.actions import routing as routing_actions
 from hub.api.http import Body, Ctx, Doc
@@ -25,6 +25,7 @@ RULES = Doc(
             "source": {"enum": ["file", "store", "none"], "description": "where the active rules come from"},
             "business_hours": {"anyOf": [{"type": "object"}, {"type": "null"}]},
             "rules": {"type": "array", "items": {"type": "object"}},
+            "yaml": {"type": "string", "description": "the rules as YAML text, to edit and PUT back"},
         },
     },
 )
@@ -39,10 +40,20 @@ QUEUES = Doc(
 
 
 class RulesIn(Body):
-    """The whole rule set, in the format of config/routing.yaml (see hub.routing)."""
+    """The whole rule set, in the format of config/routing.yaml (see hub.routing): as JSON (`business_hours`,
+    `rules`) or as the YAML text (`yaml`, alone; its problems come back as `details: [{line, message}]`)."""
 
     business_hours: dict[str, Any] | None = None
     rules: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    yaml: str | None = Field(
+        None, max_length=200_000, description="the rules as YAML (instead of the others)"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RulesIn:
+        if self.yaml is not None and (self.rules or self.business_hours is not None):
+            raise ValueError("give the rules either as yaml or as business_hours and rules, not both")
+        return self
 
 
 @api.route(
@@ -67,7 +78,10 @@ async def get_rules(ctx: Ctx) -> Any:
     response=RULES,
 )
 async def put_rules(ctx: Ctx, body: RulesIn) -> Any:
-    await routing_actions.save_rules(ctx.hub, ctx.user, body.model_dump(exclude_none=True))
+    if body.yaml is not None:
+        await routing_actions.save_rules_text(ctx.hub, ctx.user, body.yaml)
+    else:
+        await routing_actions.save_rules(ctx.hub, ctx.user, body.model_dump(exclude_none=True))
     return await routing_queries.rules(ctx.hub, ctx.user)
 
 
