@@ -24,6 +24,15 @@ function fieldText(value) {
   return value === null || value === undefined ? "" : String(value);
 }
 
+// an edited value keeps the field's type when it still reads as one: a number stays a number, true/false a
+// boolean; anything else (and every new field) is text, so "007" stays "007"
+function typedLike(before, text) {
+  const trimmed = text.trim();
+  if (typeof before === "number" && trimmed !== "" && Number.isFinite(Number(trimmed))) return Number(trimmed);
+  if (typeof before === "boolean" && (trimmed === "true" || trimmed === "false")) return trimmed === "true";
+  return text;
+}
+
 function startEdit(client) {
   state.clientEdit = {
     clientId: client.id,
@@ -59,9 +68,8 @@ function patchBody(draft) {
     if (!key) continue;
     kept.add(key);
     const before = draft.originals[key];
-    // an unchanged value keeps its type (a number stays a number); a typed one is text
-    if (row.original === key && fieldText(before) === row.value) continue;
-    fields[key] = row.value;
+    if (row.original === key && fieldText(before) === row.value) continue; // unchanged: not sent
+    fields[key] = row.original === key ? typedLike(before, row.value) : row.value;
   }
   for (const key of Object.keys(draft.originals)) if (!kept.has(key)) fields[key] = null;
   if (Object.keys(fields).length) body.fields = fields;

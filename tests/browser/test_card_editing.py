@@ -83,6 +83,29 @@ async def test_an_agent_edits_the_card_and_a_colleague_sees_it_live(web_hub, new
     second_watch.assert_clean()
 
 
+async def test_an_edited_number_or_yes_no_field_keeps_its_type(web_hub, new_page, login):
+    sent = await inbound(web_hub, "Hi", name="Typed Fields", email="typed@example.com")
+    client_id = sent["client_id"]
+    await web_hub.api(
+        "PATCH", f"/api/v1/clients/{client_id}", {"fields": {"orders": 3, "vip": False, "zip": "007"}}
+    )
+    page, watch = await new_page()
+    await login(page, "agent1@example.com")
+    await open_client(page, "Typed Fields")
+    await page.click("#client-edit-start")
+    values = page.locator("#client-card .client-edit-value")
+    keys = page.locator("#client-card .client-edit-key")
+    by_key = {await keys.nth(i).input_value(): values.nth(i) for i in range(await keys.count())}
+    await by_key["orders"].fill("4")
+    await by_key["vip"].fill("true")
+    await by_key["zip"].fill("0070")
+    await page.click("#client-edit-save")
+    await page.locator("#client-card dl.fields dd", has_text="0070").wait_for()
+    fields = (await web_hub.api("GET", f"/api/v1/clients/{client_id}"))["fields"]
+    assert fields == {"orders": 4, "vip": True, "zip": "0070"}
+    watch.assert_clean()
+
+
 async def two_clients_sharing_a_phone(web_hub) -> tuple[dict, dict]:
     phone = "+7 903 555-01-02"
     by_email = await inbound(web_hub, "Hello from email", name="Ivan Email", email="ivan@example.com")
