@@ -81,7 +81,8 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-# the internal note agents get on a handoff (in HUB_LANGUAGE)
+# the internal note agents get on a handoff: stored as the code "bot.handoff" + params (render_handoff_note), shown
+# in the reader's language by the inbox (static/i18n.json "system.bot.*" say the same)
 NOTE_TEXTS: dict[str, dict[str, str]] = {
     "handoff": {"en": "Bot handoff: {reason}.", "ru": "Бот передал разговор: {reason}."},
     "keyword": {
@@ -109,3 +110,29 @@ NOTE_TEXTS: dict[str, dict[str, str]] = {
         "ru": "{mention}Обращение вне рабочего времени ({when}): пожалуйста, свяжитесь с клиентом.",
     },
 }
+
+
+HANDOFF_CODE = "bot.handoff"
+
+
+def render_handoff_note(params: dict[str, object], lang: str) -> str:
+    """The handoff note in `lang` from its params: reason (a NOTE_TEXTS key) with quote / n, and optionally unrouted
+    (a department name), captured (what the bot collected), callback_when (+ mention), note (the flow's own
+    callback note, as written)."""
+
+    def t(key: str, **values: object) -> str:
+        texts = NOTE_TEXTS[key]
+        return texts.get(lang, texts["en"]).format(**values)
+
+    reason = str(params.get("reason"))
+    detail = {"quote": params.get("quote", ""), "n": params.get("n", "")}
+    parts = [t("handoff", reason=t(reason, **detail) if reason in NOTE_TEXTS else reason)]
+    if params.get("unrouted"):
+        parts.append(t("unrouted", quote=params["unrouted"]))
+    if params.get("captured"):
+        parts.append(t("captured", items=params["captured"]))
+    if params.get("callback_when"):
+        parts.append(t("callback", mention=params.get("mention", ""), when=params["callback_when"]))
+    if params.get("note"):
+        parts.append(str(params["note"]))
+    return " ".join(parts)

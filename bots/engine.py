@@ -16,8 +16,8 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from bots.answers import DEFAULT_TEXTS, NOTE_TEXTS, InvalidAnswer, check_answer
-from bots.flow import Action, Effect, Flow, HandoffTo, State, pick
+from bots.answers import DEFAULT_TEXTS, HANDOFF_CODE, InvalidAnswer, check_answer, render_handoff_note
+from bots.flow import LANGUAGES, Action, Effect, Flow, HandoffTo, State, pick
 from bots.matching import best_match, has_cyrillic, matches_any, normalize
 from hub.access import SYSTEM
 from hub.actions.clients import update_client
@@ -219,7 +219,11 @@ class Turn:
         raw = dict(conversation.bot_state or {})
         self.fresh = reset or raw.get("flow") != flow.name or raw.get("state") not in flow.states
         if self.fresh:
-            raw = {"lang": raw.get("lang") or self.default_lang, "lang_set": bool(raw.get("lang_set"))}
+            raw = {
+                "lang": raw.get("lang") or self.default_lang,
+                "lang_set": bool(raw.get("lang_set")),
+                "lang_typed": bool(raw.get("lang_typed")),
+            }
         self.state: dict[str, Any] = {
             "flow": flow.name,
             "state": None,
@@ -245,8 +249,13 @@ class Turn:
         text = entry.text.strip()
         button_id = entry.meta.get("button_id")
         button = self.flow.find_button(str(button_id), self.state["state"]) if button_id else None
+        # the language the customer's side shows (the web chat widget's, Telegram's): the bot answers in it, so
+        # the widget and the bot agree; a language button, or Cyrillic the customer typed, decides over it
+        spoken = entry.meta.get("language")
+        if spoken in LANGUAGES and not self.state["lang_set"] and not self.state.get("lang_typed"):
+            self.state["lang"] = spoken
         if button is None and not self.state["lang_set"] and has_cyrillic(text):
-            self.state["lang"] = "ru"
+            self.state.update(lang="ru", lang_typed=True)
         if button is None and text and matches_any(text, self.flow.handoff.keywords):
             await self.handoff(None, ("keyword", {"quote": preview(text)}))
             return
@@ -424,33 +433,31 @@ class Turn:
             status=ConversationStatus.open,
             **routed,
         )
-        note = await self._handoff_note(reason, name, department, closed)
-        await add_system_note(self.hub, self.conversation.id, note, author=self.author)
+        params = await self._handoff_params(reason, name, department, closed)
+        note = render_handoff_note(params, self.hub.settings.language)
+        meta = {"system": True, "code": HANDOFF_CODE, "params": params}
+        await add_system_note(self.hub, self.conversation.id, note, author=self.author, meta=meta)
 
-    async def _handoff_note(
+    async def _handoff_params(
         self, reason: Reason, name: str | None, department: Department | None, closed: bool
-    ) -> str:
-        lang = self.hub.settings.language
-
-        def t(key: str, **params: Any) -> str:
-            return NOTE_TEXTS[key][lang].format(**params)
-
-        key, params = reason
-        parts = [t("handoff", reason=t(key, **params))]
+    ) -> dict[str, Any]:
+        """The handoff note's code params (bots.answers.render_handoff_note): the inbox shows it in the reader's
+        language; the stored text is in HUB_LANGUAGE (search, notifications)."""
+        key, detail = reason
+        params: dict[str, Any] = {"reason": key, **detail}
         if name and department is None:
-            parts.append(t("unrouted", quote=name))
+            params["unrouted"] = name
         if self.state["data"]:
-            items = ", ".join(f"{k} {v}" for k, v in self.state["data"].items())
-            parts.append(t("captured", items=items))
+            params["captured"] = ", ".join(f"{k} {v}" for k, v in self.state["data"].items())
         if closed:
             hours = self.flow.business_hours
             assert hours is not None
             local = self.hub.clock().astimezone(hours.zone)
-            mention = f"@{handle_of_name(department.name)} " if department is not None else ""
-            parts.append(t("callback", mention=mention, when=f"{local:%a %H:%M} {hours.timezone}"))
+            params["mention"] = f"@{handle_of_name(department.name)} " if department is not None else ""
+            params["callback_when"] = f"{local:%a %H:%M} {hours.timezone}"
             if hours.callback_note:
-                parts.append(await self.render(hours.callback_note))
-        return " ".join(parts)
+                params["note"] = await self.render(hours.callback_note)
+        return params
 
     # --- talking ------------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,16 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.domain import Attachment, EntryKind, Identity, utcnow
+
+_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def language_code(value: object) -> str | None:
+    """The primary language of a BCP 47 tag, lower case ("ru-RU" → "ru"); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    match = _LANGUAGE.match(value.strip())
+    return match[1].lower() if match else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,9 @@ class InboundMessage:
     # the department a NEW conversation starts in, when the connector knows it (the number or mailbox it came to):
     # its first push then reaches that department only, never everyone first
     department_id: str | None = None
+    # the language the customer's side shows or speaks ("ru", "en": the web chat widget's, Telegram's
+    # language_code), when the connector knows it: stored in the entry's meta["language"], where bots read it
+    language: str | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
@@ -50,5 +64,6 @@ class InboundMessage:
             object.__setattr__(self, "identities", tuple(self.identities))
         if not isinstance(self.attachments, tuple):
             object.__setattr__(self, "attachments", tuple(self.attachments))
+        object.__setattr__(self, "language", language_code(self.language))
         if not isinstance(self.raw, MappingProxyType):
             object.__setattr__(self, "raw", MappingProxyType(dict(self.raw)))

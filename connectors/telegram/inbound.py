@@ -174,6 +174,7 @@ async def handle_message(
             text=text,
             attachments=tuple(attachments),
             occurred_at=message.date,
+            language=user.language_code,
             raw=_meta(ctx, message.chat, message.message_id, update_id, **extra),
         ),
     )
@@ -346,6 +347,7 @@ async def handle_callback(
             display_name=display_name(user),
             text=pressed_button_text(query) or query.data,
             button_id=query.data,
+            language=user.language_code,
             raw=_meta(ctx, meta_chat, message_id, update_id, callback_query_id=query.id),
         ),
     )

@@ -2,7 +2,8 @@
 
 HTTP: GET /widget.js (the widget), GET /demo/site (a demo shop page with the widget embedded).
 
-Socket.IO namespace /widget (auth: {"visitor_token"} of a returning visitor, or nothing for a new one; a forged or
+Socket.IO namespace /widget (auth: {"visitor_token"} of a returning visitor, or nothing for a new one, and "lang":
+the language the widget shows, which the bot answers in; a forged or
 foreign token, or an Origin outside HUB_WIDGET_ORIGINS, is refused; so is a new visitor beyond
 HUB_WIDGET_NEW_VISITORS_PER_ADDRESS per HUB_WIDGET_NEW_VISITORS_WINDOW_SECONDS from one address, with the message
 "rate_limited: ..." and data {"code": "rate_limited"}: the widget says so and tries again later):
@@ -10,7 +11,7 @@ HUB_WIDGET_NEW_VISITORS_PER_ADDRESS per HUB_WIDGET_NEW_VISITORS_WINDOW_SECONDS f
                   message  {"id", "text", "author": {"type", "name"}, "occurred_at", "buttons": [[{"id","text"}]],
                             "client_msg_id"}   a reply (agent, bot), or the visitor's own message from another tab
                   typing   {"on", "author": {"type", "name"}}   an agent (or bot) types
-  page → server   message  {"text", "client_msg_id", "button_id"?, "page"?} → ack {"ok": true, "entry_id",
+  page → server   message  {"text", "client_msg_id", "button_id"?, "page"?, "lang"?} → ack {"ok": true, "entry_id",
                             "duplicate"} | {"ok": false, "code", "error"} (codes: invalid, empty, too_long,
                             rate_limited, unavailable — the last two: send again later); the same client_msg_id
                             is stored once

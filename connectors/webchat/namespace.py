@@ -17,7 +17,7 @@ from hub.domain import Author, AuthorType, Identity, IdentityKind
 from hub.errors import NotFound
 from hub.events import Typing
 from hub.identities import InvalidIdentity, make_identity
-from hub.inbound import InboundMessage
+from hub.inbound import InboundMessage, language_code
 from hub.queries import clients as client_queries
 from hub.queries import conversations as conversation_queries
 from hub.throttle import TrustedProxies
@@ -131,7 +131,11 @@ class WidgetNamespace(socketio.AsyncNamespace):
                     NEW_VISITOR_REFUSED, {"code": "rate_limited"}
                 )
             visitor = new_visitor()
-        await self.save_session(sid, {"visitor": visitor, "conversation_id": None, "typing_at": 0.0})
+        # the language the widget shows (auth "lang"; each message may say it again): the bot answers in it
+        lang = language_code(auth.get("lang")) if isinstance(auth, dict) else None
+        await self.save_session(
+            sid, {"visitor": visitor, "conversation_id": None, "typing_at": 0.0, "lang": lang}
+        )
         await self.enter_room(sid, visitor_room(visitor.id))
         # emitted before the CONNECT packet: socket.io clients (JS and Python) deliver it once connected
         await self._send_session(sid, visitor)
@@ -222,7 +226,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
         return {"ok": True}
 
     async def on_message(self, sid: str, data: Any = None) -> dict[str, Any]:
-        """{"text", "client_msg_id", "button_id"?, "page"?} → {"ok", "entry_id", "duplicate"} or an error."""
+        """{"text", "client_msg_id", "button_id"?, "page"?, "lang"?} → {"ok", "entry_id", "duplicate"} or an
+        error."""
         if not isinstance(data, dict):
             return _error("invalid", "send {text, client_msg_id}")
         text, client_msg_id = data.get("text"), data.get("client_msg_id")
@@ -250,6 +255,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
             display_name=visitor.name,
             text=text,
             button_id=button_id,
+            language=language_code(data.get("lang")) or session.get("lang"),
             raw=raw,
         )
         try:

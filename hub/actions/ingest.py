@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hub.context import Hub
 from hub.domain import (
@@ -93,7 +94,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         dedupe_key=key,
         occurred_at=_plausible_time(message.occurred_at, now),
         created_at=now,
-        meta={**message.raw, "button_id": message.button_id} if message.button_id else dict(message.raw),
+        meta=_entry_meta(message),
         # the touch and the events are still to come: until settled, a re-send or the sweep can complete them
         settled=False,
     )
@@ -130,6 +131,15 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
     if hub.after_inbound is not None:  # the routing rules (installed by the composition root)
         after = await hub.after_inbound(hub, message, after, entry, conv_created) or after
     return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)
+
+
+def _entry_meta(message: InboundMessage) -> dict[str, Any]:
+    meta = dict(message.raw)
+    if message.button_id:
+        meta["button_id"] = message.button_id
+    if message.language:
+        meta["language"] = message.language
+    return meta
 
 
 # --- completing an entry that an ingest left unsettled -------------------------------------------------------------

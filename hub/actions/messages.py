@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub import access
 from hub.access import Actor, is_staff, require
 from hub.actions.conversations import get_conversation
@@ -181,10 +183,17 @@ async def _mentioned_viewers(
 
 
 async def add_system_note(
-    hub: Hub, conversation_id: str, text: str, *, author: Author | None = None
+    hub: Hub,
+    conversation_id: str,
+    text: str,
+    *,
+    author: Author | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> TimelineEntry:
     """An internal note written by the system or a bot (no staff actor): a handoff summary, a callback request.
-    Never sent to the customer, never shared with partners. `@handle` mentions notify staff as in add_note."""
+    Never sent to the customer, never shared with partners. `@handle` mentions notify staff as in add_note.
+    `meta` {"system": True, "code", "params"}: the inbox renders it in the reader's language (`text`: one rendering,
+    for search and notifications)."""
     conversation = await get_conversation(hub, conversation_id)
     text = _check_text(text)
     now = hub.clock()
@@ -196,6 +205,7 @@ async def add_system_note(
         channel=conversation.channel,
         author=author or Author(type=AuthorType.system, name="system"),
         text=text,
+        meta=dict(meta or {}),
         occurred_at=now,
         created_at=now,
     )

@@ -9,6 +9,7 @@ export const systemText = (entry) => {
   const code = isSystemCoded(entry) && entry.meta.code;
   if (!code || t(`system.${code}`) === `system.${code}`) return entry.text;
   const params = { ...(entry.meta.params || {}) };
+  if (code === "bot.handoff") return botHandoffText(params, entry.text);
   for (const key of ["policy", "priority"]) if (params[key]) params[key] = t(`system.word.${params[key]}`);
   if (code.startsWith("task.")) {
     // a task entry by the system has no actor name; "for"/"due" parts are phrases of their own
@@ -20,6 +21,18 @@ export const systemText = (entry) => {
   }
   return t(`system.${code}`, params);
 };
+
+// the bot's handoff note: the reason, then what applies of unrouted / captured / callback (bots/answers.py)
+function botHandoffText(p, stored) {
+  const reasonKey = `system.bot.reason.${p.reason}`;
+  if (t(reasonKey) === reasonKey) return stored;
+  const parts = [t("system.bot.handoff", { reason: t(reasonKey, { quote: p.quote ?? "", n: p.n ?? "" }) })];
+  if (p.unrouted) parts.push(t("system.bot.unrouted", { quote: p.unrouted }));
+  if (p.captured) parts.push(t("system.bot.captured", { items: p.captured }));
+  if (p.callback_when) parts.push(t("system.bot.callback", { mention: p.mention || "", when: p.callback_when }));
+  if (p.note) parts.push(String(p.note));
+  return parts.join(" ");
+}
 
 // --- small renderers -----------------------------------------------------------------------------------------
 

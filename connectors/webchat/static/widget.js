@@ -3,7 +3,8 @@
  *
  *   <script src="https://hub.example/widget.js" async></script>
  *
- * Optional attributes on that tag: data-lang="ru|en" (default: the page's <html lang>, then the browser),
+ * Optional attributes on that tag: data-lang="ru|en" (default: the page's <html lang>, then the browser; the bot
+ * answers in the same language: it is sent with the session and each message),
  * data-title="…" (panel title), data-prechat="off" (no "introduce yourself" form), data-open="true" (open at once).
  *
  * It finds the hub from its own src, loads the hub's copy of socket.io-client (/static/vendor/socket.io.min.js, no
@@ -476,7 +477,8 @@
         transports: ["websocket", "polling"],
         tryAllTransports: true,
         reconnectionDelayMax: 10000,
-        auth: function (cb) { cb(token ? { visitor_token: token } : {}); },
+        // the language these labels are in: the bot answers in it too
+        auth: function (cb) { cb(token ? { visitor_token: token, lang: LANG } : { lang: LANG }); },
       });
       socket.on("session", function (data) {
         if (!data || !data.visitor_token) return;
@@ -590,7 +592,7 @@
         const item = queue[0];
         const answer = await call("message", {
           text: item.text, client_msg_id: item.client_msg_id, button_id: item.button_id || undefined,
-          page: location.origin + location.pathname,
+          page: location.origin + location.pathname, lang: LANG,
         });
         if (answer === null) {
           // no answer in time: keep it queued and try again (the hub stores a client_msg_id once)
