@@ -197,6 +197,10 @@ class Delivery(Model):
     status: DeliveryStatus = DeliveryStatus.queued
     attempts: int = 0
     error: str | None = None
+    # the failure as a code + params (hub.outbound.DeliveryError): the inbox shows it in the reader's language;
+    # `error` is the English text (logs, API clients)
+    error_code: str | None = None
+    error_params: dict[str, Any] = Field(default_factory=dict)
     next_attempt_at: datetime | None = None
     lease_until: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)

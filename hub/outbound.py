@@ -44,13 +44,26 @@ class OutboundMessage:
 
 class DeliveryError(Exception):
     """A send that did not work. `permanent` failures are not retried (a user who blocked the bot, a bad address);
-    others are retried with backoff, no sooner than `retry_after` seconds when the provider said so."""
+    others are retried with backoff, no sooner than `retry_after` seconds when the provider said so.
+    `code` + `params`: the failure as the inbox shows it in the reader's language (static/i18n.json
+    "delivery.error.<code>", with {param} placeholders; a provider's own words go in "detail"); `reason` is the
+    English text."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        code: str = "error",
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.code = code
+        self.params = params if params is not None else {"detail": reason}
 
 
 class ChannelSender(Protocol):

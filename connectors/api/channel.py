@@ -166,10 +166,17 @@ class ApiChannelSender:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 permanent = 400 <= response.status < 500 and response.status not in (408, 425, 429)
                 raise DeliveryError(
-                    f"webhook answered {response.status}", permanent=permanent, retry_after=retry_after
+                    f"webhook answered {response.status}",
+                    permanent=permanent,
+                    retry_after=retry_after,
+                    code="api.webhook_status",
+                    params={"status": response.status},
                 )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"webhook unreachable: {type(exc).__name__} {exc}".strip()) from exc
+            detail = f"{type(exc).__name__} {exc}".strip()
+            raise DeliveryError(
+                f"webhook unreachable: {detail}", code="api.webhook_unreachable", params={"detail": detail}
+            ) from exc
 
     async def close(self) -> None:
         if self._session is not None:

@@ -89,7 +89,12 @@ class EmailSender:
         box = self.mailboxes.get(mailbox_of(thread_key))
         if box is None:
             if not self.mailboxes:
-                raise DeliveryError("no mailbox is configured (HUB_MAILBOXES)", permanent=True)
+                raise DeliveryError(
+                    "no mailbox is configured (HUB_MAILBOXES)",
+                    permanent=True,
+                    code="email.no_mailbox",
+                    params={},
+                )
             box = next(iter(self.mailboxes.values()))
         return box
 
@@ -137,7 +142,9 @@ class EmailSender:
         if not to:
             to = next((i.value for i in client.identities if i.kind is IdentityKind.email), "")
         if not to or to.endswith(".invalid"):
-            raise DeliveryError("the client has no email address", permanent=True)
+            raise DeliveryError(
+                "the client has no email address", permanent=True, code="email.no_address", params={}
+            )
         ref = ref_in(conversation.thread_key)
         subject = str(last.meta.get("subject") or "") if last is not None else ""
         msg = EmailMessage()
@@ -183,7 +190,12 @@ class EmailSender:
             key = files.key_of(attachment.url)
             path = files.path(key) if key else None
             if path is None:
-                raise DeliveryError(f"attachment {attachment.name!r} is gone", permanent=True)
+                raise DeliveryError(
+                    f"attachment {attachment.name!r} is gone",
+                    permanent=True,
+                    code="attachment_gone",
+                    params={"name": attachment.name},
+                )
             data = await asyncio.to_thread(path.read_bytes)
             maintype, _, subtype = attachment.content_type.partition("/")
             params = {}
@@ -218,10 +230,19 @@ class EmailSender:
             codes = [r.code for r in exc.recipients]
             text = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
             raise DeliveryError(
-                f"SMTP refused the recipient: {text}", permanent=all(c >= 500 for c in codes)
+                f"SMTP refused the recipient: {text}",
+                permanent=all(c >= 500 for c in codes),
+                code="email.recipient_refused",
+                params={"detail": text},
             ) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            raise DeliveryError(f"SMTP {exc.code} {exc.message}", permanent=exc.code >= 500) from exc
+            detail = f"{exc.code} {exc.message}"
+            raise DeliveryError(
+                f"SMTP {detail}", permanent=exc.code >= 500, code="email.smtp", params={"detail": detail}
+            ) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise DeliveryError(f"SMTP server unreachable: {type(exc).__name__} {exc}".strip()) from exc
+            detail = f"{type(exc).__name__} {exc}".strip()
+            raise DeliveryError(
+                f"SMTP server unreachable: {detail}", code="email.unreachable", params={"detail": detail}
+            ) from exc
         return str(msg["Message-ID"])

@@ -94,11 +94,20 @@ class TelegramSender:
 
     async def send(self, message: OutboundMessage) -> str | None:
         if self._closed:
-            raise DeliveryError("the hub is shutting down; the message is sent after the restart")
+            raise DeliveryError(
+                "the hub is shutting down; the message is sent after the restart",
+                code="shutting_down",
+                params={},
+            )
         name, chat_id = parse_thread_key(message.conversation.thread_key)
         bot = self.bots.get(name)
         if bot is None:
-            raise DeliveryError(f"no Telegram bot named {name!r} is configured", permanent=True)
+            raise DeliveryError(
+                f"no Telegram bot named {name!r} is configured",
+                permanent=True,
+                code="telegram.no_bot",
+                params={"name": name},
+            )
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
@@ -106,19 +115,35 @@ class TelegramSender:
             sent = await self._send(bot, chat_id, message.entry)
         except TelegramForbiddenError as exc:
             raise DeliveryError(
-                f"the user blocked the bot or left the chat (Telegram: {exc.message})", permanent=True
+                f"the user blocked the bot or left the chat (Telegram: {exc.message})",
+                permanent=True,
+                code="telegram.blocked",
+                params={"detail": exc.message},
             ) from exc
         except TelegramRetryAfter as exc:
             raise DeliveryError(
-                f"Telegram rate limit: retry after {exc.retry_after} s", retry_after=float(exc.retry_after)
+                f"Telegram rate limit: retry after {exc.retry_after} s",
+                retry_after=float(exc.retry_after),
+                code="telegram.rate_limited",
+                params={"seconds": exc.retry_after},
             ) from exc
         except (TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge) as exc:
-            raise DeliveryError(f"Telegram refused the message: {exc.message}", permanent=True) from exc
+            raise DeliveryError(
+                f"Telegram refused the message: {exc.message}",
+                permanent=True,
+                code="telegram.refused",
+                params={"detail": exc.message},
+            ) from exc
         except TelegramAPIError as exc:  # server errors, network errors, a bad token: try again later
-            reason = redact(f"Telegram error: {type(exc).__name__}: {exc.message}", bot)
-            raise DeliveryError(reason) from exc
+            detail = redact(f"{type(exc).__name__}: {exc.message}", bot)
+            raise DeliveryError(
+                f"Telegram error: {detail}", code="telegram.error", params={"detail": detail}
+            ) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryError(redact(f"Telegram unreachable: {type(exc).__name__}: {exc}", bot)) from exc
+            detail = redact(f"{type(exc).__name__}: {exc}", bot)
+            raise DeliveryError(
+                f"Telegram unreachable: {detail}", code="telegram.unreachable", params={"detail": detail}
+            ) from exc
         finally:
             if task is not None:
                 self._inflight.discard(task)
@@ -137,7 +162,12 @@ class TelegramSender:
             return await self._send_file(bot, chat_id, files[0], caption=text or None, markup=markup)
         chunks = split_text(text) if text.strip() else []
         if not files and not chunks:
-            raise DeliveryError("nothing to send: the entry has no text and no attachment", permanent=True)
+            raise DeliveryError(
+                "nothing to send: the entry has no text and no attachment",
+                permanent=True,
+                code="nothing_to_send",
+                params={},
+            )
         last: Message | None = None
         for i, item in enumerate(files):
             is_last = i == len(files) - 1 and not chunks
@@ -180,7 +210,10 @@ class TelegramSender:
         if attachment.provider_file_id:
             return attachment, attachment.provider_file_id
         raise DeliveryError(
-            f"the attachment {attachment.name or url!r} is not in the file store", permanent=True
+            f"the attachment {attachment.name or url!r} is not in the file store",
+            permanent=True,
+            code="attachment_gone",
+            params={"name": attachment.name or url},
         )
 
     async def close(self, grace: float = 10.0) -> None:

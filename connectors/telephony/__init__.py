@@ -40,7 +40,9 @@ class PhoneSender:
     sends_text = False
 
     async def send(self, message: OutboundMessage) -> str | None:
-        raise DeliveryError("a phone conversation has no text messages", permanent=True)
+        raise DeliveryError(
+            "a phone conversation has no text messages", permanent=True, code="phone.no_text", params={}
+        )
 
 
 class TelephonyConnector:

@@ -35,35 +35,47 @@ async def deliver(hub: Hub, entry_id: str) -> TimelineEntry | None:
     try:
         sender = hub.channels.get(entry.channel)
         if sender is None:
-            raise DeliveryError(f"no connector sends on channel {entry.channel!r}", permanent=True)
+            raise DeliveryError(
+                f"no connector sends on channel {entry.channel!r}",
+                permanent=True,
+                code="no_sender",
+                params={"channel": entry.channel},
+            )
         conversation = await store.conversations.get(entry.conversation_id or "")
         client = await store.clients.get(entry.client_id)
         if conversation is None or client is None:
-            raise DeliveryError("the conversation or client is gone", permanent=True)
+            raise DeliveryError("the conversation or client is gone", permanent=True, code="gone", params={})
         provider_id = await sender.send(OutboundMessage(entry, conversation, client))
         delivery = Delivery(status=DeliveryStatus.sent, attempts=attempts, updated_at=hub.clock())
     except DeliveryError as exc:
-        delivery = _failed(hub, attempts, exc.reason, exc.permanent, exc.retry_after)
+        delivery = _failed(hub, attempts, exc, exc.permanent, exc.retry_after)
     except Exception as exc:  # a connector bug or a network error: retry, and keep the reason visible
         log.exception("sending entry %s on %s failed", entry.id, entry.channel)
-        delivery = _failed(hub, attempts, f"{type(exc).__name__}: {exc}", False, None)
+        delivery = _failed(hub, attempts, DeliveryError(f"{type(exc).__name__}: {exc}"), False, None)
     updated = await store.timeline.set_delivery(entry.id, delivery, provider_id)
     if updated is not None:
         await hub.bus.publish(DeliveryChanged(updated))
     return updated
 
 
-def _failed(hub: Hub, attempts: int, reason: str, permanent: bool, retry_after: float | None) -> Delivery:
+def _failed(
+    hub: Hub, attempts: int, error: DeliveryError, permanent: bool, retry_after: float | None
+) -> Delivery:
     now = hub.clock()
+    why = {
+        "error": error.reason[:500],
+        "error_code": error.code,
+        "error_params": {k: str(v)[:500] for k, v in error.params.items()},
+    }
     if permanent or attempts >= hub.settings.delivery_max_attempts:
-        return Delivery(status=DeliveryStatus.failed, attempts=attempts, error=reason[:500], updated_at=now)
+        return Delivery(status=DeliveryStatus.failed, attempts=attempts, updated_at=now, **why)
     delay = max(backoff(hub, attempts), retry_after or 0.0)
     return Delivery(
         status=DeliveryStatus.queued,
         attempts=attempts,
-        error=reason[:500],
         next_attempt_at=now + timedelta(seconds=delay),
         updated_at=now,
+        **why,
     )
 
 
@@ -73,7 +85,12 @@ async def retry_now(hub: Hub, entry_id: str) -> TimelineEntry | None:
     if entry is None or entry.delivery is None or entry.delivery.status is not DeliveryStatus.failed:
         return None
     delivery = Delivery(
-        status=DeliveryStatus.queued, attempts=0, error=entry.delivery.error, updated_at=hub.clock()
+        status=DeliveryStatus.queued,
+        attempts=0,
+        error=entry.delivery.error,
+        error_code=entry.delivery.error_code,
+        error_params=entry.delivery.error_params,
+        updated_at=hub.clock(),
     )
     updated = await hub.store.timeline.set_delivery(entry_id, delivery)
     if updated is not None:

@@ -101,7 +101,12 @@ async def record_bounce(
     if failed and original.delivery is not None and original.direction is Direction.outbound:
         reason = f"bounced: {status} {diagnostic}".strip()[:500]
         delivery = Delivery(
-            status=DeliveryStatus.failed, attempts=original.delivery.attempts, error=reason, updated_at=now
+            status=DeliveryStatus.failed,
+            attempts=original.delivery.attempts,
+            error=reason,
+            error_code="email.bounced",
+            error_params={"detail": f"{status} {diagnostic}".strip()[:500]},
+            updated_at=now,
         )
         updated = await store.timeline.set_delivery(original.id, delivery)
         if updated is not None:

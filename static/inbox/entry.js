@@ -2,7 +2,7 @@
 import { api, enc, errorText, toast } from "./api.js";
 import { callBlock } from "./calls.js";
 import { EMAIL_CSS, h, me, safeHref, state, t } from "./core.js";
-import { botBadge, channelBadge, formatFull, formatSize, formatTime, isSystemCoded, systemText, translatedOr } from "./format.js";
+import { botBadge, channelBadge, channelLabel, formatFull, formatSize, formatTime, isSystemCoded, systemText, translatedOr } from "./format.js";
 import { openTaskDialog, taskFromEntry } from "./tasks.js";
 import { authorName, entryClass, upsertEntry } from "./timeline.js";
 
@@ -92,8 +92,17 @@ export function deliveryBlock(entry) {
           onclick: (e) => retry(entry.id, e.currentTarget) }, t("delivery.retry"))
         : null,
     ),
-    d.error && d.status !== "sent" ? h("div", { className: "delivery-reason" }, d.error) : null,
+    d.error && d.status !== "sent" ? h("div", { className: "delivery-reason" }, deliveryReason(d)) : null,
   );
+}
+
+// a failure is a code + params (hub/outbound.py DeliveryError): the reader's language; else the stored English text
+function deliveryReason(d) {
+  const key = d.error_code ? `delivery.error.${d.error_code}` : "";
+  if (!key || t(key) === key) return d.error;
+  const params = { ...(d.error_params || {}) };
+  if (params.channel) params.channel = channelLabel(params.channel);
+  return t(key, params);
 }
 
 export async function retry(entryId, button) {

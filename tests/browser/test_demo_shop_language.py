@@ -1,0 +1,113 @@
+"""One language decision, seen in Chromium: on the (Russian) demo shop page the widget's labels AND the bot's
+greeting are Russian, though the browser is English and the visitor types Latin letters; the bot's hand-off note
+and a delivery failure are shown in each agent's own language (Russian inbox: Russian, English inbox: English)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp import ClientSession
+from conftest import ADMIN, WebHub
+from playwright.async_api import expect
+from support import start_app
+
+from hub.actions import staff
+from hub.config import Settings
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "config" / "bots"
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def web_hub(tmp_path) -> AsyncIterator[WebHub]:
+    """The whole hub with the shipped bot flow answering the web chat; HUB_LANGUAGE is English, the Support
+    department exists (the flow hands off to it)."""
+    from hub.app import create_app
+    from hub.store.sqlite import open_sqlite_store
+
+    settings = Settings(
+        sqlite_path=tmp_path / "hub.db",
+        files_dir=tmp_path / "files",
+        bots_dir=SHIPPED_FLOWS,
+        secret_key="browser-test-secret-" + "x" * 32,
+        admin_email=ADMIN[0],
+        admin_password=ADMIN[1],
+        delivery_base_delay=0.05,
+        language="en",
+    )
+    store = await open_sqlite_store(settings.sqlite_path)
+    app = await create_app(settings, store=store, poll_interval=0.05)
+    app.on_cleanup.append(lambda _app: store.close())
+    runner, url = await start_app(app)
+    running = WebHub(url, app, ClientSession())
+    await staff.create_department(running.hub, "Support")
+    try:
+        yield running
+    finally:
+        await running.http.close()
+        await runner.cleanup()
+
+
+def w(page, hook: str):
+    return page.locator(f"[data-hub-widget={hook}]")
+
+
+async def test_a_russian_page_gets_russian_labels_and_a_russian_bot(web_hub, new_page, login, tmp_path):
+    visitor, visitor_watch = await new_page(locale="en-US")  # the browser is English; the page says lang="ru"
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await w(visitor, "bubble").click()
+    await expect(w(visitor, "panel")).to_be_visible()
+    await expect(w(visitor, "title")).to_have_text("Напишите нам")
+    await expect(w(visitor, "send")).to_have_text("Отправить")
+    if await w(visitor, "prechat").is_visible():
+        await w(visitor, "prechat-skip").click()
+    await w(visitor, "input").fill("Hello")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Здравствуйте! Я бот-помощник. Чем могу помочь?")
+    await expect(w(visitor, "button").filter(has_text="Позвать оператора")).to_have_count(1)
+    await visitor.screenshot(path=tmp_path / "webchat-ru-greeting.png")
+
+    # hand-off: the visitor asks for a person (in Latin letters); the bot says so in Russian
+    await w(visitor, "input").fill("operator")
+    await w(visitor, "send").click()
+    await expect(from_bot.filter(has_text="Соединяю с оператором")).to_have_count(1)
+    visitor_watch.assert_clean()
+
+    # the note agents get: Russian in a Russian inbox, English in an English one
+    notes = {
+        "ru-RU": "Бот передал разговор: клиент попросил человека («operator»).",
+        "en-US": "Bot handoff: the customer asked for a person (“operator”).",
+    }
+    for locale, expected in notes.items():
+        agent, agent_watch = await new_page(locale=locale)
+        await login(agent, *ADMIN)
+        await agent.click("[data-tab=all]")
+        await agent.locator(".conv-item").filter(has=agent.locator("[data-channel=webchat]")).click()
+        note = agent.locator("#timeline .entry[data-kind=note][data-author-type=bot] .entry-text")
+        await expect(note).to_have_text(expected)
+        await agent.screenshot(path=tmp_path / f"handoff-note-{locale}.png")
+        agent_watch.assert_clean()
+
+
+async def test_a_failed_delivery_says_why_in_the_readers_language(web_hub, new_page, login):
+    # the api channel pushes replies to a webhook that answers 404: a permanent failure
+    web_hub.hub.channels.get("api").webhook_url = f"{web_hub.url}/no-such-webhook"
+    pushed = await web_hub.push("Where is my order?")
+    await web_hub.api(
+        "POST", f"/api/v1/conversations/{pushed['conversation_id']}/replies", {"text": "Checking, one moment"}
+    )
+    reasons = {"ru-RU": "Вебхук ответил 404", "en-US": "The webhook answered 404"}
+    for locale, expected in reasons.items():
+        agent, agent_watch = await new_page(locale=locale)
+        await login(agent, *ADMIN)
+        await agent.click("[data-tab=all]")
+        await agent.locator(".conv-item").filter(has_text="Olga Customer").click()
+        reply = agent.locator("#timeline .entry-out").filter(has_text="Checking, one moment")
+        await expect(reply.locator(".delivery")).to_have_attribute("data-status", "failed")
+        await expect(reply.locator(".delivery-reason")).to_have_text(expected)
+        agent_watch.assert_clean()
