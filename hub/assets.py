@@ -3,8 +3,8 @@
 `python -m hub.assets` (a step of `make run` and `make test`; the browser tests run `ensure_built()` once per
 session) writes build/assets/:
 
-- the inbox: static/inbox/main.js and every module it imports, bundled and minified by esbuild (npm, pinned in
-  package.json) into one ES module;
+- the inbox and the admin area: static/inbox/main.js, static/admin/main.js and every module each imports,
+  bundled and minified by esbuild (npm, pinned in package.json) into one ES module each;
 - every other file a template names with `static()`: the CSS minified by esbuild, the classic scripts and the
   socket.io client as they are;
 - each as `<name>.<first 16 hex of its SHA-256>.<ext>`, with `.gz` (gzip -9) and `.br` (brotli, quality 11) beside
@@ -44,8 +44,8 @@ MANIFEST = BUILD_DIR / "manifest.json"
 ESBUILD = ROOT / "node_modules" / "esbuild" / "bin" / "esbuild"  # what node_modules/.bin/esbuild links to
 SOCKET_IO_JS = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 # what the bundle is made of: a change to any of these makes the build stale
-BUNDLES = {"inbox/main.js": STATIC_DIR / "inbox"}
-COPIED = ["hub.css", "portal.css", "i18n.js", "dom.js", "login.js", "portal.js"]
+BUNDLES = {"inbox/main.js": STATIC_DIR / "inbox", "admin/main.js": STATIC_DIR / "admin"}
+COPIED = ["hub.css", "portal.css", "admin.css", "i18n.js", "dom.js", "login.js", "portal.js"]
 VENDOR = {"vendor/socket.io.min.js": SOCKET_IO_JS}
 KEEP_OLD = 24 * 3600.0
 log = logging.getLogger(__name__)
@@ -105,8 +105,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _emit(logical: str, data: bytes) -> str:
-    # the inbox bundle is inbox.<hash>.js; the others keep their file's name
-    stem, dot, ext = Path(logical.replace("inbox/main", "inbox")).name.rpartition(".")
+    # a bundle is named after its directory (inbox.<hash>.js, admin.<hash>.js); the others keep their file's name
+    stem, dot, ext = Path(logical.replace("/main.js", ".js")).name.rpartition(".")
     name = f"{stem}.{hashlib.sha256(data).hexdigest()[:16]}{dot}{ext}"
     _write(BUILD_DIR / name, data)
     _write(BUILD_DIR / f"{name}.gz", gzip.compress(data, compresslevel=9, mtime=0))

@@ -1,4 +1,4 @@
-"""Pages and static files of the agent interface: /login, /inbox (and / redirecting to one of them).
+"""Pages and static files of the agent interface: /login, /inbox, /admin (and / redirecting to one of them).
 
 The pages are server-rendered shells (Jinja2, autoescaped); everything else happens in static/*.js, which talk to
 the REST API and the /agent Socket.IO namespace with the HttpOnly session cookie. Every page carries a strict
@@ -23,7 +23,7 @@ import jinja2
 import markupsafe
 from aiohttp import web
 
-from hub.access import is_partner, is_staff, sees_everything
+from hub.access import can_manage_staff, can_view_admin_pages, is_partner, is_staff, sees_everything
 from hub.api.http import SESSION_COOKIE, hub_of, user_from_token
 from hub.assets import Assets, accepted
 from hub.domain import Handler, User
@@ -187,7 +187,19 @@ def install(app: web.Application) -> None:
         config = {"user": user_json(user), "partner": organisation.name if organisation else ""}
         return render(request, "portal.html", config=config)
 
+    async def admin_page(request: web.Request) -> web.StreamResponse:
+        """The admin area: admins manage users, departments, partners, rules; supervisors read it. Anyone else
+        gets the answer of a page that does not exist (the policy's rule: hidden and missing look the same)."""
+        user = await page_user(request)
+        if user is None:
+            raise redirect(request, "/login")
+        if not can_view_admin_pages(user):
+            raise web.HTTPNotFound()
+        config = {"user": user_json(user), "can_manage": can_manage_staff(user)}
+        return render(request, "admin.html", config=config)
+
     app.router.add_get("/", index)
     app.router.add_get("/login", login_page)
     app.router.add_get("/inbox", inbox_page)
     app.router.add_get("/portal", portal_page)
+    app.router.add_get("/admin", admin_page)

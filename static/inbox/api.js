@@ -5,10 +5,11 @@ import { takePreloaded } from "./preload.js";
 // --- REST ----------------------------------------------------------------------------------------------------
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.details = details; // the error's `details` (e.g. each problem of a rule file with its line)
   }
 }
 
@@ -40,7 +41,7 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.code || "http_error", error.message || response.statusText);
+    throw new ApiError(response.status, error.code || "http_error", error.message || response.statusText, error.details);
   }
   return data;
 }
