@@ -1,6 +1,7 @@
 """The web chat channel: a chat bubble any site gets with one tag, `<script src="https://hub.example/widget.js">`.
 
-HTTP: GET /widget.js (the widget), GET /demo/site (a demo shop page with the widget embedded).
+HTTP: GET /widget.js (the widget: brotli / gzip by Accept-Encoding, ETag, 5 minutes' cache: widget_asset.py),
+GET /demo/site (a demo shop page with the widget embedded).
 
 Socket.IO namespace /widget (auth: {"visitor_token"} of a returning visitor, or nothing for a new one, and "lang":
 the language the widget shows, which the bot answers in; a forged or
@@ -45,6 +46,7 @@ from .limits import RateLimiter
 from .namespace import WidgetNamespace, origin_allowed
 from .outbound import StaffTyping, WebchatSender
 from .visitors import CHANNEL, WIDGET_NS, Visitor, VisitorTokens, visitor_entry_json, visitor_room
+from .widget_asset import WidgetScript
 
 __all__ = [
     "CHANNEL",
@@ -70,18 +72,6 @@ _templates = jinja2.Environment(
 )
 
 
-async def widget_js(_request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(
-        WIDGET_JS,
-        headers={
-            "Content-Type": "application/javascript; charset=utf-8",
-            "Cache-Control": "public, max-age=300",
-            "Access-Control-Allow-Origin": "*",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
 def _hub_origin(request: web.Request, public_url: str) -> str:
     if public_url:
         return public_url.rstrip("/")
@@ -102,6 +92,7 @@ def install(app: web.Application, hub: Hub, routes: ApiRoutes, sio: socketio.Asy
         )
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
-    app.router.add_get("/widget.js", widget_js)
+    # the stable URL customers embed: short cache + ETag, precompressed (widget_asset.py)
+    app.router.add_get("/widget.js", WidgetScript(WIDGET_JS).handle)
     app.router.add_get("/demo/site", demo_site)
     return namespace
