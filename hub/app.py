@@ -38,6 +38,7 @@ from hub.routing import load_rules_file
 from hub.search_index import SearchBackfill
 from hub.sla import load_sla_file
 from hub.sla_timers import SlaTimers
+from hub.snooze_timers import SnoozeTimers
 from hub.store.port import Store
 from hub.task_timers import TaskTimers
 
@@ -47,6 +48,7 @@ WORKER_KEY = web.AppKey("delivery_worker", DeliveryWorker)
 ROUTES_KEY = web.AppKey("routes", ApiRoutes)
 TASK_TIMERS_KEY = web.AppKey("task_timers", TaskTimers)
 SLA_TIMERS_KEY = web.AppKey("sla_timers", SlaTimers)
+SNOOZE_TIMERS_KEY = web.AppKey("snooze_timers", SnoozeTimers)
 SEARCH_BACKFILL_KEY = web.AppKey("search_backfill", SearchBackfill)
 
 
@@ -143,6 +145,8 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     app[WORKER_KEY] = worker
     task_timers = TaskTimers(hub)
     app[TASK_TIMERS_KEY] = task_timers
+    snooze_timers = SnoozeTimers(hub)  # snoozed conversations wake at their time
+    app[SNOOZE_TIMERS_KEY] = snooze_timers
     search_backfill = SearchBackfill(hub)
     app[SEARCH_BACKFILL_KEY] = search_backfill
 
@@ -156,6 +160,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         await assignment.start()
         await task_timers.start()
         await sla_timers.start()
+        await snooze_timers.start()
         await search_backfill.start()  # entries stored before the full-text index, in the background
         # what start-up built lives as long as the process: keep it out of the cyclic GC's full collections,
         # which otherwise pause every request for tens of milliseconds once many sockets are connected
@@ -164,6 +169,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
 
     async def cleanup(_app: web.Application) -> None:
         await search_backfill.stop()
+        await snooze_timers.stop()
         await sla_timers.stop()
         await task_timers.stop()
         await assignment.stop()

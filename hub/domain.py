@@ -131,6 +131,8 @@ class Conversation(Model):
     channel: str
     thread_key: str
     status: ConversationStatus = ConversationStatus.open
+    # while snoozed: when it wakes (back to open; a customer's message wakes it earlier), else None
+    snoozed_until: datetime | None = None
     assignee_id: str | None = None
     department_id: str | None = None
     handler: Handler = Handler.human

@@ -92,6 +92,7 @@ class NotificationKind(StrEnum):
     sla_warning = "sla_warning"
     sla_breach = "sla_breach"
     handoff = "handoff"
+    snooze_ended = "snooze_ended"
 
 
 class Notification(Model):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub import access
 from hub.access import Actor, can_work_conversation, is_staff, require
 from hub.actions.system_entries import record_changes
 from hub.context import Hub
-from hub.domain import Conversation, ConversationStatus, Handler, Priority, User
+from hub.domain import Conversation, ConversationStatus, Handler, Priority, User, truncate_ms
 from hub.errors import Invalid, NotFound
 from hub.events import ConversationRead, ConversationUpdated
 
 _UNSET: Any = object()
+# how far ahead a conversation may be snoozed
+SNOOZE_MAX = timedelta(days=366)
 
 
 async def get_conversation(hub: Hub, conversation_id: str, actor: Actor | None = None) -> Conversation:
@@ -31,15 +34,18 @@ async def update_conversation(
     department_id: str | None = _UNSET,
     handler: Handler | None = None,
     priority: Priority | None = None,
+    snoozed_until: datetime | None = _UNSET,
 ) -> Conversation:
     """Change what is given; `actor` None means the system (bots, automations). Publishes what changed; a
-    person's assign, re-route, resolve and reopen also leave a system entry on the timeline."""
+    person's assign, re-route, resolve, reopen, snooze and pending also leave a system entry on the timeline.
+    Snoozing needs `snoozed_until` (in the future, within SNOOZE_MAX); any other status clears it."""
     actor = access.as_actor(actor)
     conversation = await get_conversation(hub, conversation_id, actor)
     require(can_work_conversation(actor, conversation), "you cannot work on this conversation")
     changes: dict[str, Any] = {}
     if status is not None and status != conversation.status:
         changes["status"] = status
+    changes.update(_snooze_changes(hub, conversation, status, snoozed_until))
     if assignee_id is not _UNSET and assignee_id != conversation.assignee_id:
         if assignee_id is not None:
             assignee = await hub.store.users.get(assignee_id)
@@ -66,6 +72,31 @@ async def update_conversation(
     if isinstance(actor, User):
         await record_changes(hub, actor.name, conversation, updated, set(changes))
     return updated
+
+
+def _snooze_changes(
+    hub: Hub, conversation: Conversation, status: ConversationStatus | None, until: datetime | None
+) -> dict[str, Any]:
+    snoozing = status is ConversationStatus.snoozed or (
+        status is None and until is not _UNSET and conversation.status is ConversationStatus.snoozed
+    )
+    if not snoozing:
+        if until is not _UNSET and until is not None:
+            raise Invalid("snoozed_until goes with status snoozed")
+        return (
+            {"snoozed_until": None} if status is not None and conversation.snoozed_until is not None else {}
+        )
+    if until is _UNSET or until is None:
+        raise Invalid("status snoozed needs snoozed_until: when the conversation wakes")
+    if until.tzinfo is None:
+        raise Invalid("snoozed_until needs a time zone (e.g. 2030-01-31T09:00:00Z)")
+    now = hub.clock()
+    if until <= now:
+        raise Invalid("snoozed_until must be in the future")
+    if until > now + SNOOZE_MAX:
+        raise Invalid("snoozed_until must be within a year from now")
+    until = truncate_ms(until)
+    return {"snoozed_until": until} if until != conversation.snoozed_until else {}
 
 
 async def mark_read(hub: Hub, actor: Actor, conversation_id: str) -> Conversation:

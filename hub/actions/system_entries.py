@@ -4,6 +4,7 @@ English rendering, for search and previews; the inbox renders the reader's langu
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from hub.context import Hub
@@ -45,6 +46,19 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "resolved": {"en": "{actor} resolved it", "ru": "{actor} решил(а) обращение"},
     "reopened": {"en": "{actor} reopened it", "ru": "{actor} открыл(а) снова"},
+    "snoozed": {"en": "{actor} snoozed it until {until}", "ru": "{actor} отложил(а) до {until}"},
+    "unsnoozed": {
+        "en": "{actor} woke it before its time",
+        "ru": "{actor} вернул(а) из отложенных раньше срока",
+    },
+    "snooze_ended": {
+        "en": "snooze ended ({until}): open again",
+        "ru": "отложено до {until}: срок вышел, обращение снова открыто",
+    },
+    "pending": {
+        "en": "{actor} set it pending: waiting for the customer",
+        "ru": "{actor} перевёл(а) в ожидание ответа клиента",
+    },
     "moved_out": {
         "en": "{actor} moved {count} entries to “{conversation}”",
         "ru": "{actor} перенёс(ла) записи ({count}) в «{conversation}»",
@@ -81,6 +95,8 @@ def render(code: str, params: dict[str, Any], lang: str = "en") -> str:
     if texts is None:
         return code
     values = {k: str(v) for k, v in params.items()}
+    if "until" in values:  # an ISO time; the inbox shows it in the reader's zone and language
+        values["until"] = values["until"].replace("T", " ").replace("Z", " UTC")
     for key in _CODED:
         if key in values and values[key] in WORDS:
             values[key] = WORDS[values[key]].get(lang, values[key])
@@ -91,10 +107,10 @@ def render(code: str, params: dict[str, Any], lang: str = "en") -> str:
 
 
 async def add_system_entry(
-    hub: Hub, conversation: Conversation, code: str, params: dict[str, Any]
-) -> TimelineEntry:
+    hub: Hub, conversation: Conversation, code: str, params: dict[str, Any], *, dedupe_key: str = ""
+) -> TimelineEntry | None:
     """Store the entry (internal: never sent to the customer; the conversation's preview and unread count do not
-    change) and publish EntryAdded."""
+    change) and publish EntryAdded. With `dedupe_key` it is stored once (None: it was already)."""
     now = hub.clock()
     entry = TimelineEntry(
         client_id=conversation.client_id,
@@ -107,8 +123,10 @@ async def add_system_entry(
         meta={"code": code, "params": params},
         occurred_at=now,
         created_at=now,
+        dedupe_key=dedupe_key,
     )
-    await hub.store.timeline.insert(entry)
+    if not await hub.store.timeline.insert(entry):
+        return None
     await hub.bus.publish(EntryAdded(entry, conversation))
     return entry
 
@@ -137,8 +155,18 @@ async def record_changes(
     if "status" in changed:
         if after.status.value == "resolved":
             await add_system_entry(hub, after, "resolved", params)
-        elif before.status.value in ("resolved", "snoozed") and after.status.value == "open":
+        elif after.status.value == "pending":
+            await add_system_entry(hub, after, "pending", params)
+        elif before.status.value == "snoozed" and after.status.value == "open":
+            await add_system_entry(hub, after, "unsnoozed", params)
+        elif before.status.value in ("resolved", "pending") and after.status.value == "open":
             await add_system_entry(hub, after, "reopened", params)
+    if "snoozed_until" in changed and after.snoozed_until is not None:
+        await add_system_entry(hub, after, "snoozed", {**params, "until": iso(after.snoozed_until)})
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 async def _user_name(hub: Hub, user_id: str) -> str:

@@ -158,6 +158,7 @@ CONVERSATION_MUTABLE = frozenset(
         "unread",
         "updated_at",
         "priority",
+        "snoozed_until",
     }
 )
 # Client fields that `ClientRepo.update` may set (search terms follow name and identities).
@@ -283,7 +284,8 @@ class ConversationRepo(Protocol):
         """Record a new message in one atomic update: last_message_at = max(old, at); the preview replaced
         only when `at` >= the old last_message_at (a late, older message keeps the newer preview);
         updated_at = max(old updated_at, now, at), so it never goes backwards; unread += 1 when `inbound`;
-        status = open when `reopen` and the status was resolved or snoozed. `now` is the caller's clock
+        status = open (and snoozed_until None) when `reopen` and the status was resolved, snoozed or pending (a
+        customer's message wakes a snoozed conversation and answers a pending one). `now` is the caller's clock
         (hub.clock()); None means hub.domain.utcnow().
 
         With `entry_id` it is idempotent per entry: the conversation remembers the ids of the last TOUCH_MEMORY
@@ -314,6 +316,23 @@ class ConversationRepo(Protocol):
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
         """Move every conversation of one client to another (merging clients). A conversation whose
         (channel, thread_key) the target client has too moves with thread_key "<thread_key>#merged:<its id>"."""
+
+    async def due_wakes(self, *, now: datetime, limit: int = 100) -> list[Conversation]:
+        """Snoozed conversations whose snoozed_until is at or before `now` and whose wake is not leased, earliest
+        first (an indexed query; hub.snooze_timers)."""
+
+    async def next_wake_at(self, *, now: datetime) -> datetime | None:
+        """The earliest snoozed_until of a snoozed conversation whose wake is not leased at `now`."""
+
+    async def claim_wake(
+        self, conversation_id: str, until: datetime, *, now: datetime, lease_until: datetime
+    ) -> Conversation | None:
+        """Take the lease on waking it (one conditional update: still snoozed until exactly `until`, due at `now`,
+        no live lease); None when it is not the caller's (another holds it, a message woke it, it was re-snoozed)."""
+
+    async def wake(self, conversation_id: str, until: datetime, *, now: datetime) -> Conversation | None:
+        """status open, snoozed_until None, updated_at = max(old, now), conditional on it still being snoozed until
+        exactly `until`; None when it is not (woken already)."""
 
     async def claim(
         self, conversation_id: str, assignee_id: str, *, department_id: str | None, now: datetime

@@ -67,14 +67,14 @@ async def test_patch_status_assignee_and_department(admin):
         "PATCH",
         path,
         {
-            "status": "snoozed",
+            "status": "pending",
             "assignee_id": agent.user["id"],
             "department_id": sales["id"],
             "handler": "human",
         },
     )
     assert (changed["status"], changed["assignee_id"], changed["department_id"], changed["handler"]) == (
-        "snoozed",
+        "pending",
         agent.user["id"],
         sales["id"],
         "human",

@@ -40,7 +40,7 @@ async def test_a_restart_on_the_same_sqlite_file_keeps_everything(tmp_path):
         assert {(i["kind"], i["value"]) for i in client["identities"]} >= {("email", "kept@example.com")}
         assert await timeline(admin, f"/api/v1/clients/{pushed['client_id']}") == before
         assert [e["id"] for e in before if e["kind"] != "system"] == [pushed["entry_id"]]
-        assert [e["meta"]["code"] for e in before if e["kind"] == "system"] == ["rerouted"]
+        assert [e["meta"]["code"] for e in before if e["kind"] == "system"] == ["pending", "rerouted"]
 
         conversation = await admin.ok("GET", f"/api/v1/conversations/{pushed['conversation_id']}")
         assert conversation["status"] == "pending" and conversation["department_id"] == department["id"]

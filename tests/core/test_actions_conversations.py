@@ -55,9 +55,9 @@ async def test_route_assign_and_change_status(hub, setup):
             admin.id,
         )
     ]
-    # a person's assign and re-route leave system entries (code + params, rendered per language)
+    # a person's assign, re-route and pending leave system entries (code + params, rendered per language)
     entries = [e.entry for e in hub.recorded.of(EntryAdded)]
-    assert [e.meta["code"] for e in entries] == ["assigned", "rerouted"]
+    assert [e.meta["code"] for e in entries] == ["assigned", "rerouted", "pending"]
     assert entries[1].meta["params"] == {"actor": admin.name, "department": sales.name}
 
 

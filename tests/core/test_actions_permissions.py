@@ -64,7 +64,8 @@ async def test_agent_of_the_department_can_work_it(hub, org):
 
     assert entry.author.id == org.agent_b.id
     assert updated.status is ConversationStatus.pending
-    assert [type(e) for e in hub.recorded.events] == [EntryAdded, ConversationUpdated]
+    # the reply, the change, and its system entry ("set it pending")
+    assert [type(e) for e in hub.recorded.events] == [EntryAdded, ConversationUpdated, EntryAdded]
 
 
 async def test_agent_can_work_unrouted_conversations(hub, org):

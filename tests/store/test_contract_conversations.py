@@ -221,10 +221,11 @@ async def test_touch_reopen_resolved_and_snoozed(store):
     assert (await store.conversations.get(resolved.id)).status == ConversationStatus.open
 
 
-async def test_touch_reopen_leaves_pending_alone(store):
+async def test_touch_reopen_answers_pending(store):
+    # pending waits for the customer: their message puts the ball back in the agents' court
     pending = await make(store, status=ConversationStatus.pending)
     got = await store.conversations.touch(pending.id, at=at(1), preview="x", inbound=True, reopen=True)
-    assert got.status == ConversationStatus.pending
+    assert got.status == ConversationStatus.open
 
 
 async def test_touch_without_reopen_keeps_status(store):

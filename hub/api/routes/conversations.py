@@ -73,6 +73,9 @@ async def _with_sla(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
     "PATCH",
     CONVERSATION,
     summary="Change status, assignee (null unassigns), department (null unroutes), bot/human handler",
+    description='`{"status": "snoozed", "snoozed_until": "<ISO time>"}` snoozes it until then (it wakes to open at '
+    "that time, or at the customer's next message); pending waits for the customer (their message reopens it); "
+    "any other status clears snoozed_until.",
     tag=TAG,
     body=ConversationPatch,
     response=schemas.CONVERSATION,
@@ -80,7 +83,9 @@ async def _with_sla(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
 async def patch_conversation(ctx: Ctx, conversation_id: str, body: ConversationPatch) -> Any:
     conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
     changes: dict[str, Any] = {"status": body.status, "handler": body.handler, "priority": body.priority}
-    changes.update(body.model_dump(include={"assignee_id", "department_id"}, exclude_unset=True))
+    changes.update(
+        body.model_dump(include={"assignee_id", "department_id", "snoozed_until"}, exclude_unset=True)
+    )
     updated = await conv_actions.update_conversation(ctx.hub, ctx.user, conversation.id, **changes)
     return await _with_sla(ctx, (await conversation_queries.for_reader(ctx.hub, ctx.user, [updated]))[0])
 

@@ -113,6 +113,9 @@ class ConversationPatch(Body):
     department_id: str | None = None
     handler: Handler | None = None
     priority: Priority | None = None
+    snoozed_until: IsoDatetime | None = Field(
+        None, description="with status snoozed (required then): when it wakes, in the future, within a year"
+    )
 
 
 class ReplyIn(Body):

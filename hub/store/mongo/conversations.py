@@ -14,15 +14,22 @@ from hub.store.mongo.base import (
     all_of,
     before_cursor,
     check_keys,
+    from_bson,
     to_bson,
     to_doc,
     to_model,
     to_models,
 )
+from hub.store.mongo.notices import EPOCH
 from hub.store.port import CONVERSATION_MUTABLE, TOUCH_MEMORY, ConversationQuery, Scope, check_limit
 
 _DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
-_REOPENABLE = [ConversationStatus.resolved.value, ConversationStatus.snoozed.value]
+_REOPENABLE = [
+    ConversationStatus.resolved.value,
+    ConversationStatus.snoozed.value,
+    ConversationStatus.pending.value,
+]
+_SNOOZED = ConversationStatus.snoozed.value
 
 # {collection: [(keys, unique) or (keys, unique, create_index options)]}
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
@@ -33,6 +40,7 @@ INDEXES: dict[str, list[tuple[Any, ...]]] = {
         ([("assignee_id", ASCENDING), *_DESC_AT_ID], False),
         ([("department_id", ASCENDING), *_DESC_AT_ID], False),
         ([("client_id", ASCENDING), *_DESC_AT_ID], False),
+        ([("status", ASCENDING), ("snoozed_until", ASCENDING)], False),  # the snoozed ones' wake times
     ],
 }
 
@@ -148,6 +156,8 @@ class MongoConversationRepo(MongoRepo):
                     "$status",
                 ]
             }
+            first["snoozed_until"] = None
+            first["snoozed_until"] = None
         filter_: dict[str, Any] = {"_id": conversation_id}
         if entry_id is not None:
             filter_["applied_entry_ids"] = {"$ne": entry_id}
@@ -241,6 +251,100 @@ class MongoConversationRepo(MongoRepo):
     async def release(self, conversation_id: str, assignee_id: str, *, now: datetime) -> Conversation | None:
         filter_ = {"_id": conversation_id, "assignee_id": assignee_id}
         update = [{"$set": {"assignee_id": None, "updated_at": {"$max": ["$updated_at", truncate_ms(now)]}}}]
+        return to_model(Conversation, await self._update(filter_, update))
+
+    def _wake_due(self, now: Any) -> list[dict[str, Any]]:
+        free = {"$or": [{"wake_lease_until": None}, {"wake_lease_until": {"$lte": now}}]}
+        return [{"status": _SNOOZED, "snoozed_until": {"$gte": EPOCH}}, free]
+
+    async def due_wakes(self, *, now: datetime, limit: int = 100) -> list[Conversation]:
+        check_limit(limit)
+        now = to_bson(now)
+        docs = await self._find(
+            all_of([*self._wake_due(now), {"snoozed_until": {"$lte": now}}]),
+            sort=[("snoozed_until", ASCENDING)],
+            limit=limit,
+        )
+        return to_models(Conversation, docs)
+
+    async def next_wake_at(self, *, now: datetime) -> datetime | None:
+        docs = await self._find(
+            all_of(self._wake_due(to_bson(now))),
+            sort=[("snoozed_until", ASCENDING)],
+            limit=1,
+            projection={"snoozed_until": 1},
+        )
+        return from_bson(docs[0]["snoozed_until"]) if docs else None
+
+    async def claim_wake(
+        self, conversation_id: str, until: datetime, *, now: datetime, lease_until: datetime
+    ) -> Conversation | None:
+        until, now = to_bson(until), to_bson(now)
+        if until > now:
+            return None
+        filter_ = all_of([{"_id": conversation_id, "snoozed_until": until}, *self._wake_due(now)])
+        doc = await self._update(filter_, {"$set": {"wake_lease_until": to_bson(lease_until)}})
+        return to_model(Conversation, doc)
+
+    async def wake(self, conversation_id: str, until: datetime, *, now: datetime) -> Conversation | None:
+        filter_ = {"_id": conversation_id, "status": _SNOOZED, "snoozed_until": to_bson(until)}
+        update = [
+            {
+                "$set": {
+                    "status": ConversationStatus.open.value,
+                    "snoozed_until": None,
+                    "wake_lease_until": None,
+                    "updated_at": {"$max": ["$updated_at", truncate_ms(now)]},
+                }
+            }
+        ]
+        return to_model(Conversation, await self._update(filter_, update))
+
+    def _wake_due(self, now: Any) -> list[dict[str, Any]]:
+        free = {"$or": [{"wake_lease_until": None}, {"wake_lease_until": {"$lte": now}}]}
+        return [{"status": _SNOOZED, "snoozed_until": {"$gte": EPOCH}}, free]
+
+    async def due_wakes(self, *, now: datetime, limit: int = 100) -> list[Conversation]:
+        check_limit(limit)
+        now = to_bson(now)
+        docs = await self._find(
+            all_of([*self._wake_due(now), {"snoozed_until": {"$lte": now}}]),
+            sort=[("snoozed_until", ASCENDING)],
+            limit=limit,
+        )
+        return to_models(Conversation, docs)
+
+    async def next_wake_at(self, *, now: datetime) -> datetime | None:
+        docs = await self._find(
+            all_of(self._wake_due(to_bson(now))),
+            sort=[("snoozed_until", ASCENDING)],
+            limit=1,
+            projection={"snoozed_until": 1},
+        )
+        return from_bson(docs[0]["snoozed_until"]) if docs else None
+
+    async def claim_wake(
+        self, conversation_id: str, until: datetime, *, now: datetime, lease_until: datetime
+    ) -> Conversation | None:
+        until, now = to_bson(until), to_bson(now)
+        if until > now:
+            return None
+        filter_ = all_of([{"_id": conversation_id, "snoozed_until": until}, *self._wake_due(now)])
+        doc = await self._update(filter_, {"$set": {"wake_lease_until": to_bson(lease_until)}})
+        return to_model(Conversation, doc)
+
+    async def wake(self, conversation_id: str, until: datetime, *, now: datetime) -> Conversation | None:
+        filter_ = {"_id": conversation_id, "status": _SNOOZED, "snoozed_until": to_bson(until)}
+        update = [
+            {
+                "$set": {
+                    "status": ConversationStatus.open.value,
+                    "snoozed_until": None,
+                    "wake_lease_until": None,
+                    "updated_at": {"$max": ["$updated_at", truncate_ms(now)]},
+                }
+            }
+        ]
         return to_model(Conversation, await self._update(filter_, update))
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:

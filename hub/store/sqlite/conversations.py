@@ -51,14 +51,26 @@ ADDED_COLUMNS: list[tuple[str, str, str, str | None]] = [
         "INTEGER NOT NULL DEFAULT 0",
         "UPDATE conversations SET inbound_count = unread",
     ),
+    # when a snoozed conversation wakes (hub.snooze_timers), and the lease of whoever is waking it
+    ("conversations", "snoozed_until", "TEXT", None),
+    ("conversations", "wake_lease_until", "TEXT", None),
 ]
+
+# what needs the added columns (created after hub.store.sqlite._migrate added them)
+LATE_SCHEMA: list[str] = [
+    "CREATE INDEX IF NOT EXISTS conversations_wake ON conversations(snoozed_until) "
+    "WHERE status = 'snoozed' AND snoozed_until IS NOT NULL",
+]
+_WAKE_DUE = (
+    "status = 'snoozed' AND snoozed_until IS NOT NULL AND (wake_lease_until IS NULL OR wake_lease_until <= ?)"
+)
 
 _CONV_COLUMNS = (
     "id, client_id, channel, thread_key, status, assignee_id, department_id, handler, bot_state, subject, unread, "
-    "last_message_at, last_message_preview, created_at, updated_at, priority, inbound_count"
+    "last_message_at, last_message_preview, created_at, updated_at, priority, inbound_count, snoozed_until"
 )
 _CONV_NAMES = [c.strip() for c in _CONV_COLUMNS.split(",")]
-_CONV_TIMES = {"last_message_at", "created_at", "updated_at"}
+_CONV_TIMES = {"last_message_at", "created_at", "updated_at", "snoozed_until"}
 _CONV_JSON = {"bot_state"}
 
 
@@ -173,7 +185,8 @@ class SqliteConversations(Base):
                 updated_at = max(updated_at, :now),
                 unread = unread + :inc,
                 inbound_count = inbound_count + :inc,
-                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed') THEN 'open' ELSE status END,
+                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END,
+                snoozed_until = CASE WHEN :reopen THEN NULL ELSE snoozed_until END,
                 applied = CASE
                     WHEN :entry IS NULL THEN applied
                     WHEN json_array_length(applied) >= :memory
@@ -280,6 +293,40 @@ class SqliteConversations(Base):
             "UPDATE conversations SET assignee_id = NULL, updated_at = max(updated_at, ?) "
             f"WHERE id = ? AND assignee_id = ? RETURNING {_CONV_COLUMNS}",
             (ts(now), conversation_id, assignee_id),
+        )
+        return _conv_from_row(rows[0]) if rows else None
+
+    async def due_wakes(self, *, now: datetime, limit: int = 100) -> list[Conversation]:
+        check_limit(limit)
+        rows = await self.fetch(
+            f"SELECT {_CONV_COLUMNS} FROM conversations WHERE {_WAKE_DUE} AND snoozed_until <= ? "
+            "ORDER BY snoozed_until LIMIT ?",
+            (ts(now), ts(now), limit),
+        )
+        return [_conv_from_row(r) for r in rows]
+
+    async def next_wake_at(self, *, now: datetime) -> datetime | None:
+        rows = await self.fetch(f"SELECT min(snoozed_until) FROM conversations WHERE {_WAKE_DUE}", (ts(now),))
+        return from_ts(rows[0][0]) if rows else None
+
+    async def claim_wake(
+        self, conversation_id: str, until: datetime, *, now: datetime, lease_until: datetime
+    ) -> Conversation | None:
+        if until > now:
+            return None
+        rows = await self.fetch(
+            f"UPDATE conversations SET wake_lease_until = ? WHERE id = ? AND snoozed_until = ? AND {_WAKE_DUE} "
+            f"RETURNING {_CONV_COLUMNS}",
+            (ts(lease_until), conversation_id, ts(until), ts(now)),
+        )
+        return _conv_from_row(rows[0]) if rows else None
+
+    async def wake(self, conversation_id: str, until: datetime, *, now: datetime) -> Conversation | None:
+        rows = await self.fetch(
+            "UPDATE conversations SET status = 'open', snoozed_until = NULL, wake_lease_until = NULL, "
+            "updated_at = max(updated_at, ?) WHERE id = ? AND status = 'snoozed' AND snoozed_until = ? "
+            f"RETURNING {_CONV_COLUMNS}",
+            (ts(now), conversation_id, ts(until)),
         )
         return _conv_from_row(rows[0]) if rows else None
 
