@@ -3,6 +3,7 @@ Redis manager carries emits between hub processes (scale-out behind one manager 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from realtime.agent import AgentNamespace
 from realtime.calls import CallListeners
 from realtime.dispatch import DispatchingBus, OrderedDispatch
 from realtime.fanout import LocalFanout, RedisFanout
+from realtime.lanes import RedisLanes
 from realtime.listeners import AgentListeners
 from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
@@ -58,11 +60,25 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
     sio.register_namespace(AgentNamespace(hub))
     # the agent pushes run off the publisher's path (the HTTP answer does not wait for them), in publication order per conversation
     dispatch = OrderedDispatch("agent")
-    AgentListeners(hub, sio).subscribe(DispatchingBus(hub.bus, dispatch))
+    # with Redis, a conversation's pushes in one order on every process (realtime.lanes)
+    lanes = RedisLanes(hub.bus, dispatch, hub.settings.redis_url) if hub.settings.redis_url else None
+    AgentListeners(hub, sio).subscribe(lanes or DispatchingBus(hub.bus, dispatch))
+
+    async def start_pubsub(_app: web.Application) -> None:
+        """Subscribed before the process listens: no socket is ever connected to a process deaf to the others."""
+        if isinstance(sio.manager, RedisFanout):
+            sio.manager_initialized = True
+            sio.manager.initialize()
+            await asyncio.wait_for(sio.manager.ready.wait(), 10)
+        if lanes is not None:
+            await lanes.start()
 
     async def stop_dispatch(_app: web.Application) -> None:
         await dispatch.stop()
+        if lanes is not None:
+            await lanes.stop()
 
+    app.on_startup.append(start_pubsub)
     app.on_shutdown.append(stop_dispatch)
     app[DISPATCH_KEY] = dispatch
     CallListeners(hub, sio).subscribe()

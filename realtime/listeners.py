@@ -42,6 +42,7 @@ from hub.representations import (
     merge_json,
     user_json,
 )
+from realtime.lanes import local_only
 from realtime.rooms import AGENT_NS, STAFF, room_of, rooms_of, user_room
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,8 @@ class AgentListeners:
         bus.subscribe(StaffChanged, self.staff_changed)
 
     async def emit(self, event: str, data: object, rooms: list[str]) -> None:
-        if rooms:
-            await self.sio.emit(event, data, to=rooms, namespace=AGENT_NS)
+        if rooms:  # a lane's event (realtime.lanes) runs in every process: each emits to its own sockets
+            await self.sio.emit(event, data, to=rooms, namespace=AGENT_NS, ignore_queue=local_only.get())
 
     async def _staff(self) -> list[User]:
         return [u for u in await staff_queries.active_users(self.hub) if access.is_staff(u)]

@@ -1,0 +1,171 @@
+"""With HUB_REDIS_URL (`hub serve --workers N`, several machines): a conversation's agent pushes in ONE order on every
+process, the order in which its events were published.
+
+Why the Socket.IO Redis manager alone is not enough: the agent pushes run off the HTTP path (realtime.dispatch), so
+the 201 of message 1 can reach the sender before its pushes leave process A; message 2, posted next, lands on
+process B, whose pushes go out at once to B's sockets, while message 1's come to B through Redis later: B's sockets
+saw 2 before 1 (tests/realtime/test_workers_stream.py: most conversations of 16 came out of order at 400 messages).
+
+So a conversation's events themselves go through Redis, before the publisher returns (one PUBLISH, awaited: what
+was published before a 201 is ahead in Redis of what comes after it), and every process, the publisher's too, runs
+the agent listeners on them in Redis' order (one lane per conversation, realtime.dispatch), emitting to its own
+sockets only (`local_only`). Each process thus decides the recipients among its own sockets with the access policy
+at send time, as one process does. Events of no conversation (presence, staff, clients) keep the plain path: run
+where published, the manager carries their emits.
+
+The subscription is made before the process listens (`start`), so a socket can never be connected to a process
+that does not yet hear the lanes. If Redis cannot take a PUBLISH, the event is run here instead (this process's
+emits then go through the manager as usual) and the failure is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import typing
+from contextvars import ContextVar
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from hub import events as hub_events
+from realtime.dispatch import Handler, OrderedDispatch, conversation_key
+
+log = logging.getLogger(__name__)
+
+local_only: ContextVar[bool] = ContextVar("realtime_local_only", default=False)
+"""True while a lane's event runs: the listeners' emits go to this process's sockets only (every process runs it)."""
+
+_CODECS: dict[type, dict[str, TypeAdapter[Any]]] = {}
+
+
+def _event_types() -> dict[str, type]:
+    found: dict[str, type] = {}
+    todo = [hub_events.Event]
+    while todo:
+        klass = todo.pop()
+        found[klass.__name__] = klass
+        todo.extend(klass.__subclasses__())
+    return found
+
+
+def _codec(klass: type) -> dict[str, TypeAdapter[Any]]:
+    codec = _CODECS.get(klass)
+    if codec is None:
+        hints = typing.get_type_hints(klass, vars(hub_events))
+        codec = {f.name: TypeAdapter(hints[f.name]) for f in dataclasses.fields(klass)}
+        _CODECS[klass] = codec
+    return codec
+
+
+def encode(handler: str, event: Any) -> str:
+    """`changes` values (Any) travel as their JSON form (datetimes as ISO text); the listeners read only the keys
+    and the old department and assignee ids."""
+    fields = {
+        name: ad.dump_python(getattr(event, name), mode="json") for name, ad in _codec(type(event)).items()
+    }
+    return json.dumps({"h": handler, "t": type(event).__name__, "e": fields}, separators=(",", ":"))
+
+
+def decode(raw: str | bytes, types: dict[str, type]) -> tuple[str, Any] | None:
+    try:
+        data = json.loads(raw)
+        klass = types[data["t"]]
+        codec = _codec(klass)
+        return data["h"], klass(**{name: codec[name].validate_python(v) for name, v in data["e"].items()})
+    except Exception:
+        log.exception("lanes: dropped a message that does not decode")
+        return None
+
+
+class RedisLanes:
+    """What `AgentListeners.subscribe` sees as its bus with HUB_REDIS_URL: every handler it registers is run in
+    every process, per conversation in Redis' order."""
+
+    def __init__(self, bus: Any, dispatch: OrderedDispatch, url: str, channel: str = "hub-lanes") -> None:
+        self._bus = bus
+        self._dispatch = dispatch
+        self.url = url
+        self.channel = channel
+        self._handlers: dict[str, Handler] = {}
+        self._types = _event_types()
+        self._redis: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self.published = 0
+        self.received = 0
+
+    def subscribe(self, event_type: type, handler: Handler) -> None:
+        name = getattr(handler, "__name__", repr(handler))
+        self._handlers[name] = handler
+
+        async def publish(event: Any) -> None:
+            if not conversation_key(event):
+                self._dispatch.submit(
+                    handler, event
+                )  # no conversation: run here, the manager carries the emits
+                return
+            try:
+                await self._redis.publish(self.channel, encode(name, event))
+                self.published += 1
+            except Exception:
+                log.exception("lanes: Redis took no %s; pushed from this process only", type(event).__name__)
+                self._dispatch.submit(handler, event)
+
+        publish.__qualname__ = f"RedisLanes({getattr(handler, '__qualname__', name)})"
+        self._bus.subscribe(event_type, publish)
+
+    async def start(self) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(self.url)
+        self._task = asyncio.create_task(self._listen(), name="hub-lanes")
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    def _run(self, raw: bytes) -> None:
+        decoded = decode(raw, self._types)
+        if decoded is None:
+            return
+        handler = self._handlers.get(decoded[0])
+        if handler is None:
+            log.warning("lanes: no handler %r here (another version of the hub?)", decoded[0])
+            return
+        self.received += 1
+        token = local_only.set(True)
+        try:
+            self._dispatch.submit(handler, decoded[1])  # the lane's task copies the context: local emits
+        finally:
+            local_only.reset(token)
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "message":
+                        self._run(message["data"])
+                    elif (
+                        kind == "subscribe"
+                    ):  # Redis confirmed it: from now on nothing published is missed here
+                        self._ready.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("lanes: lost the Redis subscription; retrying in 1 s")
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
