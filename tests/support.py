@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -17,6 +19,7 @@ import aiohttp
 import pytest
 import socketio
 from aiohttp import ClientSession, web
+from aiosmtpd.controller import Controller
 
 from hub.config import Settings
 from hub.context import Hub
@@ -26,6 +29,52 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class SmtpKeeper:
+    """aiosmtpd handler: keeps every received mail as (MAIL FROM, RCPT TOs, bytes); aiosmtpd runs it in its own
+    thread, so waiting goes through a condition variable."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+        self.refuse: tuple[int, str] | None = None  # answer DATA with this code and text (tests of failures)
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse is not None:
+            code, text = self.refuse
+            return f"{code} {text}"
+        with self._arrived:
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+            self._arrived.notify_all()
+        return "250 OK"
+
+    @property
+    def mails(self) -> list[bytes]:
+        return [raw for _from, _to, raw in self.received]
+
+    def _wait(self, count: int, within: float) -> list[bytes]:
+        with self._arrived:
+            self._arrived.wait_for(
+                lambda: len(self.received) >= count, timeout=within
+            )  # a guard, not a bound
+            return self.mails
+
+    async def wait(self, count: int, within: float = 60.0) -> list[bytes]:
+        """The mails' bytes once `count` have arrived (fails with how many did)."""
+        mails = await asyncio.to_thread(self._wait, count, within)
+        assert len(mails) >= count, f"{len(mails)} mails arrived, {count} expected"
+        return mails
+
+
+def start_smtp(tls_context: ssl.SSLContext | None = None) -> tuple[Controller, SmtpKeeper, int]:
+    """aiosmtpd on a free port; with `tls_context`: STARTTLS offered and required before MAIL."""
+    keeper = SmtpKeeper()
+    port = free_port()
+    tls = {"tls_context": tls_context, "require_starttls": True} if tls_context is not None else {}
+    controller = Controller(keeper, hostname="127.0.0.1", port=port, **tls)
+    controller.start()
+    return controller, keeper, port
 
 
 def make_settings(tmp_path, **overrides) -> Settings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession, web
-from support import start_app
+from support import free_port, start_app
 
 from hub.actions import staff
 from hub.api.http import HUB_KEY
@@ -112,25 +113,57 @@ class WebHub:
         return await self.api("POST", "/api/v1/inbound", body)
 
 
-async def start_web_hub(tmp_path: Path) -> tuple[web.AppRunner, WebHub]:
+async def start_web_hub(tmp_path: Path, **overrides: Any) -> tuple[web.AppRunner, WebHub]:
+    """The hub on SQLite over real HTTP; `overrides` are Settings fields (mailboxes, max_file_bytes, ...)."""
     from hub.app import create_app
     from hub.store.sqlite import open_sqlite_store
 
     settings = Settings(
-        sqlite_path=tmp_path / "hub.db",
-        files_dir=tmp_path / "files",
-        bots_dir=tmp_path / "no-bots",  # no bot flows: the agents answer
-        secret_key="browser-test-secret-" + "x" * 32,
-        admin_email=ADMIN[0],
-        admin_password=ADMIN[1],
-        delivery_base_delay=0.05,
-        language="en",
+        **{
+            "sqlite_path": tmp_path / "hub.db",
+            "files_dir": tmp_path / "files",
+            "bots_dir": tmp_path / "no-bots",  # no bot flows: the agents answer
+            "secret_key": "browser-test-secret-" + "x" * 32,
+            "admin_email": ADMIN[0],
+            "admin_password": ADMIN[1],
+            "delivery_base_delay": 0.05,
+            "language": "en",
+            **overrides,
+        }
     )
     store = await open_sqlite_store(settings.sqlite_path)
     app = await create_app(settings, store=store, poll_interval=0.05)
     app.on_cleanup.append(lambda _app: store.close())
     runner, url = await start_app(app)
     return runner, WebHub(url, app, ClientSession())
+
+
+@asynccontextmanager
+async def mail_web_hub(tmp_path: Path, smtp_port: int, **overrides: Any) -> AsyncIterator[WebHub]:
+    """A hub with the mailbox "support" (support@shop.example: IMAP where nothing listens, so its worker stays
+    disconnected with an error; SMTP the local aiosmtpd at `smtp_port`) and agent1 in Sales."""
+    mailbox = {
+        "name": "support",
+        "address": "support@shop.example",
+        "display_name": "Shop support",
+        "imap": {"host": "127.0.0.1", "port": free_port(), "security": "none", "user": "s", "password": "x"},
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
+    }
+    runner, running = await start_web_hub(tmp_path, mailboxes=[mailbox], **overrides)
+    sales = await staff.create_department(running.hub, "Sales")
+    await staff.create_user(
+        running.hub,
+        email="agent1@example.com",
+        name="Agent One",
+        role=Role.agent,
+        password=AGENT_PASSWORD,
+        department_ids=[sales.id],
+    )
+    try:
+        yield running
+    finally:
+        await running.http.close()
+        await runner.cleanup()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

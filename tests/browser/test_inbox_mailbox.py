@@ -7,45 +7,19 @@ aiosmtpd, which keeps what it receives."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
-from conftest import ADMIN, AGENT_PASSWORD, WebHub
-from support import start_app
-
-from hub.actions import staff
-from hub.config import Settings
-from hub.domain import Role
+from conftest import ADMIN, WebHub, mail_web_hub
+from support import SmtpKeeper, start_smtp
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-SUPPORT = "support@shop.example"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Keeper:
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(bytes(envelope.content))
-        return "250 OK"
-
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Keeper, int]]:
-    keeper, port = Keeper(), free_port()
-    controller = Controller(keeper, hostname="127.0.0.1", port=port)
-    controller.start()
+def smtp() -> Iterator[tuple[SmtpKeeper, int]]:
+    controller, keeper, port = start_smtp()
     try:
         yield keeper, port
     finally:
@@ -54,56 +28,9 @@ def smtp() -> Iterator[tuple[Keeper, int]]:
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def web_hub(tmp_path, smtp) -> AsyncIterator[WebHub]:
-    """Overrides conftest's web_hub: the same hub with the support mailbox (IMAP unreachable, SMTP aiosmtpd)."""
-    from aiohttp import ClientSession
-
-    from hub.app import create_app
-    from hub.store.sqlite import open_sqlite_store
-
-    _keeper, smtp_port = smtp
-    mailbox = {
-        "name": "support",
-        "address": SUPPORT,
-        "display_name": "Shop support",
-        "imap": {
-            "host": "127.0.0.1",
-            "port": free_port(),
-            "security": "none",
-            "user": "support",
-            "password": "x",
-        },
-        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
-    }
-    settings = Settings(
-        sqlite_path=tmp_path / "hub.db",
-        files_dir=tmp_path / "files",
-        bots_dir=tmp_path / "no-bots",
-        secret_key="browser-test-secret-" + "x" * 32,
-        admin_email=ADMIN[0],
-        admin_password=ADMIN[1],
-        delivery_base_delay=0.05,
-        language="en",
-        mailboxes=[mailbox],
-    )
-    store = await open_sqlite_store(settings.sqlite_path)
-    app = await create_app(settings, store=store, poll_interval=0.05)
-    app.on_cleanup.append(lambda _app: store.close())
-    runner, url = await start_app(app)
-    running = WebHub(url, app, ClientSession())
-    sales = await staff.create_department(running.hub, "Sales")
-    await staff.create_user(
-        running.hub,
-        email="agent1@example.com",
-        name="Agent One",
-        role=Role.agent,
-        password=AGENT_PASSWORD,
-        department_ids=[sales.id],
-    )
-    try:
+    """Overrides conftest's web_hub: the same hub with the support mailbox."""
+    async with mail_web_hub(tmp_path, smtp[1]) as running:
         yield running
-    finally:
-        await running.http.close()
-        await runner.cleanup()
 
 
 async def test_write_email_from_the_card_opens_the_new_conversation(web_hub, smtp, new_page, login):
@@ -127,11 +54,8 @@ async def test_write_email_from_the_card_opens_the_new_conversation(web_hub, smt
     # the new email conversation is open, with the mail in its timeline, and the mail went out
     await page.wait_for_selector("#timeline >> text=We do.")
     assert "Shipping abroad" in await page.locator("#conv").inner_text()
-    for _ in range(100):
-        if keeper.received:
-            break
-        await asyncio.sleep(0.1)
-    assert any(b"Shipping abroad" in mail and b"olga@example.com" in mail for mail in keeper.received)
+    mails = await keeper.wait(1)
+    assert any(b"Shipping abroad" in mail and b"olga@example.com" in mail for mail in mails)
     watch.assert_clean(allow="/emails")  # the 400 of the empty subject
 
 
@@ -163,7 +87,7 @@ async def test_the_admins_channels_button_turns_red_for_an_unreachable_mailbox(w
     row = page.locator("#health-panel .health-mailbox[data-mailbox=support]")
     await row.wait_for()
     text = await row.inner_text()
-    assert SUPPORT in text and "disconnected" in text
+    assert "support@shop.example" in text and "disconnected" in text
     assert await row.get_attribute("data-state") == "bad"
     watch.assert_clean()
 

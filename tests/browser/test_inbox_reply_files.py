@@ -5,62 +5,22 @@ Notes take no files: the button is not offered there."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
-from conftest import ADMIN, AGENT_PASSWORD, WebHub
+from conftest import WebHub, mail_web_hub
 from playwright.async_api import expect
-from support import start_app
-
-from hub.actions import staff
-from hub.config import Settings
-from hub.domain import Role
+from support import SmtpKeeper, start_smtp
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 MAX_FILE_BYTES = 4096
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Mails:
-    """What the SMTP server received (aiosmtpd runs in its own thread)."""
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-        self._arrived = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._arrived:
-            self.received.append(bytes(envelope.content))
-            self._arrived.notify_all()
-        return "250 OK"
-
-    def _wait(self, count: int) -> list[bytes]:
-        with self._arrived:
-            self._arrived.wait_for(lambda: len(self.received) >= count, timeout=60)  # a guard, not a bound
-            return list(self.received)
-
-    async def wait(self, count: int) -> list[bytes]:
-        received = await asyncio.to_thread(self._wait, count)
-        assert len(received) >= count, f"{len(received)} mails arrived, {count} expected"
-        return received
-
-
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[_Mails, int]]:
-    mails, port = _Mails(), _free_port()
-    controller = Controller(mails, hostname="127.0.0.1", port=port)
-    controller.start()
+def smtp() -> Iterator[tuple[SmtpKeeper, int]]:
+    controller, mails, port = start_smtp()
     try:
         yield mails, port
     finally:
@@ -69,50 +29,9 @@ def smtp() -> Iterator[tuple[_Mails, int]]:
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def web_hub(tmp_path, smtp) -> AsyncIterator[WebHub]:
-    """Overrides conftest's web_hub: a hub with a mailbox (IMAP unreachable, SMTP aiosmtpd) and a 4 KB file limit."""
-    from aiohttp import ClientSession
-
-    from hub.app import create_app
-    from hub.store.sqlite import open_sqlite_store
-
-    _mails, smtp_port = smtp
-    mailbox = {
-        "name": "support",
-        "address": "support@shop.example",
-        "imap": {"host": "127.0.0.1", "port": _free_port(), "security": "none", "user": "s", "password": "x"},
-        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
-    }
-    settings = Settings(
-        sqlite_path=tmp_path / "hub.db",
-        files_dir=tmp_path / "files",
-        bots_dir=tmp_path / "no-bots",
-        secret_key="browser-test-secret-" + "x" * 32,
-        admin_email=ADMIN[0],
-        admin_password=ADMIN[1],
-        delivery_base_delay=0.05,
-        language="en",
-        mailboxes=[mailbox],
-        max_file_bytes=MAX_FILE_BYTES,
-    )
-    store = await open_sqlite_store(settings.sqlite_path)
-    app = await create_app(settings, store=store, poll_interval=0.05)
-    app.on_cleanup.append(lambda _app: store.close())
-    runner, url = await start_app(app)
-    running = WebHub(url, app, ClientSession())
-    sales = await staff.create_department(running.hub, "Sales")
-    await staff.create_user(
-        running.hub,
-        email="agent1@example.com",
-        name="Agent One",
-        role=Role.agent,
-        password=AGENT_PASSWORD,
-        department_ids=[sales.id],
-    )
-    try:
+    """Overrides conftest's web_hub: a hub with a mailbox and a 4 KB file limit."""
+    async with mail_web_hub(tmp_path, smtp[1], max_file_bytes=MAX_FILE_BYTES) as running:
         yield running
-    finally:
-        await running.http.close()
-        await runner.cleanup()
 
 
 async def _choose(page, *files: dict) -> None:

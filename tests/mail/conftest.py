@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from mail_helpers import MailHub, mailbox_config
-from mail_servers import CuttingProxy, Dovecot, Keeper, start_dovecot, start_smtp, stop_dovecot
+from mail_servers import CuttingProxy, Dovecot, start_dovecot, stop_dovecot
+from support import SmtpKeeper, start_smtp
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def dovecot() -> Iterator[Dovecot]:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Keeper, int]]:
+def smtp() -> Iterator[tuple[SmtpKeeper, int]]:
     controller, keeper, port = start_smtp()
     try:
         yield keeper, port

@@ -8,14 +8,12 @@ import contextlib
 import mailbox
 import os
 import shutil
-import ssl
 import subprocess
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from support import free_port
 
 DOVECOT_CONF = """\
@@ -192,33 +190,6 @@ def stop_dovecot(server: Dovecot) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-class Keeper:
-    """aiosmtpd handler: keeps every received mail (envelope and bytes)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.arrived = asyncio.Event()
-        self.refuse: tuple[int, str] | None = None  # answer DATA with this code and text (tests of failures)
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse is not None:
-            code, text = self.refuse
-            return f"{code} {text}"
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
-        self.arrived.set()
-        return "250 OK"
-
-
-def start_smtp(tls_context: ssl.SSLContext | None = None) -> tuple[Controller, Keeper, int]:
-    """With `tls_context`: STARTTLS offered and required before MAIL (aiosmtpd's require_starttls)."""
-    keeper = Keeper()
-    port = free_port()
-    tls = {"tls_context": tls_context, "require_starttls": True} if tls_context is not None else {}
-    controller = Controller(keeper, hostname="127.0.0.1", port=port, **tls)
-    controller.start()
-    return controller, keeper, port
 
 
 class CuttingProxy:

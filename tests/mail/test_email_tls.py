@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from mail_helpers import MailHub, mailbox_config
-from mail_servers import Dovecot, make_certificates, start_dovecot, start_smtp, stop_dovecot
-from support import eventually
+from mail_servers import Dovecot, make_certificates, start_dovecot, stop_dovecot
+from support import eventually, start_smtp
 from test_email_channel import arrived, mail
 
 from hub.domain import DeliveryStatus
