@@ -18,6 +18,7 @@ from hub.domain_canned import CannedResponse
 from hub.domain_partners import Grant
 from hub.domain_sla import SlaClock
 from hub.domain_tasks import Notification, Task
+from hub.domain_views import SavedView
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,17 @@ class CannedResponseChanged(Event):
     reply: CannedResponse
     change: str
     actor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedViewChanged(Event):
+    """A saved view was created, changed or deleted (`change`: created | updated | deleted); `before` is the view
+    as it was before an update (who saw it then may have lost it)."""
+
+    view: SavedView
+    change: str
+    actor_id: str | None = None
+    before: SavedView | None = None
 
 
 E = TypeVar("E", bound=Event)

@@ -177,6 +177,8 @@ def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[d
         param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
         if name not in required:
             param["allowEmptyValue"] = True  # `?status=` is the same as no status (hub.api.http.parse_query)
+        if prop.get("type") == "array":  # one comma-separated value: ?channel=telegram,email
+            param.update(style="form", explode=False)
         if description:
             param["description"] = description
         params.append(param)

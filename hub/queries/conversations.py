@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
 from hub.domain import Client, Conversation, ConversationStatus, Handler, TimelineEntry, User
+from hub.domain_views import ViewFilters
 from hub.queries import Page
-from hub.store.port import ConversationQuery, Cursor
+from hub.store.port import ConversationQuery, Cursor, Scope
 
 SINCE_LIMIT = 200
 
@@ -21,6 +24,42 @@ class InboxFilter:
     unassigned: bool = False
     department_id: str | None = None
     handler: Handler | None = None
+    view: ViewFilters | None = None  # the rest of the filter vocabulary (a saved view's, or the list's query)
+
+    @classmethod
+    def of(cls, actor: Actor, filters: ViewFilters) -> InboxFilter:
+        """The filters as this reader means them: assignee 'me' is the reader, 'none' unassigned."""
+        assignee = filters.assignee
+        me = actor.id if isinstance(actor, User) else None
+        return cls(
+            assignee_id=me if assignee == "me" else (None if assignee in (None, "none") else assignee),
+            unassigned=assignee == "none" or (assignee == "me" and me is None),
+            department_id=filters.department,
+            handler=filters.handler,
+            view=filters,
+        )
+
+    def query(self, scope: Scope | None, now: datetime, **page: Any) -> ConversationQuery:
+        view = self.view or ViewFilters()
+        return ConversationQuery(
+            status=self.status,
+            assignee_id=self.assignee_id,
+            unassigned=self.unassigned,
+            department_id=self.department_id,
+            handler=self.handler,
+            channels=tuple(view.channel),
+            statuses=tuple(view.status),
+            priorities=tuple(view.priority),
+            client_tag=view.tag,
+            sla_states=tuple(view.sla),
+            created_from=view.created_from,
+            created_to=view.created_to,
+            last_message_from=view.last_message_from,
+            last_message_to=view.last_message_to,
+            now=now,
+            scope=scope,
+            **page,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,26 +73,8 @@ async def inbox(
     hub: Hub, actor: Actor, filters: InboxFilter, *, before: Cursor | None = None, limit: int = 50
 ) -> InboxPage:
     """The conversations the actor may see, newest first, with their clients (the inbox shows names)."""
-    if access.is_partner(actor):
-        view = await access.partner_view(hub, actor)  # type: ignore[arg-type]
-        shared = await hub.store.clients.search(
-            "", limit=1000, partner_scope=access.partner_client_scope(view)
-        )
-        scope = access.partner_conversation_scope((c.id for c in shared), view.conversation_clients)
-    else:
-        scope = access.conversation_scope(actor)
-    found = await hub.store.conversations.query(
-        ConversationQuery(
-            status=filters.status,
-            assignee_id=filters.assignee_id,
-            unassigned=filters.unassigned,
-            department_id=filters.department_id,
-            handler=filters.handler,
-            scope=scope,
-            before=before,
-            limit=limit,
-        )
-    )
+    scope = await reader_scope(hub, actor)
+    found = await hub.store.conversations.query(filters.query(scope, hub.clock(), before=before, limit=limit))
     found = await for_reader(hub, actor, found)
     clients = await hub.store.clients.get_many([c.client_id for c in found])
     next_cursor = (
@@ -62,6 +83,25 @@ async def inbox(
         else None
     )
     return InboxPage(found, clients, next_cursor)
+
+
+async def reader_scope(hub: Hub, actor: Actor) -> Scope | None:
+    """The conversations the actor may list (hub.access), as the store compiles it; every filter narrows it."""
+    if access.is_partner(actor):
+        view = await access.partner_view(hub, actor)  # type: ignore[arg-type]
+        shared = await hub.store.clients.search(
+            "", limit=1000, partner_scope=access.partner_client_scope(view)
+        )
+        return access.partner_conversation_scope((c.id for c in shared), view.conversation_clients)
+    return access.conversation_scope(actor)
+
+
+async def count(hub: Hub, actor: Actor, filters: InboxFilter, *, scope: Scope | None = None) -> int:
+    """How many conversations the actor may see match the filters (the same query as `inbox`); `scope`: the
+    actor's `reader_scope`, when the caller counts several filters for one reader."""
+    if scope is None:
+        scope = await reader_scope(hub, actor)
+    return await hub.store.conversations.count(filters.query(scope, hub.clock()))
 
 
 async def get(hub: Hub, actor: Actor, conversation_id: str) -> Conversation:

@@ -27,6 +27,7 @@ from hub.domain import (
     Handler,
     Identity,
     MergeSuggestion,
+    Priority,
     TimelineEntry,
     User,
 )
@@ -35,6 +36,7 @@ from hub.domain_email import MailboxState
 from hub.domain_partners import Grant, Partner
 from hub.domain_sla import BreachCount, SlaBreach, SlaClock, SlaTarget
 from hub.domain_tasks import NoticeKind, Notification, Task, TaskStatus
+from hub.domain_views import SavedView, SlaState
 from hub.domain_workload import AgentLoad, Offer, QueuedConversation
 
 
@@ -124,6 +126,17 @@ class ConversationQuery:
     scope: Scope | None = None  # None: everything (admins, supervisors)
     before: Cursor | None = None  # by last_message_at (then id), newest first
     limit: int = 50
+    # the inbox's filters (hub.domain_views.ViewFilters): each narrows; a tuple matches any of its values
+    channels: tuple[str, ...] = ()
+    statuses: tuple[ConversationStatus, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    client_tag: str | None = None  # the conversation's client has this tag
+    sla_states: tuple[SlaState, ...] = ()  # the clock's state at `now` (hub.domain_views.sla_state)
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+    last_message_from: datetime | None = None
+    last_message_to: datetime | None = None
+    now: datetime | None = None  # what the SLA states are judged at (None: the adapter's clock)
 
 
 def check_limit(limit: int) -> int:
@@ -312,6 +325,10 @@ class ConversationRepo(Protocol):
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         """Conversations matching the filters, newest last_message_at first (conversations with no message yet
         sort by created_at); `query.before` continues after a previous page."""
+
+    async def count(self, query: ConversationQuery) -> int:
+        """How many conversations match the filters and scope of `query` (its `before` and `limit` ignored): a
+        saved view's count, built from the same query as its list."""
 
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
         """Move every conversation of one client to another (merging clients). A conversation whose
@@ -848,6 +865,35 @@ class CannedRepo(Protocol):
         """Matching replies by title (then id)."""
 
 
+# --- saved views --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ViewQuery:
+    """The saved views a user sees: their own (`owner_id`), those shared with everyone (`everyone`), with one of
+    `department_ids` (or with any department: `all_departments`). Nothing set: none."""
+
+    owner_id: str | None = None
+    everyone: bool = False
+    department_ids: tuple[str, ...] = ()
+    all_departments: bool = False
+    limit: int = 200
+
+
+class ViewRepo(Protocol):
+    async def create(self, view: SavedView) -> None: ...
+
+    async def get(self, view_id: str) -> SavedView | None: ...
+
+    async def update(self, view_id: str, changes: dict[str, Any]) -> SavedView | None:
+        """Set fields (keys in hub.domain_views.VIEW_MUTABLE) in one update; the view after it, None if missing."""
+
+    async def delete(self, view_id: str) -> bool: ...
+
+    async def query(self, query: ViewQuery) -> list[SavedView]:
+        """Matching views by name (case-insensitive), then id."""
+
+
 @dataclass
 class Store:
     """The whole store: what the core gets from an adapter."""
@@ -871,6 +917,7 @@ class Store:
     search: SearchRepo = None  # type: ignore[assignment]
     canned: CannedRepo = None  # type: ignore[assignment]
     sla: SlaRepo = None  # type: ignore[assignment]  # SLA clocks and breaches (hub.domain_sla)
+    views: ViewRepo = None  # type: ignore[assignment]  # saved inbox views (hub.domain_views)
     name: str = ""
     _closers: list[Any] = field(default_factory=list)
 

@@ -162,10 +162,13 @@ def test_typed_routes_take_their_query_parameters_from_the_model_with_types_and_
 
     document = openapi_document(api)
     inbox = {p["name"]: p for p in document["paths"]["/api/v1/conversations"]["get"]["parameters"]}
-    assert set(inbox) == {"status", "assignee", "department", "handler", "cursor", "limit"}
+    filters = {"channel", "priority", "sla", "tag", "created_from", "created_to", "last_message_from"}
+    filters |= {"last_message_to"}  # the saved views' vocabulary (hub.domain_views.ViewFilters)
+    assert set(inbox) == {"status", "assignee", "department", "handler", "cursor", "limit"} | filters
     assert all(p["in"] == "query" and p["required"] is False for p in inbox.values())
     assert inbox["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
-    status = resolve(document, inbox["status"]["schema"]["$ref"])
+    assert (inbox["status"]["schema"]["type"], inbox["status"]["explode"]) == ("array", False)  # open,pending
+    status = resolve(document, inbox["status"]["schema"]["items"]["$ref"])
     assert set(status["enum"]) == {"open", "pending", "snoozed", "resolved"}
     assert set(resolve(document, inbox["handler"]["schema"]["$ref"])["enum"]) == {"bot", "human"}
     assert inbox["cursor"]["schema"]["type"] == "string"

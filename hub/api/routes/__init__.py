@@ -29,6 +29,7 @@ from hub.api.routes import (  # noqa: E402  (they register on `api`)
     staff,
     tasks,
     threads,  # noqa: F401  (registers moves, splits and new emails to clients)
+    views,  # noqa: F401  (registers the saved views and their counts)
 )
 
 __all__ = [

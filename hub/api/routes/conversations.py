@@ -21,6 +21,7 @@ from hub.api.routes.models import (
     page_json,
 )
 from hub.domain import Conversation
+from hub.domain_views import FILTER_KEYS, parse_filters
 from hub.queries import conversations as conversation_queries
 from hub.queries import partners as partner_queries
 from hub.queries import sla as sla_queries
@@ -39,14 +40,8 @@ CONVERSATION = "/api/v1/conversations/{conversation_id}"
     response=schemas.INBOX_PAGE,
 )
 async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
-    assignee = query.assignee
-    filters = conversation_queries.InboxFilter(
-        status=query.status,
-        assignee_id=ctx.user.id if assignee == "me" else (None if assignee in (None, "none") else assignee),
-        unassigned=assignee == "none",
-        department_id=query.department,
-        handler=query.handler,
-    )
+    wanted = parse_filters(query.model_dump(include=set(FILTER_KEYS), exclude_none=True), "query")
+    filters = conversation_queries.InboxFilter.of(ctx.user, wanted)
     page = await conversation_queries.inbox(
         ctx.hub, ctx.user, filters, before=query.cursor, limit=query.limit
     )

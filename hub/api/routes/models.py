@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from hub import domain_views as views
 from hub import queries
 from hub.api.http import ApiError, Body, CursorParam, Query
 from hub.domain import AssignmentPolicy, ClientKind, ConversationStatus, FieldValue, Handler, Priority, Role
@@ -68,12 +69,22 @@ class NotificationsPage(Query):
 
 
 class InboxQuery(Query):
-    status: ConversationStatus | None = Field(None, description="only conversations in this status")
-    assignee: str | None = Field(None, description="a user id, 'me' or 'none' (unassigned)")
-    department: str | None = Field(None, description="a department id")
+    """The filters of a saved view (hub.domain_views.ViewFilters), as query parameters: lists comma-separated."""
+
+    status: views.Statuses = Field(description="only conversations in these statuses (comma-separated)")
+    assignee: views.Assignee | None = Field(None, description="a user id, 'me' or 'none' (unassigned)")
+    department: views.DepartmentId | None = Field(None, description="a department id")
     handler: Handler | None = Field(
         None, description="'bot': those the bot still handles; 'human': the others"
     )
+    channel: views.Channels = Field(description="channels, comma-separated (telegram,email)")
+    priority: views.Priorities = Field(description="priorities, comma-separated")
+    sla: views.SlaStates = Field(description="SLA states now (ok, warning, breached), comma-separated")
+    tag: views.Tag | None = Field(None, description="the client has this tag")
+    created_from: IsoDatetime | None = Field(None, description="created at or after")
+    created_to: IsoDatetime | None = Field(None, description="created before")
+    last_message_from: IsoDatetime | None = Field(None, description="last message at or after")
+    last_message_to: IsoDatetime | None = Field(None, description="last message before")
     cursor: CursorParam | None = None
     limit: int = limit(50)
 

@@ -31,6 +31,7 @@ from hub.store.mongo import partners as partner_collections
 from hub.store.mongo import routing as routing_collections
 from hub.store.mongo import search as search_collections
 from hub.store.mongo import sla as sla_collections
+from hub.store.mongo import views as view_collections
 from hub.store.mongo.canned import MongoCannedRepo
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
@@ -45,6 +46,7 @@ from hub.store.mongo.sla import MongoSlaRepo
 from hub.store.mongo.staff import MongoDepartmentRepo, MongoUserRepo
 from hub.store.mongo.tasks import MongoTaskRepo
 from hub.store.mongo.timeline import MongoTimelineRepo
+from hub.store.mongo.views import MongoViewRepo
 from hub.store.port import Store, StoreStats
 
 __all__ = ["open_mongo_store", "open_mongo_store_url"]
@@ -66,6 +68,7 @@ _MODULES += (routing_collections,)
 _MODULES += (mailbox_collections,)
 _MODULES += (search_collections,)
 _MODULES += (canned_collections,)
+_MODULES += (view_collections,)
 _MODULES += (sla_collections,)
 for _module in _MODULES:
     for _collection, _indexes in _module.INDEXES.items():  # several modules may index one collection
@@ -81,7 +84,7 @@ async def open_mongo_store(db: Any) -> Store:
     return Store(
         clients=MongoClientRepo(db["clients"], stats, db["conversations"]),
         identities=MongoIdentityRepo(db["identities"], stats),
-        conversations=MongoConversationRepo(db["conversations"], stats),
+        conversations=MongoConversationRepo(db["conversations"], stats, db["clients"], db["sla_clocks"]),
         timeline=MongoTimelineRepo(db["timeline"], stats, db["counters"]),
         users=MongoUserRepo(db["users"], stats),
         departments=MongoDepartmentRepo(db["departments"], stats),
@@ -99,6 +102,7 @@ async def open_mongo_store(db: Any) -> Store:
         search=MongoSearchRepo(db["timeline"], stats, db["conversations"], db["clients"]),
         canned=MongoCannedRepo(db["canned_responses"], stats),
         sla=MongoSlaRepo(db["sla_clocks"], db["sla_breaches"], stats),
+        views=MongoViewRepo(db["saved_views"], stats),
         stats=stats,
         name="mongo",
     )

@@ -9,6 +9,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Conversation, ConversationStatus, truncate_ms, utcnow
+from hub.domain_sla import SlaClock
+from hub.domain_views import sla_state
 from hub.store.mongo.base import (
     MongoRepo,
     all_of,
@@ -21,7 +23,14 @@ from hub.store.mongo.base import (
     to_models,
 )
 from hub.store.mongo.notices import EPOCH
-from hub.store.port import CONVERSATION_MUTABLE, TOUCH_MEMORY, ConversationQuery, Scope, check_limit
+from hub.store.port import (
+    CONVERSATION_MUTABLE,
+    TOUCH_MEMORY,
+    ConversationQuery,
+    Scope,
+    StoreStats,
+    check_limit,
+)
 
 _DESC_AT_ID = [("sort_at", DESCENDING), ("_id", DESCENDING)]
 _REOPENABLE = [
@@ -71,6 +80,11 @@ def scope_filter(scope: Scope) -> dict[str, Any] | None:
 
 
 class MongoConversationRepo(MongoRepo):
+    def __init__(self, collection: Any, stats: StoreStats, clients: Any = None, sla: Any = None) -> None:
+        super().__init__(collection, stats)
+        self._clients = clients  # the tag filter reads the clients' ids
+        self._sla = sla  # the SLA filter reads the clocks
+
     async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
         doc = to_doc(proposal)
         doc["sort_at"] = doc["last_message_at"] or doc["created_at"]
@@ -209,6 +223,25 @@ class MongoConversationRepo(MongoRepo):
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         check_limit(query.limit)
+        conditions = await self._conditions(query)
+        if conditions is None:
+            return []  # a scope or filter that allows nothing
+        if query.before is not None:
+            conditions.append(before_cursor("sort_at", query.before))
+        docs = await self._find(
+            all_of(conditions), sort=[("sort_at", DESCENDING), ("_id", DESCENDING)], limit=query.limit
+        )
+        return to_models(Conversation, docs)
+
+    async def count(self, query: ConversationQuery) -> int:
+        conditions = await self._conditions(query)
+        if conditions is None:
+            return 0
+        return int(await self._rt(self._c.count_documents(all_of(conditions))))
+
+    async def _conditions(self, query: ConversationQuery) -> list[dict[str, Any]] | None:
+        """The conditions (ANDed) of a query's filters and scope (no cursor); None when nothing can match. A tag
+        or SLA filter first reads the matching clients' or clocks' ids (one more round trip each)."""
         conditions: list[dict[str, Any]] = []
         if query.status is not None:
             conditions.append({"status": to_bson(query.status)})
@@ -222,17 +255,56 @@ class MongoConversationRepo(MongoRepo):
             conditions.append({"client_id": query.client_id})
         if query.handler is not None:
             conditions.append({"handler": to_bson(query.handler)})
+        for name, values in (
+            ("channel", query.channels),
+            ("status", query.statuses),
+            ("priority", query.priorities),
+        ):
+            if values:
+                conditions.append({name: {"$in": to_bson(list(values))}})
+        for name, start, end in (
+            ("created_at", query.created_from, query.created_to),
+            ("last_message_at", query.last_message_from, query.last_message_to),
+        ):
+            bounds = {}
+            if start is not None:
+                bounds["$gte"] = truncate_ms(start)
+            if end is not None:
+                bounds["$lt"] = truncate_ms(end)
+            if bounds:
+                conditions.append({name: bounds})
         if query.scope is not None:
             allowed = scope_filter(query.scope)
             if allowed is None:
-                return []  # a scope that allows nothing
+                return None
             conditions.append(allowed)
-        if query.before is not None:
-            conditions.append(before_cursor("sort_at", query.before))
-        docs = await self._find(
-            all_of(conditions), sort=[("sort_at", DESCENDING), ("_id", DESCENDING)], limit=query.limit
+        if query.client_tag is not None:
+            if self._clients is None:
+                raise RuntimeError("this repository was built without the clients collection")
+            docs = await self._rt(self._clients.find({"tags": query.client_tag}, {"_id": 1}).to_list(None))
+            conditions.append({"client_id": {"$in": [d["_id"] for d in docs]}})
+        if query.sla_states:
+            conditions.append({"_id": {"$in": await self._in_sla_states(query)}})
+        return conditions
+
+    async def _in_sla_states(self, query: ConversationQuery) -> list[str]:
+        """The conversations whose clock is in one of the states now: the clocks with a policy are read (their due
+        times only) and judged by hub.domain_views.sla_state, the one definition."""
+        if self._sla is None:
+            raise RuntimeError("this repository was built without the SLA clocks collection")
+        now = query.now or utcnow()
+        fields = ("policy", "first_response_due_at", "resolution_due_at", "warning_minutes", "breached")
+        docs = await self._rt(
+            self._sla.find({"policy": {"$ne": None}}, dict.fromkeys(fields, 1)).to_list(None)
         )
-        return to_models(Conversation, docs)
+        wanted = set(query.sla_states)
+        found = []
+        for doc in docs:
+            clock = SlaClock.model_construct(**{k: from_bson(doc.get(k)) for k in fields})
+            clock.breached = doc.get("breached") or []
+            if sla_state(clock, now) in wanted:
+                found.append(doc["_id"])
+        return found
 
     async def claim(
         self, conversation_id: str, assignee_id: str, *, department_id: str | None, now: datetime

@@ -23,6 +23,7 @@ from hub.store.sqlite import partners as partner_tables
 from hub.store.sqlite import routing as routing_tables
 from hub.store.sqlite import search as search_tables
 from hub.store.sqlite import sla as sla_tables
+from hub.store.sqlite import views as view_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.clients import SqliteClients
@@ -38,6 +39,7 @@ from hub.store.sqlite.sla import SqliteSla
 from hub.store.sqlite.staff import SqliteDepartments, SqliteUsers
 from hub.store.sqlite.tasks import SqliteTasks
 from hub.store.sqlite.timeline import SqliteTimeline
+from hub.store.sqlite.views import SqliteViews
 
 __all__ = ["from_ts", "open_sqlite_store", "ts"]
 
@@ -47,6 +49,7 @@ _MODULES += (mailbox_tables,)
 _MODULES += (search_tables,)
 _MODULES += (canned_tables,)
 _MODULES += (sla_tables,)
+_MODULES += (view_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
 # later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
 SCHEMA = "".join(m.SCHEMA for m in _MODULES)
@@ -110,6 +113,7 @@ async def open_sqlite_store(path: str | Path) -> Store:
         search=SqliteSearch(db, stats),
         canned=SqliteCanned(db, stats),
         sla=SqliteSla(db, stats),
+        views=SqliteViews(db, stats),
         stats=stats,
         name="sqlite",
     )

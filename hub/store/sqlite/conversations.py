@@ -120,6 +120,76 @@ def scope_sql(scope: Scope) -> tuple[str, list[Any]]:
     return ("(" + " OR ".join(anyof) + ")" if anyof else "0"), params
 
 
+def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    return f"{column} IN ({','.join('?' * len(values))})", [getattr(v, "value", v) for v in values]
+
+
+# a clock's SLA state at :now, as hub.domain_views.sla_state says (NULL: no policy applies)
+_SLA_STATE = """CASE
+    WHEN json_extract(doc, '$.policy') IS NULL THEN NULL
+    WHEN json_array_length(doc, '$.breached') > 0
+        OR coalesce(julianday(json_extract(doc, '$.first_response_due_at')) <= julianday(?), 0)
+        OR coalesce(julianday(json_extract(doc, '$.resolution_due_at')) <= julianday(?), 0) THEN 'breached'
+    WHEN json_extract(doc, '$.warning_minutes') > 0 AND (
+        coalesce(julianday(json_extract(doc, '$.first_response_due_at'))
+            - json_extract(doc, '$.warning_minutes') / 1440.0 <= julianday(?), 0)
+        OR coalesce(julianday(json_extract(doc, '$.resolution_due_at'))
+            - json_extract(doc, '$.warning_minutes') / 1440.0 <= julianday(?), 0)) THEN 'warning'
+    ELSE 'ok' END"""
+
+
+def _where(query: ConversationQuery) -> tuple[list[str], list[Any]]:
+    """The conditions (ANDed) of a query's filters and scope, and their parameters (no cursor, no limit)."""
+    where: list[str] = []
+    params: list[Any] = []
+
+    def add(sql: str, values: Sequence[Any] = ()) -> None:
+        where.append(sql)
+        params.extend(values)
+
+    if query.status is not None:
+        add("status = ?", [query.status.value])
+    if query.assignee_id is not None:
+        add("assignee_id = ?", [query.assignee_id])
+    if query.unassigned:
+        add("assignee_id IS NULL")
+    if query.department_id is not None:
+        add("department_id = ?", [query.department_id])
+    if query.client_id is not None:
+        add("client_id = ?", [query.client_id])
+    if query.handler is not None:
+        add("handler = ?", [query.handler.value])
+    for column, values in (
+        ("channel", query.channels),
+        ("status", query.statuses),
+        ("priority", query.priorities),
+    ):
+        if values:
+            add(*_in(column, values))
+    if query.client_tag is not None:
+        add(
+            "client_id IN (SELECT id FROM clients WHERE EXISTS "
+            "(SELECT 1 FROM json_each(clients.doc, '$.tags') WHERE value = ?))",
+            [query.client_tag],
+        )
+    if query.sla_states:
+        now = ts(query.now or utcnow())
+        states, values = _in(f"({_SLA_STATE})", query.sla_states)
+        add(f"id IN (SELECT id FROM sla_clocks WHERE {states})", [now, now, now, now, *values])
+    for column, start, end in (
+        ("created_at", query.created_from, query.created_to),
+        ("last_message_at", query.last_message_from, query.last_message_to),
+    ):
+        if start is not None:
+            add(f"{column} >= ?", [ts(start)])
+        if end is not None:
+            add(f"{column} < ?", [ts(end)])
+    if query.scope is not None:
+        sql, scope_params = scope_sql(query.scope)
+        add(sql, scope_params)
+    return where, params
+
+
 class SqliteConversations(Base):
     async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
         # the common case (an existing thread) costs one SELECT; a new thread one more INSERT
@@ -243,29 +313,7 @@ class SqliteConversations(Base):
 
     async def query(self, query: ConversationQuery) -> list[Conversation]:
         check_limit(query.limit)
-        where: list[str] = []
-        params: list[Any] = []
-        if query.status is not None:
-            where.append("status = ?")
-            params.append(query.status.value)
-        if query.assignee_id is not None:
-            where.append("assignee_id = ?")
-            params.append(query.assignee_id)
-        if query.unassigned:
-            where.append("assignee_id IS NULL")
-        if query.department_id is not None:
-            where.append("department_id = ?")
-            params.append(query.department_id)
-        if query.client_id is not None:
-            where.append("client_id = ?")
-            params.append(query.client_id)
-        if query.handler is not None:
-            where.append("handler = ?")
-            params.append(query.handler.value)
-        if query.scope is not None:
-            sql, scope_params = scope_sql(query.scope)
-            where.append(sql)
-            params += scope_params
+        where, params = _where(query)
         if query.before is not None:
             where.append("(sort_at < ? OR (sort_at = ? AND id < ?))")
             at = ts(query.before.at)
@@ -276,6 +324,12 @@ class SqliteConversations(Base):
         sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
         rows = await self.fetch(sql, (*params, query.limit))
         return [_conv_from_row(r) for r in rows]
+
+    async def count(self, query: ConversationQuery) -> int:
+        where, params = _where(query)
+        sql = "SELECT count(*) FROM conversations" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = await self.fetch(sql, params)
+        return int(rows[0][0])
 
     async def claim(
         self, conversation_id: str, assignee_id: str, *, department_id: str | None, now: datetime
