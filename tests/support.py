@@ -245,6 +245,10 @@ class AgentClient(Recorder):
     namespace = "/agent"
 
 
+class PartnerClient(Recorder):
+    namespace = "/partner"
+
+
 # SLA policies for the tests that want SLA (write them to the file `sla_file` names): UTC weekdays 09:00-18:00
 SLA_TEST_POLICIES = """\
 business_hours:

@@ -5,7 +5,7 @@ barrier event that the same socket does receive (events to one socket keep their
 
 from __future__ import annotations
 
-from test_partner_live import call, dealers, push, sockets  # noqa: F401  (fixtures)
+from test_partner_live import call, push
 
 GRANTS = "/api/v1/partners/{}/grants"
 
@@ -21,8 +21,8 @@ async def task(server, admin, title: str, client_id: str, partner) -> dict:
 
 async def test_task_pushes_reach_the_organisation_on_granted_clients_and_stop_with_a_revoke(
     server,
-    dealers,  # noqa: F811  (the fixture imported above)
-    sockets,  # noqa: F811
+    dealers,
+    sockets,
 ):
     admin, north, south = dealers["admin"], dealers["north"], dealers["south"]
     granted = (await push(server, dealers, "t1", "granted@example.com", "hi"))["client_id"]
