@@ -21,6 +21,7 @@ from hub import metrics as hub_metrics
 from hub import web as web_pages
 from hub.actions import notifications as notification_actions
 from hub.actions.routing import Router
+from hub.actions.sla_policies import SlaPolicies
 from hub.actions.staff import ensure_admin
 from hub.api.http import HUB_KEY, ApiRoutes, error_middleware, json_response
 from hub.api.openapi import openapi_document
@@ -127,6 +128,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     if sla_config is None:
         raise ConfigurationError(sla_problems)
     hub.sla = sla_config
+    sla_policies = SlaPolicies(hub)  # what an admin saved over REST replaces the file's, in every process
     sla_timers = SlaTimers(hub).listen()
     app[SLA_TIMERS_KEY] = sla_timers
     assignment = AssignmentEngine(hub).attach()
@@ -159,6 +161,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         await worker.start()
         await assignment.start()
         await task_timers.start()
+        await sla_policies.start()
         await sla_timers.start()
         await snooze_timers.start()
         await search_backfill.start()  # entries stored before the full-text index, in the background
@@ -171,6 +174,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         await search_backfill.stop()
         await snooze_timers.stop()
         await sla_timers.stop()
+        await sla_policies.stop()
         await task_timers.stop()
         await assignment.stop()
         await worker.stop()

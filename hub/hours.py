@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_serializer, field_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -65,6 +65,13 @@ class BusinessHours(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {value!r} (use a name like Europe/Moscow or UTC)") from None
         return value
+
+    @field_serializer("weekly", when_used="json")
+    def _weekly_as_written(self, weekly: dict[str, list[tuple[int, int]]]) -> dict[str, list[str]]:
+        """JSON as the files write it ({"mon": ["09:00-18:00"]}), so a stored rule set or policy set reads back."""
+        return {
+            day: [f"{_hhmm(start)}-{_hhmm(end)}" for start, end in spans] for day, spans in weekly.items()
+        }
 
     @property
     def zone(self) -> tzinfo:

@@ -119,3 +119,16 @@ def read_text_file(path: Path) -> tuple[str | None, list[str]]:
         return None, [f"{path}:1: not UTF-8 text ({exc.reason})"]
     except OSError as exc:
         return None, [f"{path}:1: cannot read the file ({exc.strerror or exc})"]
+
+
+_PROBLEM = re.compile(r"^.*?:(\d+): (.*)$", re.DOTALL)
+
+
+def problem_details(problems: list[str]) -> list[dict[str, Any]]:
+    """ "name:line: reason" problems as `{"line", "message"}` (what the admin page shows beside the text)."""
+    details: list[dict[str, Any]] = []
+    for problem in problems:
+        found = _PROBLEM.match(problem)
+        line, message = (int(found.group(1)), found.group(2)) if found else (1, problem)
+        details.append({"line": line, "message": message})
+    return details

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -28,12 +27,12 @@ from hub.routing import (
     parse_rules,
     wants_follow_ups,
 )
+from hub.yamllines import problem_details
 
 log = logging.getLogger(__name__)
 
 RULES_KEY = "routing_rules"
 RULES_TEXT_NAME = "routing.yaml"
-_PROBLEM = re.compile(r"^.*?:(\d+): (.*)$", re.DOTALL)
 # how long a process trusts its copy of the stored rule set (another process may have saved a new one)
 CACHE_SECONDS = 5.0
 
@@ -192,18 +191,6 @@ async def save_rules(hub: Hub, actor: Actor, data: Any) -> RuleSet:
     if router is not None:
         router.remember(ruleset)
     return ruleset
-
-
-def problem_details(problems: list[str]) -> list[dict[str, Any]]:
-    """ "name:line: reason" problems as `{"line", "message"}` (what the admin page shows beside the text)."""
-    details: list[dict[str, Any]] = []
-    for problem in problems:
-        found = _PROBLEM.match(problem)
-        if found:
-            details.append({"line": int(found.group(1)), "message": found.group(2)})
-        else:
-            details.append({"line": 1, "message": problem})
-    return details
 
 
 async def save_rules_text(hub: Hub, actor: Actor, text: str) -> RuleSet:

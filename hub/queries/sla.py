@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import yaml
+
 from hub import access
 from hub.access import Actor
 from hub.context import Hub
 from hub.domain import Conversation
 from hub.errors import Invalid, NotFound
 from hub.representations_sla import breach_count_json, sla_json
-from hub.sla import SlaConfig
+from hub.sla import SLA_KEY, SlaConfig
+from hub.yamllines import read_text_file
 
 
 def _enabled(hub: Hub) -> bool:
@@ -41,6 +44,21 @@ def policies(hub: Hub, actor: Actor) -> dict[str, Any]:
     access.require(access.can_read_sla_policies(actor), "only staff read the SLA policies")
     config = hub.sla if isinstance(hub.sla, SlaConfig) else SlaConfig()
     return config.dump()
+
+
+async def policies_text(hub: Hub, actor: Actor) -> dict[str, Any]:
+    """Where the policies in force come from ("file", or "store" once an admin saved some) and their YAML to edit:
+    the saved text, comments and all, or the file's."""
+    access.require(access.sees_everything(actor), "only admins and supervisors read the SLA policies' text")
+    dump = policies(hub, actor)
+    stored = await hub.store.documents.get(SLA_KEY)
+    if stored is not None and stored.get("policies") == dump and isinstance(stored.get("text"), str):
+        return {"source": "store", "yaml": stored["text"]}
+    path = hub.settings.sla_file
+    text, _problems = read_text_file(path) if path.exists() else ("", [])
+    if text is None or (dump.get("policies") and not text):
+        text = yaml.safe_dump(dump, allow_unicode=True, sort_keys=False)
+    return {"source": "file", "yaml": text}
 
 
 async def breaches(

@@ -95,3 +95,65 @@ async def test_channels_health_covers_every_channel(server):
     assert health["telephony"]["configured"] is False
     assert health["webchat"]["connected"] is True and health["api"]["connected"] is True
     (await callers["sue"].get("/api/v1/channels/health")).error(403)
+
+
+async def test_saved_rules_with_business_hours_still_apply_once_the_cache_runs_out(server):
+    """The stored set is read back from its JSON (every process, every few seconds): business hours included."""
+    admin = (await _callers(server))["admin"]
+    text = (
+        'business_hours:\n  timezone: Europe/Moscow\n  weekly: {mon: "09:00-18:00", sat: closed}\n'
+        "rules:\n  - name: Nights\n    when: {hours: closed}\n    then: {priority: low}\n"
+    )
+    await admin.ok("PUT", "/api/v1/routing-rules", json={"yaml": text})
+    server.hub.router._cached = None  # as another process, or this one 5 s later
+    shown = await admin.ok("GET", "/api/v1/routing-rules")
+    assert shown["source"] == "store" and shown["yaml"] == text
+    assert shown["business_hours"]["weekly"]["mon"] == ["09:00-18:00"]
+
+
+SLA = """# the test's SLA
+business_hours:
+  timezone: Europe/Moscow
+  weekly: {mon: "09:00-18:00", tue: "09:00-18:00"}
+policies:
+  - name: Standard
+    first_response_minutes: 60
+    warning_minutes: 10
+"""
+
+
+async def test_sla_policies_are_edited_as_yaml_by_admins(server):
+    from hub.actions.sla_policies import SlaPolicies
+    from hub.sla import SlaConfig
+
+    callers = await _callers(server)
+    admin = callers["admin"]
+    before = await callers["sue"].ok("GET", "/api/v1/sla/policies")
+    assert before["source"] == "file" and before["policies"] == []
+    assert "yaml" not in await callers["ann"].ok(
+        "GET", "/api/v1/sla/policies"
+    )  # agents read the policies only
+
+    broken = SLA.replace("warning_minutes: 10", "warning_minutes: 90")
+    error = (await admin.call("PUT", "/api/v1/sla/policies", json={"yaml": broken})).error(400, "invalid")
+    assert error["details"] == [
+        {
+            "line": 8,
+            "message": "the warning must come before the shortest target (policies.0.warning_minutes)",
+        }
+    ]
+    (await admin.call("PUT", "/api/v1/sla/policies", json={"yaml": "policies: {"})).error(400, "invalid")
+    (await admin.call("PUT", "/api/v1/sla/policies", json={"text": SLA})).error(400, "invalid")
+    for name in ("sue", "ann", "pat"):
+        (await callers[name].call("PUT", "/api/v1/sla/policies", json={"yaml": SLA})).error(403, "forbidden")
+    assert not server.hub.sla.policies
+
+    saved = await admin.ok("PUT", "/api/v1/sla/policies", json={"yaml": SLA})
+    assert saved["source"] == "store" and saved["yaml"] == SLA
+    assert [p["name"] for p in saved["policies"]] == ["Standard"]
+    assert server.hub.sla.policy("Standard").first_response_minutes == 60
+    # another process (its own hub.sla still the file's) takes the saved set on its next look
+    server.hub.sla = SlaConfig()
+    await SlaPolicies(server.hub).refresh()
+    assert server.hub.sla.policy("Standard") is not None
+    assert (await callers["ann"].ok("GET", "/api/v1/sla/policies"))["policies"] == saved["policies"]

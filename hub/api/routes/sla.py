@@ -6,9 +6,11 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from hub.api.http import Ctx, Query
+from hub import access
+from hub.actions import sla_policies as sla_policy_actions
+from hub.api.http import Body, Ctx, Query
 from hub.api.routes import api
-from hub.api.routes.models import STAFF, Id, IsoDatetime
+from hub.api.routes.models import ADMINS, STAFF, Id, IsoDatetime
 from hub.api.schemas import object_doc
 from hub.domain import Role
 from hub.queries import sla as sla_queries
@@ -30,6 +32,16 @@ POLICIES = object_doc(
         },
     },
 )
+POLICIES.schema["properties"] |= {
+    "source": {
+        "enum": ["file", "store"],
+        "description": "admins and supervisors: where the policies come from",
+    },
+    "yaml": {
+        "type": "string",
+        "description": "admins and supervisors: the policies as YAML, to edit and PUT",
+    },
+}
 POLICIES.schema["required"] = ["policies"]
 BREACHES = object_doc(
     "SlaBreachCounts",
@@ -76,7 +88,32 @@ class BreachQuery(Query):
     "GET", "/api/v1/sla/policies", summary="The SLA policies in force", tag=TAG, auth=STAFF, response=POLICIES
 )
 async def sla_policies(ctx: Ctx) -> Any:
-    return sla_queries.policies(ctx.hub, ctx.user)
+    found = sla_queries.policies(ctx.hub, ctx.user)
+    if access.sees_everything(ctx.user):
+        found |= await sla_queries.policies_text(ctx.hub, ctx.user)
+    return found
+
+
+class PoliciesIn(Body):
+    """The whole policy set as YAML, in the format of config/sla.yaml (see hub.sla)."""
+
+    yaml: str = Field(max_length=200_000, description="the policies as YAML")
+
+
+@api.route(
+    "PUT",
+    "/api/v1/sla/policies",
+    summary="Replace the SLA policies (admins): YAML validated like the file (problems as details [{line, message}])",
+    description="The new policies apply to the clocks started or recomputed after the change; running due times "
+    "stay. Every hub process takes them within a few seconds.",
+    tag=TAG,
+    auth=ADMINS,
+    body=PoliciesIn,
+    response=POLICIES,
+)
+async def put_sla_policies(ctx: Ctx, body: PoliciesIn) -> Any:
+    await sla_policy_actions.save_policies_text(ctx.hub, ctx.user, body.yaml)
+    return sla_queries.policies(ctx.hub, ctx.user) | await sla_queries.policies_text(ctx.hub, ctx.user)
 
 
 @api.route(
