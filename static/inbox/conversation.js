@@ -31,7 +31,8 @@ export async function openConversation(id, focusEntryId) {
   const seq = ++state.openSeq;
   state.openId = id;
   try {
-    window.history.replaceState(null, "", `#c=${enc(id)}`);
+    // the URL names the open conversation; the entry's state (layout.js: the phone's view level) stays
+    window.history.replaceState(window.history.state, "", `#c=${enc(id)}`);
   } catch {
     /* ignore */
   }
