@@ -31,6 +31,9 @@ from hub.yamllines import Lines, read_text_file, read_yaml, reason, where
 # the store document with the policies an admin saved: {"text": their YAML, "policies": SlaConfig.dump()}
 SLA_KEY = "sla_policies"
 
+# the store document with the policies an admin saved: {"text": their YAML, "policies": SlaConfig.dump()}
+SLA_KEY = "sla_policies"
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # at most 30 days of target time (counting a month of business minutes takes about 2 ms)
 Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 30)]
