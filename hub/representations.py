@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.domain import Client, Conversation, Department, MergeSuggestion, TimelineEntry, User
 from hub.domain_partners import Grant, Partner
+from hub.domain_views import SavedView
 from hub.files import entry_file_url
 
 
@@ -59,3 +60,11 @@ def partner_json(partner: Partner) -> dict[str, Any]:
 
 def grant_json(grant: Grant) -> dict[str, Any]:
     return grant.model_dump(mode="json")
+
+
+def saved_view_json(view: SavedView, can_edit: bool) -> dict[str, Any]:
+    """A saved view with only the filters that are set, and whether its reader may change it."""
+    data = view.model_dump(mode="json")
+    data["filters"] = view.filters.compact()
+    data["can_edit"] = can_edit
+    return data

@@ -19,6 +19,7 @@ from realtime.lanes import RedisLanes
 from realtime.listeners import AgentListeners
 from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
+from realtime.views import ViewListeners
 
 SIO_KEY = web.AppKey("socketio", socketio.AsyncServer)
 DISPATCH_KEY = web.AppKey("agent_dispatch", OrderedDispatch)
@@ -85,5 +86,6 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
     sio.register_namespace(PartnerNamespace(hub))
     PartnerListeners(hub, sio).subscribe()
     TaskListeners(hub, sio).subscribe()
+    ViewListeners(hub, sio).subscribe()
     app[SIO_KEY] = sio
     return sio

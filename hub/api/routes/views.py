@@ -15,6 +15,7 @@ from hub.api.routes.models import STAFF, Id
 from hub.api.schemas import list_of, model_doc, object_doc
 from hub.domain_views import MAX_NAME, SavedView, ViewFilters, ViewSharing
 from hub.queries import views as view_queries
+from hub.representations import saved_view_json
 
 TAG = "views"
 PATH = "/api/v1/views"
@@ -52,10 +53,7 @@ class ViewPatch(Body):
 
 
 def view_json(ctx: Ctx, view: SavedView) -> dict[str, Any]:
-    data = view.model_dump(mode="json")
-    data["filters"] = view.filters.compact()
-    data["can_edit"] = view_queries.can_edit(ctx.user, view)
-    return data
+    return saved_view_json(view, view_queries.can_edit(ctx.user, view))
 
 
 @api.route(
