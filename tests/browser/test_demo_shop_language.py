@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import ClientSession
-from conftest import ADMIN, WebHub
+from conftest import ADMIN, WebHub, start_web_hub
 from playwright.async_api import expect
-from support import start_app
 
 from hub.actions import staff
-from hub.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -26,24 +23,7 @@ SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "config" / "bots"
 async def web_hub(tmp_path) -> AsyncIterator[WebHub]:
     """The whole hub with the shipped bot flow answering the web chat; HUB_LANGUAGE is English, the Support
     department exists (the flow hands off to it)."""
-    from hub.app import create_app
-    from hub.store.sqlite import open_sqlite_store
-
-    settings = Settings(
-        sqlite_path=tmp_path / "hub.db",
-        files_dir=tmp_path / "files",
-        bots_dir=SHIPPED_FLOWS,
-        secret_key="browser-test-secret-" + "x" * 32,
-        admin_email=ADMIN[0],
-        admin_password=ADMIN[1],
-        delivery_base_delay=0.05,
-        language="en",
-    )
-    store = await open_sqlite_store(settings.sqlite_path)
-    app = await create_app(settings, store=store, poll_interval=0.05)
-    app.on_cleanup.append(lambda _app: store.close())
-    runner, url = await start_app(app)
-    running = WebHub(url, app, ClientSession())
+    runner, running = await start_web_hub(tmp_path, bots_dir=SHIPPED_FLOWS)
     await staff.create_department(running.hub, "Support")
     try:
         yield running
