@@ -32,6 +32,11 @@ class SlaClock(Model):
     first_response_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     warning_minutes: int = 0
+    # while the conversation is snoozed or pending (the customer's turn) the clock is paused: no due times, no
+    # notices; on resume each running target is extended by the open time the pause lasted (summed here)
+    paused_at: datetime | None = None
+    first_response_paused_minutes: float = 0
+    resolution_paused_minutes: float = 0
     # targets whose breach notice went out for this cycle (first response: for good; resolution: until a reopen)
     breached: list[SlaTarget] = Field(default_factory=list)
     # the timer's bookkeeping: the next notice ("first_response:warning@<due>"), when, the notices sent, the lease
@@ -54,6 +59,9 @@ SLA_MUTABLE = frozenset(
         "first_response_due_at",
         "resolution_due_at",
         "warning_minutes",
+        "paused_at",
+        "first_response_paused_minutes",
+        "resolution_paused_minutes",
         "breached",
         "next_notice",
         "next_notice_at",

@@ -14,7 +14,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def sla_json(clock: SlaClock | None, now: datetime) -> dict[str, Any] | None:
     """None when no policy applies; else the policy, the due times still running (null once met), the targets
-    breached (a notice went out, or the due time has passed), and the warning lead time."""
+    breached (a notice went out, or the due time has passed), and the warning lead time; `paused_at` only while
+    the clock is paused (snoozed or pending: no due times then)."""
     if clock is None or clock.policy is None:
         return None
     breached = set(clock.breached)
@@ -24,13 +25,16 @@ def sla_json(clock: SlaClock | None, now: datetime) -> dict[str, Any] | None:
     ):
         if due is not None and due <= now:
             breached.add(target)
-    return {
+    data = {
         "policy": clock.policy,
         "first_response_due_at": _iso(clock.first_response_due_at),
         "resolution_due_at": _iso(clock.resolution_due_at),
         "breached": [t.value for t in SlaTarget if t in breached],
         "warning_minutes": clock.warning_minutes,
     }
+    if clock.paused_at is not None:
+        data["paused_at"] = _iso(clock.paused_at)
+    return data
 
 
 def breach_count_json(count: BreachCount, department_name: str | None) -> dict[str, Any]:

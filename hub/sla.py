@@ -175,17 +175,48 @@ class Schedule:
 
 
 def due_times(config: SlaConfig, policy: Policy, clock: SlaClock) -> Schedule:
+    """A paused clock (the conversation is snoozed or pending) has no due times; each target is extended by the
+    open time its clock was paused (`*_paused_minutes`)."""
     hours = config.hours_of(policy)
+    if clock.paused_at is not None:
+        return Schedule(None, None)
 
-    def due(start: datetime | None, minutes: int | None) -> datetime | None:
+    def due(start: datetime | None, minutes: int | None, paused: float) -> datetime | None:
         if start is None or minutes is None:
             return None
-        at = hours.add_business_minutes(start, minutes) if hours else start + timedelta(minutes=minutes)
+        total = minutes + paused
+        at = hours.add_business_minutes(start, total) if hours else start + timedelta(minutes=total)
         return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
-    first = None if clock.first_response_at else due(clock.started_at, policy.first_response_minutes)
-    resolution = None if clock.resolved_at else due(clock.resolution_started_at, policy.resolution_minutes)
+    first = None
+    if not clock.first_response_at:
+        first = due(clock.started_at, policy.first_response_minutes, clock.first_response_paused_minutes)
+    resolution = None
+    if not clock.resolved_at:
+        resolution = due(
+            clock.resolution_started_at, policy.resolution_minutes, clock.resolution_paused_minutes
+        )
     return Schedule(first, resolution)
+
+
+def open_minutes(config: SlaConfig, policy: Policy, since: datetime, until: datetime) -> float:
+    """The minutes of the policy's counted time (business hours, or round the clock) between two instants: how
+    long a pause held a clock."""
+    if until <= since:
+        return 0.0
+    hours = config.hours_of(policy)
+    if hours is None:
+        return (until - since).total_seconds() / 60
+    total = timedelta()
+    day = since.astimezone(hours.zone).date()
+    last = until.astimezone(hours.zone).date()
+    while day <= last:
+        for opens, closes in hours.open_spans(day):
+            overlap = min(closes, until) - max(opens, since)
+            if overlap > timedelta():
+                total += overlap
+        day += timedelta(days=1)
+    return total.total_seconds() / 60
 
 
 def notice_key(target: SlaTarget, kind: str, due_at: datetime) -> str:

@@ -3,7 +3,9 @@
 The listeners (on the bus; the actions that changed a conversation know nothing of SLA) call `hub.actions.sla`:
 a customer message starts a clock (or restarts resolution on a resolved one), the first reply of a person of the
 staff meets the first-response target (a bot's answer or a note does not), resolving meets the resolution target,
-reopening restarts it, a change of department or priority moves the due times.
+reopening restarts it, a change of department or priority moves the due times. Snoozed or pending (the customer's
+turn) pauses it: no due times and no notices until it is open again, when each running target is extended by the
+open time the pause lasted.
 
 The timer is `hub.timers.LeasedTimer`, the design of the task reminders: it sleeps until the earliest pending notice
 (`SlaRepo.next_notice_at`), is woken by `SlaChanged` in this process, claims a notice with a lease and records it
@@ -22,6 +24,8 @@ from hub.events import ConversationUpdated, EntryAdded, SlaChanged
 from hub.timers import LeasedTimer
 
 _REOPENED_FROM = {ConversationStatus.resolved.value, ConversationStatus.resolved}
+# the customer's turn: the clock is paused while a conversation is in one of these
+_PAUSED = {ConversationStatus.snoozed, ConversationStatus.pending, "snoozed", "pending"}
 
 
 class SlaTimers(LeasedTimer):
@@ -58,6 +62,10 @@ class SlaTimers(LeasedTimer):
                 return
             if old in _REOPENED_FROM:
                 await sla_actions.reopened(self.hub, conversation)
+            if new in _PAUSED:
+                await sla_actions.paused(self.hub, conversation)
+            elif old in _PAUSED:
+                await sla_actions.resumed(self.hub, conversation)
         if "department_id" in changes or "priority" in changes:
             await sla_actions.follow(self.hub, conversation)
 

@@ -14,7 +14,7 @@ from hub.domain import Conversation, truncate_ms
 from hub.domain_sla import SlaBreach, SlaClock, SlaTarget
 from hub.domain_tasks import NotificationKind
 from hub.events import SlaChanged
-from hub.sla import SlaConfig, due_times, next_notice
+from hub.sla import SlaConfig, due_times, next_notice, open_minutes
 
 
 def enabled(hub: Hub) -> bool:
@@ -98,12 +98,12 @@ async def reopened(hub: Hub, conversation: Conversation, clock: SlaClock | None 
     if clock is None or clock.resolved_at is None:
         return clock
     breached = [t for t in clock.breached if t is not SlaTarget.resolution]
-    return await _apply(
-        hub,
-        clock,
-        conversation,
-        {"resolution_started_at": _now(hub), "resolved_at": None, "breached": breached},
-    )
+    changes: dict[str, Any] = {
+        **await _resume_changes(hub, clock, conversation),
+        "resolution_paused_minutes": 0,
+    }
+    changes |= {"resolution_started_at": _now(hub), "resolved_at": None, "breached": breached}
+    return await _apply(hub, clock, conversation, changes)
 
 
 async def agent_replied(hub: Hub, conversation: Conversation) -> SlaClock | None:
@@ -122,7 +122,43 @@ async def resolved(hub: Hub, conversation: Conversation) -> SlaClock | None:
     clock = await hub.store.sla.get(conversation.id)
     if clock is None or clock.resolved_at is not None:
         return clock
-    return await _apply(hub, clock, conversation, {"resolved_at": _now(hub)})
+    changes = {**await _resume_changes(hub, clock, conversation), "resolved_at": _now(hub)}
+    return await _apply(hub, clock, conversation, changes)
+
+
+async def paused(hub: Hub, conversation: Conversation) -> SlaClock | None:
+    """Snoozed or pending (the customer's turn): the clock stops (no due times, no warnings, no breaches)."""
+    if not enabled(hub):
+        return None
+    clock = await hub.store.sla.get(conversation.id)
+    if clock is None or clock.paused_at is not None or clock.resolved_at is not None:
+        return clock
+    return await _apply(hub, clock, conversation, {"paused_at": _now(hub)})
+
+
+async def resumed(hub: Hub, conversation: Conversation) -> SlaClock | None:
+    """Open again (woken, answered by the customer, or by a person): each running target is extended by the open
+    time the pause lasted, and the due times and notices follow."""
+    if not enabled(hub):
+        return None
+    clock = await hub.store.sla.get(conversation.id)
+    if clock is None or clock.paused_at is None:
+        return clock
+    return await _apply(hub, clock, conversation, await _resume_changes(hub, clock, conversation))
+
+
+async def _resume_changes(hub: Hub, clock: SlaClock, conversation: Conversation) -> dict[str, Any]:
+    if clock.paused_at is None:
+        return {}
+    config: SlaConfig = hub.sla
+    policy = config.choose(await _department_name(hub, conversation.department_id), conversation.priority)
+    minutes = open_minutes(config, policy, clock.paused_at, _now(hub)) if policy is not None else 0.0
+    changes: dict[str, Any] = {"paused_at": None}
+    if clock.first_response_at is None:
+        changes["first_response_paused_minutes"] = clock.first_response_paused_minutes + minutes
+    if clock.resolved_at is None:
+        changes["resolution_paused_minutes"] = clock.resolution_paused_minutes + minutes
+    return changes
 
 
 async def follow(hub: Hub, conversation: Conversation) -> SlaClock | None:

@@ -76,6 +76,8 @@ CONVERSATION.schema["properties"]["sla"] = {
                 "resolution_due_at": _TIME_OR_NULL,
                 "breached": {"type": "array", "items": {"enum": ["first_response", "resolution"]}},
                 "warning_minutes": {"type": "integer", "minimum": 0},
+                # only while the clock is paused (the conversation is snoozed or pending)
+                "paused_at": {"type": "string", "format": "date-time"},
             },
         },
         {"type": "null"},
