@@ -1,16 +1,27 @@
 /* SLA policies (GET /api/v1/sla/policies): the business hours and each policy in the order they are tried —
- * departments, priorities, the first-response and resolution targets, the warning, and the hours counted. Read-only
- * here: they live in config/sla.yaml (HUB_SLA_FILE), validated at start-up and by `hub check`. */
-import { api, fill, h, nothing, problem, t } from "./common.js";
+ * departments, priorities, the first-response and resolution targets, the warning, and the hours counted. Admins
+ * edit them as YAML below the list (PUT {yaml}, validated like config/sla.yaml, problems by line: yaml_editor.js);
+ * the new set applies to clocks started or recomputed after it. */
+import { api, canManage, fill, h, nothing, problem, t } from "./common.js";
+import { yamlEditor } from "./yaml_editor.js";
 
 const body = () => document.getElementById("sla-body");
 let data = null;
 let error = "";
+const editor = yamlEditor({
+  id: "sla",
+  path: "/api/v1/sla/policies",
+  label: () => t("admin.sla_label"),
+  savedText: (saved) => t("admin.sla_saved", { n: (saved.policies || []).length }),
+  afterSave: (saved) => { data = saved; },
+});
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export async function loadSla() {
   try {
     data = await api("GET", "/api/v1/sla/policies");
+    editor.model.data = data;
+    editor.model.draft = null;
     error = "";
   } catch (err) {
     error = err.message || String(err);
@@ -59,5 +70,11 @@ export function renderSla() {
     h("p", { className: "muted admin-hint" }, t("admin.sla_hint")),
     hoursBlock(data.business_hours),
     policies.length ? null : nothing("admin.sla_none"),
-    h("ol", { className: "admin-list", id: "sla-list" }, ...policies.map(policyRow)));
+    h("ol", { className: "admin-list", id: "sla-list" }, ...policies.map(policyRow)),
+    canManage && "yaml" in data
+      ? h("details", { className: "admin-details admin-yaml", id: "sla-edit", open: editor.model.draft !== null },
+        h("summary", {}, t("admin.sla_edit")),
+        h("p", { className: "muted admin-hint", id: "sla-source" }, t(`admin.sla_source_${data.source}`)),
+        ...editor.nodes(renderSla, "sla-source"))
+      : null);
 }

@@ -1,6 +1,6 @@
 """The admin area (/admin, issue #12) in a real Chromium: an admin reaches it from the inbox header, adds a user and a
 department, edits the routing rules, gets the server's "line N: reason" under the text for a broken rule, fixes it
-and saves, and sees the loaded bot flows; deactivating an agent there sends that agent's open inbox to the login
+and saves, does the same with the SLA policies, and sees the loaded bot flows; deactivating an agent there sends that agent's open inbox to the login
 page. At 1440x900 and 390x844 nothing scrolls sideways. An agent asking for /admin gets what a missing page gets.
 
 Screenshots: admin-*.png in the test's tmp_path."""
@@ -154,8 +154,21 @@ async def test_an_admin_manages_users_departments_rules_and_sees_the_bots(web_hu
     await expect(flow.locator(".bot-states")).to_have_text(str(hub.bot_flows[0].states))
 
     # the other sections show the server's data
+    # the SLA policies: listed, and edited as YAML like the rules
     await open_section(page, "sla")
-    await expect(page.locator("#sla-list li")).to_have_count(len(hub.sla.policies))
+    await expect(page.locator("#sla-list > li")).to_have_count(len(hub.sla.policies))
+    await page.click("#sla-edit summary")
+    sla_text = page.locator("#sla-yaml")
+    shipped = (ROOT / "config" / "sla.yaml").read_text(encoding="utf-8")
+    await expect(sla_text).to_have_value(shipped)
+    await sla_text.fill(shipped.replace("first_response_minutes: 15", "first_response_minutes: 5"))
+    await page.click("#sla-save")  # the warning (10 min) now comes after the 5-minute target
+    await expect(page.locator("#sla-problems li").first).to_contain_text("the warning must come before")
+    await sla_text.fill(shipped.replace("first_response_minutes: 15", "first_response_minutes: 20"))
+    await page.click("#sla-save")
+    await expect(page.locator("#sla-status")).to_contain_text("Saved: 4 policy(ies)")
+    await expect(page.locator('#sla-list [data-policy="Urgent"]')).to_contain_text("20 min")
+    assert hub.sla.policy("Urgent").first_response_minutes == 20
     await open_section(page, "channels")
     await expect(page.locator('#channels-list [data-channel="email"]')).to_contain_text("HUB_MAILBOXES")
     await expect(page.locator('#channels-list [data-channel="telegram"]')).to_have_attribute(
@@ -165,7 +178,7 @@ async def test_an_admin_manages_users_departments_rules_and_sees_the_bots(web_hu
         "data-state", "ok"
     )
     await page.screenshot(path=tmp_path / "admin-channels-1440.png", full_page=True)
-    watch.assert_clean(allow="HTTP 400")  # the broken rule's answer
+    watch.assert_clean(allow="HTTP 400")  # the broken rule's and policy's answers
 
 
 async def test_deactivating_an_agent_on_the_admin_page_logs_them_out(web_hub, new_page, login):
