@@ -77,6 +77,7 @@ def _serve(settings: Settings, *, demo: bool, reuse_port: bool = False) -> None:
                 print(f"  {email:<24} {password:<16} {role}")
             print(f"Inbox: {url}/inbox   web chat demo page: {url}/demo/site")
             print(f"Partner portal (partner@example.com, Dealer North): {url}/portal")
+            print(f"Admin pages (admin@example.com; supervisor@ reads them): {url}/admin")
             print(f"API: {url}/api/v1/openapi.json   health: {url}/healthz\n", flush=True)
 
     try:
