@@ -210,6 +210,14 @@ async def test_the_admin_pages_fit_a_phone(web_hub, new_page, login, tmp_path):
         await open_section(page, section)
         await no_horizontal_scroll(page)
         await page.screenshot(path=tmp_path / f"admin-{section}-390.png", full_page=True)
+    # every control of every section (the closed edit forms too) has a label
+    unlabelled = await page.evaluate(
+        """() => [...document.querySelectorAll("main input, main select, main textarea")]
+          .filter((e) => !e.labels.length && !e.getAttribute("aria-label"))
+          .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    controls = await page.locator("main input, main select, main textarea").count()
+    assert controls > 20 and not unlabelled, unlabelled
     watch.assert_clean()
 
 
