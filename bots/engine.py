@@ -188,8 +188,20 @@ class BotEngine:
         if found is None:
             return
         turn = Turn(self.hub, found[1], found[0], reset=True)
+        if not found[0].bot_state.get("lang"):
+            # the bot never spoke here: the language the customer's side last showed, if it said
+            spoken = await self._spoken_language(conversation_id)
+            if spoken is not None:
+                turn.state["lang"] = spoken
         await turn.enter(found[1].start)
         await turn.save()
+
+    async def _spoken_language(self, conversation_id: str) -> str | None:
+        for entry in await conversation_queries.customer_history(self.hub, conversation_id, limit=20):
+            spoken = entry.meta.get("language") if entry.direction == Direction.inbound else None
+            if spoken in LANGUAGES:
+                return str(spoken)
+        return None
 
 
 def department_names(flow: Flow) -> set[str]:

@@ -74,3 +74,16 @@ async def test_a_hand_back_to_the_bot_greets_in_the_remembered_language(hub, eng
     await update_conversation(hub, None, chat.conversation_id, handler=Handler.human)
     await update_conversation(hub, None, chat.conversation_id, handler=Handler.bot)
     assert [r.text for r in await chat.new_replies()] == [HELLO["ru"]]
+
+
+async def test_a_conversation_the_bot_never_had_is_greeted_in_the_customers_language(hub, make_engine):
+    engine = make_engine()
+    chat = speaking(hub, engine, "ru")
+    # a conversation that started with people (here: taken over before the bot got a word in)
+    bots_first = hub.initial_handler
+    hub.initial_handler = lambda _channel: Handler.human
+    await chat.push("hi, I need a person")
+    hub.initial_handler = bots_first
+    assert await chat.new_replies() == []
+    await update_conversation(hub, None, chat.conversation_id, handler=Handler.bot)
+    assert [r.text for r in await chat.new_replies()] == [HELLO["ru"]]
