@@ -1,7 +1,7 @@
 """The admin area (/admin, issue #12) in a real Chromium: an admin reaches it from the inbox header, adds a user and a
 department, edits the routing rules, gets the server's "line N: reason" under the text for a broken rule, fixes it
 and saves, does the same with the SLA policies, and sees the loaded bot flows; deactivating an agent there sends that agent's open inbox to the login
-page. At 1440x900 and 390x844 nothing scrolls sideways. An agent asking for /admin gets what a missing page gets.
+page; a mailbox that cannot connect shows its error in red. At 1440x900 and 390x844 nothing scrolls sideways. An agent asking for /admin gets what a missing page gets.
 
 Screenshots: admin-*.png in the test's tmp_path."""
 
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import ClientSession
-from conftest import ADMIN, AGENT_PASSWORD, WebHub
+from conftest import ADMIN, AGENT_PASSWORD, WebHub, start_web_hub
 from playwright.async_api import expect
-from support import start_app
+from support import eventually, free_port
 
+from hub.access import SYSTEM
 from hub.actions import staff
-from hub.config import Settings
 from hub.domain import AssignmentPolicy, Role
+from hub.queries import email as email_queries
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -36,29 +36,23 @@ rules:
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def web_hub(tmp_path) -> AsyncIterator[WebHub]:
-    """The browser tests' hub (conftest.py), with the shipped bot flow and a routing rule file."""
-    from hub.app import create_app
-    from hub.store.sqlite import open_sqlite_store
-
+    """The browser tests' hub (conftest.py) with the shipped bot flow and SLA policies, a routing rule file, and a
+    mailbox whose IMAP server is not there (its worker keeps failing: a channel with a problem)."""
     rules = tmp_path / "routing.yaml"
     rules.write_text(RULES, encoding="utf-8")
-    settings = Settings(
-        sqlite_path=tmp_path / "hub.db",
-        files_dir=tmp_path / "files",
+    mailbox = {
+        "name": "support",
+        "address": "support@shop.example",
+        "imap": {"host": "127.0.0.1", "port": free_port(), "security": "none", "user": "s", "password": "x"},
+        "smtp": {"host": "127.0.0.1", "port": free_port(), "security": "none"},
+    }
+    runner, running = await start_web_hub(
+        tmp_path,
         bots_dir=ROOT / "config" / "bots",
         routing_file=rules,
         sla_file=ROOT / "config" / "sla.yaml",
-        secret_key="browser-test-secret-" + "x" * 32,
-        admin_email=ADMIN[0],
-        admin_password=ADMIN[1],
-        delivery_base_delay=0.05,
-        language="en",
+        mailboxes=[mailbox],
     )
-    store = await open_sqlite_store(settings.sqlite_path)
-    app = await create_app(settings, store=store, poll_interval=0.05)
-    app.on_cleanup.append(lambda _app: store.close())
-    runner, url = await start_app(app)
-    running = WebHub(url, app, ClientSession())
     sales = await staff.create_department(running.hub, "Sales")
     for email, name in (("agent1@example.com", "Agent One"), ("agent2@example.com", "Agent Two")):
         await staff.create_user(
@@ -169,8 +163,17 @@ async def test_an_admin_manages_users_departments_rules_and_sees_the_bots(web_hu
     await expect(page.locator("#sla-status")).to_contain_text("Saved: 4 policy(ies)")
     await expect(page.locator('#sla-list [data-policy="Urgent"]')).to_contain_text("20 min")
     assert hub.sla.policy("Urgent").first_response_minutes == 20
+
+    async def failed() -> bool:
+        return any(m.last_error for m in await email_queries.mailboxes_health(hub, SYSTEM))
+
+    await eventually(failed, within=15, what="the mailbox's worker to fail")
     await open_section(page, "channels")
-    await expect(page.locator('#channels-list [data-channel="email"]')).to_contain_text("HUB_MAILBOXES")
+    await page.click("#channels-refresh")
+    email = page.locator('#channels-list [data-channel="email"]')
+    await expect(email).to_have_attribute("data-state", "bad")
+    await expect(email.locator('[data-mailbox="support"] .admin-channel-error')).not_to_be_empty()
+    await expect(email.locator('[data-mailbox="support"]')).to_contain_text("disconnected")
     await expect(page.locator('#channels-list [data-channel="telegram"]')).to_have_attribute(
         "data-state", "off"
     )
