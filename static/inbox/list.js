@@ -5,6 +5,8 @@ import { openConversation, renderHeader } from "./conversation.js";
 import { PAGE, els, h, initials, me, state, t } from "./core.js";
 import { botBadge, channelBadge, clientName, formatTime, priorityBadge, statusChip, userName } from "./format.js";
 import { slaClock } from "./sla.js";
+import { snoozeChip } from "./snooze.js";
+import { currentView, leaveView, matchesView, viewQuery } from "./views.js";
 
 // --- conversation list ---------------------------------------------------------------------------------------
 
@@ -26,7 +28,9 @@ export const TABS = {
 };
 
 export function inCurrentList(c) {
-  return TABS[state.tab].match(c) && (!state.status || c.status === state.status);
+  const view = currentView();
+  if (view) return matchesView(view, c); // a saved view: its own filters (status among them)
+  return TABS[state.tab].match(c) && (!state.status || state.status.split(",").includes(c.status));
 }
 
 export const activity = (c) => Date.parse(c.last_message_at || c.created_at) || 0;
@@ -61,7 +65,7 @@ export function renderTabs() {
   for (const button of els.tabs.querySelectorAll("[data-tab]")) {
     const tab = button.dataset.tab;
     button.hidden = !TABS[tab].shown();
-    const active = tab === state.tab;
+    const active = tab === state.tab && !state.view;
     button.classList.toggle("active", active);
     button.setAttribute("aria-selected", String(active));
   }
@@ -123,6 +127,7 @@ export function renderListItem(c) {
         slaClock(c),
         c.handler === "bot" ? botBadge() : null,
         c.status !== "open" ? statusChip(c.status) : null,
+        snoozeChip(c),
         c.assignee_id
           ? h("span", { className: "conv-item-assignee" },
             c.assignee_id === me.id ? t("list.assigned_me") : userName(c.assignee_id))
@@ -135,13 +140,14 @@ export function renderListItem(c) {
 export async function loadList({ more = false } = {}) {
   const seq = ++state.listSeq;
   const startedAt = state.changeTick;
-  const queries = TABS[state.tab].queries();
+  const view = currentView();
+  const queries = view ? [viewQuery(view)] : TABS[state.tab].queries();
   const cursor = more ? state.listCursor : null;
   let pages;
   try {
     pages = await Promise.all(queries.map((query) => {
       const params = new URLSearchParams({ ...query, limit: String(PAGE) });
-      if (state.status) params.set("status", state.status);
+      if (state.status && !view) params.set("status", state.status);
       if (cursor) params.set("cursor", cursor);
       return api("GET", `/api/v1/conversations?${params}`);
     }));
@@ -173,6 +179,7 @@ export async function loadList({ more = false } = {}) {
 export function selectTab(tab) {
   if (!TABS[tab] || !TABS[tab].shown()) return;
   state.tab = tab;
+  leaveView();
   try {
     localStorage.setItem("hub.tab", tab);
   } catch {

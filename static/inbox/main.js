@@ -37,6 +37,8 @@ import { renderQueues } from "./queues.js";
 import { loadHealth, renderHealth } from "./health.js";
 import { renderPartnersPanel } from "./partners_panel.js";
 import { renderDesktop, wireDesktop } from "./desktop.js";
+import { wireSnooze } from "./snooze.js";
+import { loadViews, renderViews } from "./views.js";
 
 // --- wiring --------------------------------------------------------------------------------------------------
 
@@ -49,6 +51,7 @@ function rerenderAll() {
   renderBell();
   renderTaskViews();
   renderQueues();
+  renderViews();
   renderHealth();
   renderPartnersPanel();
   renderDesktop();
@@ -67,6 +70,7 @@ function wire() {
   wireDesktop();
   wireSearch();
   wireCanned();
+  wireSnooze();
   els.tabs.addEventListener("click", (e) => {
     const button = e.target.closest("[data-tab]");
     if (button) selectTab(button.dataset.tab);
@@ -179,6 +183,7 @@ async function start() {
   state.users = users.items;
   state.departments = departments.items;
   loadMyTasks();
+  loadViews();
   await loadList();
   const fromHash = /^#c=([^&]+)/.exec(window.location.hash);
   if (fromHash) {

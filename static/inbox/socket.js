@@ -11,6 +11,7 @@ import { addNotification, notificationsRead, syncNotifications } from "./notific
 import { compareEntries, upsertEntry } from "./timeline.js";
 import { loadClientTasks, loadMyTasks, removeTask, upsertTask } from "./tasks.js";
 import { renderQueues, watchQueues } from "./queues.js";
+import { loadViews, watchViews } from "./views.js";
 
 // --- the socket ----------------------------------------------------------------------------------------------
 
@@ -22,6 +23,7 @@ export function setConnection(status) {
 /** After a reconnect: the list again from the server, and what the open conversation missed (merged by id). */
 export async function resync() {
   loadList();
+  loadViews();
   loadMyTasks();
   if (state.openClientId) loadClientTasks(state.openClientId);
   const id = state.openId;
@@ -57,6 +59,7 @@ export function connectSocket() {
   const socket = window.io("/agent", { withCredentials: true });
   state.socket = socket;
   watchQueues(socket);
+  watchViews(socket);
   socket.on("connect", () => {
     setConnection("live");
     if (state.openId) joinRoom(state.openId);
