@@ -239,3 +239,30 @@ async def test_an_agent_gets_no_admin_page(web_hub, new_page, login):
         f"{web_hub.url}/api/v1/bots", headers={"Authorization": f"Bearer {token}"}
     ) as r:
         assert r.status == 403
+
+
+async def test_a_supervisor_reads_the_admin_pages_and_changes_nothing(web_hub, new_page, login):
+    await staff.create_user(
+        web_hub.hub,
+        email="sue@example.com",
+        name="Sue Supervisor",
+        role=Role.supervisor,
+        password=AGENT_PASSWORD,
+    )
+    page, watch = await new_page()
+    await login(page, "sue@example.com")
+    await page.click("#admin-link")
+    await page.wait_for_selector("body[data-ready=true]")
+    await expect(page.locator("#admin-readonly")).to_be_visible()
+    await expect(page.locator("#users-list li", has_text="agent1@example.com")).to_be_visible()
+    await expect(page.locator("#new-user-form")).to_have_count(0)
+    await expect(page.locator(".admin-details")).to_have_count(0)  # no edit forms anywhere
+    await open_section(page, "routing")
+    await expect(page.locator("#routing-yaml")).to_have_value(RULES)
+    await expect(page.locator("#routing-yaml")).to_have_attribute("readonly", "")
+    await expect(page.locator("#routing-save")).to_have_count(0)
+    await open_section(page, "channels")
+    await expect(page.locator("#channels-body")).to_have_text("The channels' health is shown to admins.")
+    await open_section(page, "bots")
+    await expect(page.locator('#bots-list [data-bot="default"]')).to_be_visible()
+    watch.assert_clean()
