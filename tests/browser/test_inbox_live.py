@@ -115,7 +115,7 @@ async def test_a_failed_reply_shows_the_reason_and_retry_sends_it(web_hub, new_p
     await page.keyboard.press("Control+Enter")
     reply = page.locator("#timeline .entry-out").filter(has_text="We will call you at six")
     await expect(reply.locator(".delivery")).to_have_attribute("data-status", "failed")
-    await expect(reply.locator(".delivery-reason")).to_contain_text("webhook unreachable")
+    await expect(reply.locator(".delivery-reason")).to_contain_text("The webhook is unreachable")
     await page.screenshot(path=tmp_path / "failed.png")
 
     sender.webhook_url = ""  # the other side is back: the retry goes through
