@@ -77,6 +77,7 @@ async def seed_demo(hub: Hub) -> bool:
     await _seed_tasks(hub, departments, users)
     await _seed_sla(hub, departments)
     await _seed_canned(hub, departments, users)
+    await _seed_views(hub, departments, users)
     return True
 
 
@@ -322,6 +323,24 @@ async def _seed_canned(hub: Hub, departments: dict, users: dict[str, User]) -> N
             hub, actor, title=title, body=body, scope=scope, department_id=department_id, shortcut=shortcut,
             language=language,
         )  # fmt: skip
+
+
+async def _seed_views(hub: Hub, departments: dict, users: dict[str, User]) -> None:
+    """Saved views shared with everyone (the admin's) and one with Support (the supervisor's): the inbox's Views
+    section shows them with live counts; each agent's count is what that agent may open."""
+    from hub.actions.views import create_view
+
+    admin, sergey = users["admin@example.com"], users["supervisor@example.com"]
+    await create_view(
+        hub, admin, name="Telegram, open", shared="everyone",
+        filters={"channel": ["telegram"], "status": ["open", "pending"]},
+    )  # fmt: skip
+    await create_view(hub, admin, name="Urgent", shared="everyone", filters={"priority": ["high", "urgent"]})
+    await create_view(hub, admin, name="SLA breached", shared="everyone", filters={"sla": ["breached"]})
+    await create_view(
+        hub, sergey, name="Support: unassigned", shared="department", department_id=departments["Support"].id,
+        filters={"department": departments["Support"].id, "assignee": "none", "status": ["open"]},
+    )  # fmt: skip
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
