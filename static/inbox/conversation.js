@@ -8,6 +8,7 @@ import { renderList, upsertConversation } from "./list.js";
 import { closeMentions } from "./mentions.js";
 import { loadTimeline, resetTimeline } from "./timeline.js";
 import { slaClock } from "./sla.js";
+import { renderSnoozeControls, snoozeChip } from "./snooze.js";
 
 // --- the open conversation -----------------------------------------------------------------------------------
 
@@ -109,6 +110,7 @@ export function renderHeader() {
     els.badges,
     channelBadge(c.channel),
     statusChip(c.status),
+    snoozeChip(c),
     priorityBadge(c.priority),
     slaClock(c),
     c.handler === "bot" ? botBadge() : null,
@@ -123,7 +125,9 @@ export function renderHeader() {
   els.toBot.hidden = c.handler !== "human" || !(config.bot_channels || []).includes(c.channel);
   els.toHuman.hidden = c.handler !== "bot";
   els.resolve.hidden = c.status === "resolved";
-  els.reopen.hidden = c.status !== "resolved";
+  // Reopen also wakes a snoozed conversation and takes one out of pending
+  els.reopen.hidden = c.status === "open";
+  renderSnoozeControls(c);
   renderComposerMode();
 }
 

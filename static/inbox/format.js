@@ -11,6 +11,7 @@ export const systemText = (entry) => {
   const params = { ...(entry.meta.params || {}) };
   if (code === "bot.handoff") return botHandoffText(params, entry.text);
   for (const key of ["policy", "priority"]) if (params[key]) params[key] = t(`system.word.${params[key]}`);
+  if (params.until) params.until = formatFull(params.until); // a snooze's wake time, in the reader's zone
   if (code.startsWith("task.")) {
     // a task entry by the system has no actor name; "for"/"due" parts are phrases of their own
     if (!params.actor) params.actor = t("author.system");

@@ -1,5 +1,5 @@
 /* Keyboard-first: j/k or ↓/↑ move through the list, Enter opens the conversation and puts the cursor in the
- * composer, r reply, n note, e resolve, a assign to me, / search (when the page has a search box), ? these
+ * composer, r reply, n note, e resolve, a assign to me, z snooze, / search (when the page has a search box), ? these
  * shortcuts (a dialog, RU/EN through i18n.json), Esc leaves the text box. Off while typing in a field, with a
  * modifier held, or while another dialog is open. The actions press the page's own buttons, so a shortcut does
  * exactly what the button does, and nothing the button would not (a hidden button is not pressed). */
@@ -92,6 +92,9 @@ function onKey(e) {
       break;
     case "a":
       done = press(els.assignMe);
+      break;
+    case "z":
+      done = press(document.getElementById("act-snooze"));
       break;
     case "/": {
       const box = document.querySelector(SEARCH);
