@@ -7,7 +7,7 @@ conversation's preview: counted once per socket).
 
 usage: python bench/sio_agents.py URL TOKEN N [--idle]
 stdin commands, one per line: `reset` (forget the samples), `report` (print one JSON line: samples, p50/p99/max in
-ms, how many (socket, message) pairs arrived), `quit`. Prints `{"ready": N}` once all sockets are connected.
+ms, how many (socket, message) pairs arrived, the fewest and most messages one socket saw), `quit`. Prints `{"ready": N}` once all sockets are connected.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class Agents:
         self.auth = f"40{NS}," + json.dumps({"token": token})
         self.idle = idle
         self.samples: list[float] = []
+        self.per_socket: dict[
+            int, int
+        ] = {}  # id of a socket's seen-set -> messages it has seen since the reset
         self.sockets: list[aiohttp.ClientWebSocketResponse] = []
         self.tasks: list[asyncio.Task[None]] = []
         self.dropped = 0
@@ -63,6 +66,8 @@ class Agents:
     async def read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         seen: set[bytes] = set()
         samples = self.samples
+        per_socket = self.per_socket
+        key = id(seen)
         idle = self.idle
         while True:
             msg = await ws.receive()
@@ -83,6 +88,7 @@ class Agents:
                 if n not in seen:
                     seen.add(n)
                     samples.append((now - float(sent)) * 1000)
+                    per_socket[key] = per_socket.get(key, 0) + 1
 
     def report(self) -> dict[str, object]:
         ordered = sorted(self.samples)
@@ -92,6 +98,11 @@ class Agents:
             "p99": percentile(ordered, 99),
             "max": ordered[-1] if ordered else float("nan"),
             "sockets": len(self.sockets) - self.dropped,
+            # messages per socket: the fewest and the most (a socket that got nothing counts 0)
+            "fewest": min(self.per_socket.values(), default=0)
+            if len(self.per_socket) == len(self.sockets)
+            else 0,
+            "most": max(self.per_socket.values(), default=0),
         }
 
 
@@ -109,6 +120,7 @@ async def main(url: str, token: str, count: int, idle: bool) -> None:
         while line := (await reader.readline()).decode().strip():
             if line == "reset":
                 agents.samples.clear()
+                agents.per_socket.clear()
                 print(json.dumps({"ok": True}), flush=True)
             elif line == "report":
                 print(json.dumps(agents.report()), flush=True)
