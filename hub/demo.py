@@ -228,6 +228,11 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
     await conv_actions.update_conversation(
         hub, admin, maria.entry.conversation_id, department_id=departments["Support"].id, assignee_id=boris.id
     )
+    # Boris waits for the password reset to go through: snoozed until tomorrow 9:00 Moscow time (06:00 UTC)
+    tomorrow = (hub.clock() + timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
+    await conv_actions.update_conversation(
+        hub, boris, maria.entry.conversation_id, status=ConversationStatus.snoozed, snoozed_until=tomorrow
+    )
     await push(
         "api",
         "crm-form-88",
@@ -263,6 +268,10 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         anna,
         acme.entry.conversation_id,
         "Thank you! Our quote for 40 licences is attached, valid for 30 days.",
+    )
+    # the ball is in Acme's court: pending until they answer
+    await conv_actions.update_conversation(
+        hub, anna, acme.entry.conversation_id, status=ConversationStatus.pending
     )
     await messages.add_note(
         hub,
