@@ -16,6 +16,7 @@ const STATUSES = ["open", "pending", "snoozed", "resolved"];
 const PRIORITIES = ["low", "normal", "high", "urgent"];
 const SLA_STATES = ["ok", "warning", "breached"];
 const COUNT_DELAY = 1000;
+const SLA_REFRESH = 60000; // SLA states move with time too (the server pushes breach and warning notices; this is the net)
 
 let section = null;
 let list = null;
@@ -101,7 +102,23 @@ export async function loadCounts() {
   if (seq !== countSeq) return;
   state.viewCounts = body.counts || {};
   renderViews();
+  watchTime();
   if (section) section.dataset.counts = String(Number(section.dataset.counts || 0) + 1); // for tests: answers shown
+}
+
+let slaTimer = null;
+function watchTime() {
+  const timed = state.views.some((v) => v.filters && v.filters.sla && v.filters.sla.length);
+  if (timed && slaTimer === null) {
+    slaTimer = setInterval(() => {
+      loadCounts();
+      const view = currentView();
+      if (view && view.filters.sla && view.filters.sla.length) loadList();
+    }, SLA_REFRESH);
+  } else if (!timed && slaTimer !== null) {
+    clearInterval(slaTimer);
+    slaTimer = null;
+  }
 }
 
 export function countsSoon() {
@@ -277,10 +294,14 @@ function openForm(view) {
   name.focus();
 }
 
-function filtersOf(form) {
+// filters the form does not show (set through the API) are kept as they are
+const KEPT = ["handler", "last_message_from", "last_message_to"];
+
+function filtersOf(form, view) {
   const all = (n) => [...form.querySelectorAll(`input[name="${n}"]:checked`)].map((i) => i.value);
   const value = (n) => form.elements[n].value.trim();
   const filters = { channel: all("channel"), status: all("status"), priority: all("priority"), sla: all("sla") };
+  for (const key of KEPT) if (view && view.filters && view.filters[key]) filters[key] = view.filters[key];
   for (const n of ["assignee", "department", "tag"]) if (value(n)) filters[n] = value(n);
   const from = dayStart(value("created_from"));
   const to = dayStart(value("created_to"), true);
@@ -290,7 +311,7 @@ function filtersOf(form) {
 }
 
 async function save(view, form, error) {
-  const body = { name: form.elements.name.value.trim(), filters: filtersOf(form) };
+  const body = { name: form.elements.name.value.trim(), filters: filtersOf(form, view) };
   if (form.elements.share) {
     const everyone = form.elements.share.checked;
     if (!view || everyone !== (view.shared === "everyone")) body.shared = everyone ? "everyone" : "none";

@@ -63,6 +63,22 @@ async def test_a_view_made_in_the_form_lists_and_counts_live(web_hub, new_page, 
     # after a reload the view is still there (the server keeps it)
     await page.reload()
     await expect(view_row(page, "API, normal").locator(".view-count")).to_have_text("1")
+
+    # edited in the same form (it opens with the view's filters): any priority now, so Olga counts again
+    await view_row(page, "API, normal").locator(".view-edit").click()
+    await expect(dialog.locator("[data-filter=priority] input[value=normal]")).to_be_checked()
+    await dialog.locator("[data-filter=priority] input[value=normal]").uncheck()
+    await dialog.get_by_label("Name").fill("API, any priority")
+    await dialog.get_by_role("button", name="Save").click()
+    edited = view_row(page, "API, any priority")
+    await expect(edited.locator(".view-count")).to_have_text("3")
+    await expect(item(page, olga["conversation_id"])).to_have_count(1)
+    await expect(item(page, ivan["conversation_id"])).to_have_count(1)
+    # and deleted: gone from the section, the list back on a tab
+    await edited.locator(".view-edit").click()
+    await dialog.get_by_role("button", name="Delete").click()
+    await expect(page.locator(".view-item")).to_have_count(0)
+    await expect(page.locator("#tabs .active")).to_have_count(1)
     watch.assert_clean()
 
 
