@@ -61,24 +61,30 @@ class Resolution:
 async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
     store = hub.store
     key = dedupe_key(message.channel, message.provider_message_id)
-    existing = await store.timeline.get_by_dedupe_key(key)
+    # the dedupe key, the sender's identities and their thread, in one round trip where the store can
+    found = await store.inbound.lookup(key, message.identities, message.channel, message.thread_key)
+    existing = found.duplicate
     if existing is not None:
         if not existing.settled:
             # an earlier delivery stored it and stopped before the end (a crash, a failed touch): finish its work
             await settle_entry(hub, existing)
         return IngestResult(entry=existing, duplicate=True)
 
-    resolution = await resolve_client(hub, message.identities, message.display_name)
-    conversation, conv_created = await store.conversations.get_or_create(
-        Conversation(
-            client_id=resolution.client_id,
-            channel=message.channel,
-            thread_key=message.thread_key,
-            subject=message.subject[:300],
-            handler=hub.initial_handler(message.channel),
-            department_id=message.department_id,
+    resolution = await resolve_client(hub, message.identities, message.display_name, owners=found.owners)
+    known = found.conversation
+    if known is not None and known.client_id == resolution.client_id:
+        conversation, conv_created = known, False
+    else:
+        conversation, conv_created = await store.conversations.get_or_create(
+            Conversation(
+                client_id=resolution.client_id,
+                channel=message.channel,
+                thread_key=message.thread_key,
+                subject=message.subject[:300],
+                handler=hub.initial_handler(message.channel),
+                department_id=message.department_id,
+            )
         )
-    )
     now = hub.clock()
     entry = TimelineEntry(
         client_id=resolution.client_id,
@@ -99,23 +105,30 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         settled=False,
     )
     lease_until = now + SETTLE_LEASE
-    if not await store.timeline.insert(entry, lease_until=lease_until):
-        # a concurrent delivery of the same message won the unique key. The client, identities, merge
-        # suggestion or conversation this call created are stored all the same: announce them, nobody else will.
+    # what resolve_client changed is stored for good (whoever wins the entry): announce it before the steps that
+    # may fail
+    for event in resolution.events:
+        await hub.bus.publish(event)
+    try:
+        # the entry and the conversation's touch (idempotent per entry), in one round trip where the store can
+        stored, touched = await store.inbound.append(
+            entry, lease_until=lease_until, at=entry.occurred_at, now=now, **_touch_args(entry)
+        )
+    except BaseException:
+        # it may be stored without its touch (a store without transactions): a re-send or the sweep completes it
+        await _release(hub, entry.id, lease_until)
+        raise
+    if not stored:
+        # a concurrent delivery of the same message won the unique key. The conversation this call created is
+        # stored all the same: announce it, nobody else will.
         winner = await store.timeline.get_by_dedupe_key(key)
         if winner is not None:
-            for event in resolution.events:
-                await hub.bus.publish(event)
             if conv_created:
                 await hub.bus.publish(ConversationCreated(conversation))
             return IngestResult(entry=winner, duplicate=True)
         raise RuntimeError(f"timeline refused {key} but has no entry for it")
 
-    # what resolve_client changed is stored for good: announce it before the steps that may fail
-    for event in resolution.events:
-        await hub.bus.publish(event)
     try:
-        touched = await _touch(hub, entry, now)
         after = touched or conversation
         if conv_created:
             await hub.bus.publish(ConversationCreated(after, first_entry_follows=True))
@@ -153,17 +166,19 @@ SWEEP_AFTER = timedelta(seconds=60)
 async def _touch(hub: Hub, entry: TimelineEntry, now: datetime) -> Conversation | None:
     """The conversation's part of an inbound entry, applied at most once per entry (None: applied already)."""
     assert entry.conversation_id is not None
+    return await hub.store.conversations.touch(
+        entry.conversation_id, at=entry.occurred_at, now=now, entry_id=entry.id, **_touch_args(entry)
+    )
+
+
+def _touch_args(entry: TimelineEntry) -> dict[str, Any]:
     # automated mail (an auto-reply, list mail: meta["automated"]) is stored, but neither reopens nor counts unread
     customer = entry.direction is Direction.inbound and not entry.meta.get("automated")
-    return await hub.store.conversations.touch(
-        entry.conversation_id,
-        at=entry.occurred_at,
-        preview=preview(entry.text or _attachment_preview(entry)),
-        inbound=customer,
-        reopen=customer,
-        now=now,
-        entry_id=entry.id,
-    )
+    return {
+        "preview": preview(entry.text or _attachment_preview(entry)),
+        "inbound": customer,
+        "reopen": customer,
+    }
 
 
 async def _release(hub: Hub, entry_id: str, lease_until: datetime) -> None:
@@ -247,15 +262,23 @@ def _attachment_preview(entry: TimelineEntry) -> str:
     return ""
 
 
-async def resolve_client(hub: Hub, identities: tuple[Identity, ...], display_name: str = "") -> Resolution:
+async def resolve_client(
+    hub: Hub,
+    identities: tuple[Identity, ...],
+    display_name: str = "",
+    *,
+    owners: dict[Identity, str] | None = None,
+) -> Resolution:
     """The client these identities belong to, creating it when none is known.
 
     Identities are in order of specificity: the first known one decides the client. Unknown identities are
     attached to it; identities owned by another client become a merge suggestion, never a silent merge.
+    `owners`: what `identities.owners(identities)` answered just before (the ingest's look-up), else it is asked.
     """
     store = hub.store
     for _attempt in range(3):
-        owners = await store.identities.owners(identities)
+        if owners is None:
+            owners = await store.identities.owners(identities)
         if owners:
             return await _attach_to_known(hub, identities, owners, display_name)
         client = Client(name=display_name.strip()[:200], identities=list(identities))
@@ -265,6 +288,7 @@ async def resolve_client(hub: Hub, identities: tuple[Identity, ...], display_nam
         if owner != client.id:
             # another inbound from the same new sender won the race: drop ours, adopt theirs
             await store.clients.delete(client.id)
+            owners = None
             continue
         if client.name:
             hub.named_clients.add(client.id)

@@ -894,6 +894,47 @@ class ViewRepo(Protocol):
         """Matching views by name (case-insensitive), then id."""
 
 
+@dataclass(frozen=True, slots=True)
+class InboundLookup:
+    """What an ingest reads before it writes (`InboundRepo.lookup`)."""
+
+    # the entry stored under the dedupe key (then nothing else was read)
+    duplicate: TimelineEntry | None = None
+    # IdentityRepo.owners of the sender's identities
+    owners: dict[Identity, str] = field(default_factory=dict)
+    # the conversation of the first owned identity's owner in the message's thread, when it exists
+    conversation: Conversation | None = None
+
+
+class InboundRepo(Protocol):
+    """The ingest's steps for the common case (a known sender in a known thread) in fewer round trips: what
+    `hub.actions.ingest` would otherwise ask the timeline, identity and conversation repositories one by one."""
+
+    async def lookup(
+        self, dedupe_key: str, identities: Sequence[Identity], channel: str, thread_key: str
+    ) -> InboundLookup:
+        """`timeline.get_by_dedupe_key(dedupe_key)`; when there is none, `identities.owners(identities)` and, when
+        one of them is owned, the conversation of (the owner of the first owned identity in `identities` order,
+        channel, thread_key) if it exists (no conversation is created). One round trip on SQLite."""
+
+    async def append(
+        self,
+        entry: TimelineEntry,
+        *,
+        lease_until: datetime | None,
+        at: datetime,
+        preview: str,
+        inbound: bool,
+        reopen: bool,
+        now: datetime,
+    ) -> tuple[bool, Conversation | None]:
+        """`timeline.insert(entry, lease_until=...)` and, only when that stored it, `conversations.touch(
+        entry.conversation_id, at=..., preview=..., inbound=..., reopen=..., now=..., entry_id=entry.id)`:
+        (stored, the touched conversation: None when refused or applied already). On SQLite one round trip and
+        one transaction (both or neither); elsewhere two steps, and a crash between them leaves an unsettled
+        entry without its touch, which `hub.actions.ingest.settle_entry` completes like any other."""
+
+
 @dataclass
 class Store:
     """The whole store: what the core gets from an adapter."""
@@ -918,6 +959,7 @@ class Store:
     canned: CannedRepo = None  # type: ignore[assignment]
     sla: SlaRepo = None  # type: ignore[assignment]  # SLA clocks and breaches (hub.domain_sla)
     views: ViewRepo = None  # type: ignore[assignment]  # saved inbox views (hub.domain_views)
+    inbound: InboundRepo = None  # type: ignore[assignment]  # the ingest's combined steps
     name: str = ""
     _closers: list[Any] = field(default_factory=list)
 

@@ -311,7 +311,7 @@ async def test_a_failure_to_store_is_500_and_the_redelivery_is_stored(tg1, monke
     async def broken(*_args, **_kwargs):
         raise ConnectionError("the database is down")
 
-    monkeypatch.setattr(store.timeline, "insert", broken)
+    monkeypatch.setattr(store.inbound, "append", broken)  # the write that stores an inbound entry
     status, body = await tg1.post_update(text_update("important", update_id=700, message_id=80))
     assert status == 500
     assert body["error"]["code"] == "internal"

@@ -36,6 +36,7 @@ from hub.store.mongo.canned import MongoCannedRepo
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
 from hub.store.mongo.identities import MongoIdentityRepo
+from hub.store.mongo.inbound import MongoInboundRepo
 from hub.store.mongo.mailboxes import MongoMailboxRepo
 from hub.store.mongo.merges import MongoMergeRepo
 from hub.store.mongo.notifications import MongoNotificationRepo
@@ -81,7 +82,7 @@ async def open_mongo_store(db: Any) -> Store:
         for keys, unique, *options in indexes:
             await db[collection].create_index(keys, unique=unique, **(options[0] if options else {}))
     stats = StoreStats()
-    return Store(
+    store = Store(
         clients=MongoClientRepo(db["clients"], stats, db["conversations"]),
         identities=MongoIdentityRepo(db["identities"], stats),
         conversations=MongoConversationRepo(db["conversations"], stats, db["clients"], db["sla_clocks"]),
@@ -106,6 +107,8 @@ async def open_mongo_store(db: Any) -> Store:
         stats=stats,
         name="mongo",
     )
+    store.inbound = MongoInboundRepo(store, db["conversations"])
+    return store
 
 
 async def open_mongo_store_url(url: str, db_name: str) -> Store:

@@ -29,6 +29,7 @@ from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
 from hub.store.sqlite.identities import SqliteIdentities
+from hub.store.sqlite.inbound import SqliteInbound
 from hub.store.sqlite.mailboxes import SqliteMailboxes
 from hub.store.sqlite.merges import SqliteMerges
 from hub.store.sqlite.notifications import SqliteNotifications
@@ -117,5 +118,6 @@ async def open_sqlite_store(path: str | Path) -> Store:
         stats=stats,
         name="sqlite",
     )
+    store.inbound = SqliteInbound(db, stats)
     store._closers.append(db.close)
     return store

@@ -14,6 +14,11 @@ fails alone: SQLite undoes just that statement, the others of the batch are comm
 whole transaction (I/O, a full disk), every statement of it fails, as nothing of it was kept. Reads before the
 batch's first write run outside the transaction, so a batch holds SQLite's write lock only from its first write.
 A lone write is committed by itself (autocommit), as before.
+
+A unit (`submit_unit`) is a function that runs several statements on the thread as one item of a batch: one trip
+for a caller whose statements depend on each other's results (the ingest's reads, or its entry and the
+conversation's touch). A writing unit is atomic: inside the batch's transaction it runs in a SAVEPOINT, alone in
+its own IMMEDIATE transaction; should it raise, none of its statements is kept.
 """
 
 from __future__ import annotations
@@ -21,15 +26,26 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
 import aiosqlite
 
 Params = Sequence[Any] | dict[str, Any]
-# (sql, parameters, want_rows, the caller's future)
-_Item = tuple[str, Params, bool, asyncio.Future[Any]]
+
+
+class Unit:
+    """Statements that one caller runs together on the thread: `fn(conn)` returns the caller's result."""
+
+    __slots__ = ("fn", "writes")
+
+    def __init__(self, fn: Callable[[sqlite3.Connection], Any], writes: bool) -> None:
+        self.fn, self.writes = fn, writes
+
+
+# (sql or unit, parameters, want_rows, the caller's future)
+_Item = tuple[str | Unit, Params, bool, asyncio.Future[Any]]
 
 _batchers: weakref.WeakKeyDictionary[aiosqlite.Connection, Batcher] = weakref.WeakKeyDictionary()
 
@@ -42,7 +58,9 @@ def batcher_of(db: aiosqlite.Connection) -> Batcher:
     return found
 
 
-def _writes(sql: str) -> bool:
+def _writes(sql: str | Unit) -> bool:
+    if isinstance(sql, Unit):
+        return sql.writes
     return not sql.lstrip()[:6].upper().startswith("SELECT")
 
 
@@ -57,12 +75,16 @@ class Batcher:
         self._busy = False
         self.batches = 0  # trips to aiosqlite's thread (the statements are counted in StoreStats.round_trips)
 
-    def submit(self, sql: str, params: Params, want_rows: bool) -> asyncio.Future[Any]:
+    def submit(self, sql: str | Unit, params: Params, want_rows: bool) -> asyncio.Future[Any]:
         future = asyncio.get_running_loop().create_future()
         self._pending.append((sql, params, want_rows, future))
         if not self._busy:
             self._send()
         return future
+
+    def submit_unit(self, fn: Callable[[sqlite3.Connection], Any], *, writes: bool) -> asyncio.Future[Any]:
+        """Run `fn(conn)` on aiosqlite's thread as one item of a batch (atomic when it `writes`)."""
+        return self.submit(Unit(fn, writes), (), False)
 
     def _send(self) -> None:
         batch, self._pending = self._pending, []
@@ -98,7 +120,9 @@ class Batcher:
             self._send()
 
 
-def _execute(conn: sqlite3.Connection, sql: str, params: Params, want_rows: bool) -> Any:
+def _execute(conn: sqlite3.Connection, sql: str | Unit, params: Params, want_rows: bool) -> Any:
+    if isinstance(sql, Unit):
+        return _run_unit(conn, sql)
     cursor = conn.execute(sql, params)
     try:
         return cursor.fetchall() if want_rows else cursor.rowcount
@@ -106,7 +130,40 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Params, want_rows: bool
         cursor.close()
 
 
-def _run_batch(conn: sqlite3.Connection, batch: list[tuple[str, Params, bool]]) -> list[tuple[bool, Any]]:
+def _run_unit(conn: sqlite3.Connection, unit: Unit) -> Any:
+    if not unit.writes:
+        return unit.fn(conn)
+    alone = not conn.in_transaction
+    conn.execute("BEGIN IMMEDIATE" if alone else "SAVEPOINT hub_unit")
+    try:
+        result = unit.fn(conn)
+    except BaseException:
+        if conn.in_transaction:  # (an error may have ended the transaction already: then nothing is kept)
+            try:
+                conn.execute("ROLLBACK" if alone else "ROLLBACK TO hub_unit")
+                if not alone:
+                    conn.execute("RELEASE hub_unit")
+            except sqlite3.Error:
+                pass
+        raise
+    if alone:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise
+    else:
+        conn.execute("RELEASE hub_unit")
+    return result
+
+
+def _run_batch(
+    conn: sqlite3.Connection, batch: list[tuple[str | Unit, Params, bool]]
+) -> list[tuple[bool, Any]]:
     """On aiosqlite's thread: run the batch, its writes in one transaction when there are two or more."""
     out: list[tuple[bool, Any]] = []
     grouped = sum(1 for sql, _, _ in batch if _writes(sql)) > 1

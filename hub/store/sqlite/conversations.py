@@ -190,6 +190,57 @@ def _where(query: ConversationQuery) -> tuple[list[str], list[Any]]:
     return where, params
 
 
+def touch_statement(
+    conversation_id: str,
+    *,
+    at: datetime,
+    preview: str,
+    inbound: bool,
+    reopen: bool,
+    now: datetime | None = None,
+    entry_id: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The UPDATE of `SqliteConversations.touch` and its parameters (rows for `conv_from_rows`)."""
+    # with an entry id: the row matches only while the entry is not among the applied ones, and the same
+    # statement appends it (dropping the oldest once TOUCH_MEMORY are remembered)
+    return (
+        f"""
+            UPDATE conversations SET
+                last_message_preview = CASE WHEN last_message_at IS NULL OR last_message_at <= :at
+                                            THEN :preview ELSE last_message_preview END,
+                last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < :at
+                                       THEN :at ELSE last_message_at END,
+                updated_at = max(updated_at, :now),
+                unread = unread + :inc,
+                inbound_count = inbound_count + :inc,
+                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END,
+                snoozed_until = CASE WHEN :reopen THEN NULL ELSE snoozed_until END,
+                applied = CASE
+                    WHEN :entry IS NULL THEN applied
+                    WHEN json_array_length(applied) >= :memory
+                        THEN json_remove(json_insert(applied, '$[#]', :entry), '$[0]')
+                    ELSE json_insert(applied, '$[#]', :entry) END
+            WHERE id = :id
+                AND (:entry IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(conversations.applied) WHERE value = :entry))
+            RETURNING {_CONV_COLUMNS}
+            """,
+        {
+            "at": ts(at),
+            "now": ts(max(at, now or utcnow())),
+            "preview": preview,
+            "inc": 1 if inbound else 0,
+            "reopen": 1 if reopen else 0,
+            "id": conversation_id,
+            "entry": entry_id,
+            "memory": TOUCH_MEMORY,
+        },
+    )
+
+
+def conv_from_rows(rows: Sequence[Any]) -> Conversation | None:
+    return _conv_from_row(rows[0]) if rows else None
+
+
 class SqliteConversations(Base):
     async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
         # the common case (an existing thread) costs one SELECT; a new thread one more INSERT
@@ -243,41 +294,18 @@ class SqliteConversations(Base):
         now: datetime | None = None,
         entry_id: str | None = None,
     ) -> Conversation | None:
-        # with an entry id: the row matches only while the entry is not among the applied ones, and the same
-        # statement appends it (dropping the oldest once TOUCH_MEMORY are remembered)
         rows = await self.fetch(
-            f"""
-            UPDATE conversations SET
-                last_message_preview = CASE WHEN last_message_at IS NULL OR last_message_at <= :at
-                                            THEN :preview ELSE last_message_preview END,
-                last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < :at
-                                       THEN :at ELSE last_message_at END,
-                updated_at = max(updated_at, :now),
-                unread = unread + :inc,
-                inbound_count = inbound_count + :inc,
-                status = CASE WHEN :reopen AND status IN ('resolved', 'snoozed', 'pending') THEN 'open' ELSE status END,
-                snoozed_until = CASE WHEN :reopen THEN NULL ELSE snoozed_until END,
-                applied = CASE
-                    WHEN :entry IS NULL THEN applied
-                    WHEN json_array_length(applied) >= :memory
-                        THEN json_remove(json_insert(applied, '$[#]', :entry), '$[0]')
-                    ELSE json_insert(applied, '$[#]', :entry) END
-            WHERE id = :id
-                AND (:entry IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(conversations.applied) WHERE value = :entry))
-            RETURNING {_CONV_COLUMNS}
-            """,
-            {
-                "at": ts(at),
-                "now": ts(max(at, now or utcnow())),
-                "preview": preview,
-                "inc": 1 if inbound else 0,
-                "reopen": 1 if reopen else 0,
-                "id": conversation_id,
-                "entry": entry_id,
-                "memory": TOUCH_MEMORY,
-            },
+            *touch_statement(
+                conversation_id,
+                at=at,
+                preview=preview,
+                inbound=inbound,
+                reopen=reopen,
+                now=now,
+                entry_id=entry_id,
+            )
         )
-        return _conv_from_row(rows[0]) if rows else None
+        return conv_from_rows(rows)
 
     async def set_last_message(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from hub.domain import Identity
 from hub.store.sqlite.base import Base
@@ -15,15 +16,20 @@ CREATE INDEX IF NOT EXISTS identities_client ON identities(client_id);
 """
 
 
+def owners_statement(wanted: Sequence[Identity]) -> tuple[str, list[Any]]:
+    """The SELECT of `SqliteIdentities.owners` (rows: kind, value, client_id) for distinct identities."""
+    # an OR of primary-key look-ups: `(kind, value) IN (VALUES ...)` would scan the table
+    anyof = " OR ".join("(kind = ? AND value = ?)" for _ in wanted)
+    params = [p for ident in wanted for p in (ident.kind.value, ident.value)]
+    return f"SELECT kind, value, client_id FROM identities WHERE {anyof}", params
+
+
 class SqliteIdentities(Base):
     async def owners(self, identities: Sequence[Identity]) -> dict[Identity, str]:
         wanted = list(dict.fromkeys(identities))
         if not wanted:
             return {}
-        # an OR of primary-key look-ups: `(kind, value) IN (VALUES ...)` would scan the table
-        anyof = " OR ".join("(kind = ? AND value = ?)" for _ in wanted)
-        params = [p for ident in wanted for p in (ident.kind.value, ident.value)]
-        rows = await self.fetch(f"SELECT kind, value, client_id FROM identities WHERE {anyof}", params)
+        rows = await self.fetch(*owners_statement(wanted))
         found = {(k, v): c for k, v, c in rows}
         return {i: found[(i.kind.value, i.value)] for i in wanted if (i.kind.value, i.value) in found}
 

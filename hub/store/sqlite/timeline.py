@@ -85,6 +85,9 @@ _INSERT = (
 )
 
 
+BY_DEDUPE_KEY = "SELECT doc FROM timeline WHERE dedupe_key = ?"
+
+
 def _entry(row: Sequence[Any]) -> TimelineEntry:
     return TimelineEntry.model_validate_json(row[0])
 
@@ -116,26 +119,28 @@ def _entry_scope_sql(scope: EntryScope) -> tuple[str, list[Any]]:
     return sql, params
 
 
+async def insert_statement(entry: TimelineEntry, lease_until: datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT of `SqliteTimeline.insert` and its parameters (its rows: [(seq,)], or none for a duplicate)."""
+    delivery = entry.delivery
+    return _INSERT, (
+        entry.id,
+        entry.client_id,
+        entry.conversation_id,
+        entry.dedupe_key,
+        ts(entry.occurred_at),
+        delivery.status.value if delivery else None,
+        ts(delivery.next_attempt_at) if delivery else None,
+        ts(delivery.lease_until) if delivery else None,
+        None if entry.settled else ts(entry.created_at),
+        None if entry.settled else ts(lease_until),
+        terms_column(await terms_of_async(entry_text(entry.text, entry.meta))),
+        model_json(entry),
+    )
+
+
 class SqliteTimeline(Base):
     async def insert(self, entry: TimelineEntry, *, lease_until: datetime | None = None) -> bool:
-        delivery = entry.delivery
-        rows = await self.fetch(
-            _INSERT,
-            (
-                entry.id,
-                entry.client_id,
-                entry.conversation_id,
-                entry.dedupe_key,
-                ts(entry.occurred_at),
-                delivery.status.value if delivery else None,
-                ts(delivery.next_attempt_at) if delivery else None,
-                ts(delivery.lease_until) if delivery else None,
-                None if entry.settled else ts(entry.created_at),
-                None if entry.settled else ts(lease_until),
-                terms_column(await terms_of_async(entry_text(entry.text, entry.meta))),
-                model_json(entry),
-            ),
-        )
+        rows = await self.fetch(*await insert_statement(entry, lease_until))
         if not rows:
             return False
         entry.seq = rows[0][0]
@@ -146,7 +151,7 @@ class SqliteTimeline(Base):
         return _entry(rows[0]) if rows else None
 
     async def get_by_dedupe_key(self, key: str) -> TimelineEntry | None:
-        rows = await self.fetch("SELECT doc FROM timeline WHERE dedupe_key = ?", (key,))
+        rows = await self.fetch(BY_DEDUPE_KEY, (key,))
         return _entry(rows[0]) if rows else None
 
     async def _page(

@@ -1,0 +1,203 @@
+"""Store contract: store.inbound, the ingest's combined steps — lookup (dedupe key, identity owners, the thread's
+conversation) and append (the entry, then the conversation's touch only when the entry was stored). SQLite does
+each in one trip to its thread, the append in one transaction (both or neither; the last tests)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from store_factories import at, client, conversation, email, entry, phone, telegram
+
+from hub.domain import ConversationStatus
+from hub.store.port import InboundLookup
+from hub.store.sqlite import open_sqlite_store
+
+
+async def known(store, *identities, thread="t1"):
+    c = client("Анна", *identities)
+    await store.clients.create(c)
+    for identity in identities:
+        assert await store.identities.claim(identity, c.id) == c.id
+    conv, _ = await store.conversations.get_or_create(conversation(c.id, thread_key=thread))
+    return c, conv
+
+
+async def append(store, e, *, seconds=1, inbound=True, reopen=True):
+    return await store.inbound.append(
+        e,
+        lease_until=at(30),
+        at=e.occurred_at,
+        preview=f"p{seconds}",
+        inbound=inbound,
+        reopen=reopen,
+        now=at(seconds),
+    )
+
+
+# --- lookup -------------------------------------------------------------------------------------------------------
+
+
+async def test_lookup_of_a_new_sender_finds_nothing(store):
+    found = await store.inbound.lookup("telegram:m1", [telegram(1)], "telegram", "t1")
+    assert found == InboundLookup()
+
+
+async def test_lookup_finds_the_owners_and_the_thread_of_a_known_sender(store):
+    c, conv = await known(store, telegram(1), phone("+79161234567"))
+    found = await store.inbound.lookup(
+        "telegram:m1", [telegram(1), email("new@example.com"), phone("+79161234567")], "telegram", "t1"
+    )
+    assert found.duplicate is None
+    assert found.owners == {telegram(1): c.id, phone("+79161234567"): c.id}
+    assert found.conversation == await store.conversations.get(conv.id)
+
+
+async def test_lookup_of_a_known_sender_in_a_new_thread_or_channel_has_no_conversation(store):
+    c, _ = await known(store, telegram(1))
+    for channel, thread in (("telegram", "t2"), ("email", "t1")):
+        found = await store.inbound.lookup("telegram:m1", [telegram(1)], channel, thread)
+        assert (found.owners, found.conversation) == ({telegram(1): c.id}, None)
+    # nothing was created
+    assert (await store.conversations.get_or_create(conversation(c.id, thread_key="t2")))[1] is True
+
+
+async def test_the_first_owned_identity_in_order_decides_the_conversation(store):
+    a, conv_a = await known(store, telegram(1))
+    b, conv_b = await known(store, phone("+79161234567"))
+    found = await store.inbound.lookup("telegram:m1", [phone("+79161234567"), telegram(1)], "telegram", "t1")
+    assert found.owners == {telegram(1): a.id, phone("+79161234567"): b.id}
+    assert found.conversation.id == conv_b.id
+    found = await store.inbound.lookup("telegram:m1", [email("x@example.com"), telegram(1)], "telegram", "t1")
+    assert found.conversation.id == conv_a.id
+
+
+async def test_lookup_of_a_stored_message_gives_the_entry_and_reads_nothing_else(store):
+    c, conv = await known(store, telegram(1))
+    e = entry(c.id, conversation_id=conv.id, provider_id="m1", settled=False)
+    assert await store.timeline.insert(e, lease_until=at(30))
+    found = await store.inbound.lookup(e.dedupe_key, [telegram(1)], "telegram", "t1")
+    assert found == InboundLookup(duplicate=await store.timeline.get(e.id))
+    assert found.duplicate.settled is False
+
+
+# --- append -------------------------------------------------------------------------------------------------------
+
+
+async def test_append_stores_the_entry_and_touches_its_conversation(store):
+    c, conv = await known(store, telegram(1))
+    e = entry(c.id, conversation_id=conv.id, provider_id="m1", occurred_at=at(1), settled=False)
+
+    stored, touched = await append(store, e)
+
+    assert stored is True and e.seq is not None
+    assert touched == await store.conversations.get(conv.id)
+    assert (touched.unread, touched.last_message_preview, touched.last_message_at) == (1, "p1", at(1))
+    got = await store.timeline.get(e.id)
+    assert (got.seq, got.settled) == (e.seq, False)
+    # the settle lease it was given: nobody else can claim the entry before at(30)
+    assert await store.timeline.claim_settle(e.id, now=at(2), lease_until=at(40)) is None
+    assert await store.timeline.claim_settle(e.id, now=at(30), lease_until=at(40)) is not None
+
+
+async def test_append_of_a_duplicate_stores_nothing_and_touches_nothing(store):
+    c, conv = await known(store, telegram(1))
+    first = entry(c.id, conversation_id=conv.id, provider_id="m1", occurred_at=at(1))
+    assert (await append(store, first))[0] is True
+    twin = entry(c.id, conversation_id=conv.id, provider_id="m1", occurred_at=at(2))
+
+    assert await append(store, twin, seconds=2) == (False, None)
+
+    assert await store.timeline.get(twin.id) is None
+    got = await store.conversations.get(conv.id)
+    assert (got.unread, got.last_message_preview) == (1, "p1")
+
+
+async def test_append_reopens_or_not_and_counts_only_inbound(store):
+    c, conv = await known(store, telegram(1))
+    await store.conversations.update(conv.id, {"status": ConversationStatus.resolved})
+    quiet = entry(c.id, conversation_id=conv.id, provider_id="auto", occurred_at=at(1))
+    _, touched = await append(store, quiet, inbound=False, reopen=False)
+    assert (touched.status, touched.unread) == (ConversationStatus.resolved, 0)
+    loud = entry(c.id, conversation_id=conv.id, provider_id="m2", occurred_at=at(2))
+    _, touched = await append(store, loud, seconds=2)
+    assert (touched.status, touched.unread) == (ConversationStatus.open, 1)
+
+
+async def test_append_without_a_conversation_stores_the_entry_alone(store):
+    c, _ = await known(store, telegram(1))
+    e = entry(c.id, provider_id="loose")
+    assert await append(store, e) == (True, None)
+    assert (await store.timeline.get(e.id)).conversation_id is None
+
+
+async def test_concurrent_appends_each_count_once(store):
+    c, conv = await known(store, telegram(1))
+    entries = [
+        entry(c.id, conversation_id=conv.id, provider_id=f"m{i}", occurred_at=at(i)) for i in range(1, 11)
+    ]
+    twin = entry(c.id, conversation_id=conv.id, provider_id="m3", occurred_at=at(3))
+
+    results = await asyncio.gather(*(append(store, e, seconds=i) for i, e in enumerate([*entries, twin], 1)))
+
+    assert [stored for stored, _ in results] == [True] * 10 + [False]
+    got = await store.conversations.get(conv.id)
+    assert (got.unread, got.last_message_at) == (10, at(10))
+    assert len({e.seq for e in entries}) == 10
+
+
+# --- SQLite: one trip each, and the append is one transaction -----------------------------------------------------
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path):
+    s = await open_sqlite_store(tmp_path / "hub.db")
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def test_sqlite_lookup_and_append_are_one_round_trip_each(sqlite_store):
+    store = sqlite_store
+    c, conv = await known(store, telegram(1), phone("+79161234567"))
+    before = store.stats.round_trips
+    found = await store.inbound.lookup("telegram:m1", [telegram(1), phone("+79161234567")], "telegram", "t1")
+    assert store.stats.round_trips - before == 1 and found.conversation is not None
+    before = store.stats.round_trips
+    await append(store, entry(c.id, conversation_id=conv.id, provider_id="m1"))
+    assert store.stats.round_trips - before == 1
+
+
+async def test_sqlite_a_failing_touch_undoes_the_entry(sqlite_store, monkeypatch):
+    import hub.store.sqlite.inbound as inbound_module
+
+    store = sqlite_store
+    c, conv = await known(store, telegram(1))
+    real = inbound_module.touch_statement
+    monkeypatch.setattr(
+        inbound_module, "touch_statement", lambda *a, **kw: ("UPDATE no_such_table SET x = 1", {})
+    )
+    failing = entry(c.id, conversation_id=conv.id, provider_id="m1")
+    with pytest.raises(Exception, match="no_such_table"):
+        await append(store, failing)
+    assert await store.timeline.get(failing.id) is None  # both or neither
+    assert await store.timeline.get_by_dedupe_key(failing.dedupe_key) is None
+
+    # a failing append in a batch with other callers' writes undoes only its own statements
+    monkeypatch.setattr(
+        inbound_module,
+        "touch_statement",
+        lambda cid, **kw: (
+            real(cid, **kw) if kw["preview"] != "p2" else ("UPDATE no_such_table SET x = 1", {})
+        ),
+    )
+    entries = [
+        entry(c.id, conversation_id=conv.id, provider_id=f"b{i}", occurred_at=at(i)) for i in range(1, 4)
+    ]
+    results = await asyncio.gather(
+        *(append(store, e, seconds=i) for i, e in enumerate(entries, 1)), return_exceptions=True
+    )
+    assert results[0][0] is True and results[2][0] is True and isinstance(results[1], Exception)
+    assert [await store.timeline.get(e.id) is not None for e in entries] == [True, False, True]
+    assert (await store.conversations.get(conv.id)).unread == 2
