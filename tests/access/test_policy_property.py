@@ -31,6 +31,7 @@ from hub.config import Settings
 from hub.context import Hub
 from hub.domain import Attachment, IdentityKind, Role, User
 from hub.domain_tasks import TaskStatus
+from hub.domain_views import ViewFilters
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import EntryAdded, EventBus
 from hub.files import FileStore
@@ -676,6 +677,14 @@ async def check_reads(hub: Hub, model: Model, file_key: str, redacting_org: str)
         allowed_convs = {c for c in model.conversations if model.sees_conversation(user, c)}
         page = await conversation_queries.inbox(hub, user, conversation_queries.InboxFilter(), limit=200)
         assert {c.id for c in page.items} == allowed_convs
+        # a saved view's count is the same scoped query: a filter narrows it, never widens it
+        assert await conversation_queries.count(hub, user, conversation_queries.InboxFilter()) == len(
+            allowed_convs
+        )
+        unrouted = conversation_queries.InboxFilter.of(user, ViewFilters(assignee="none"))
+        assert await conversation_queries.count(hub, user, unrouted) == sum(
+            1 for c in allowed_convs if model.conversations[c]["assignee"] is None
+        )
         allowed_clients = {c for c in model.clients if model.sees_client(user, c)}
         assert {c.id for c in page.clients} <= allowed_clients
         found = await client_queries.search(hub, user, "", limit=100)
