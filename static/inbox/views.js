@@ -75,12 +75,23 @@ export function viewQuery(view) {
 
 // --- loading ------------------------------------------------------------------------------------------------------
 
+let loadedOnce = false;
+
 export async function loadViews() {
   try {
     const body = await api("GET", "/api/v1/views");
     state.views = body.items;
   } catch {
     state.views = [];
+  }
+  if (!loadedOnce) {
+    loadedOnce = true; // the page opens on the view it showed last (this browser's choice)
+    const last = remembered();
+    if (last && state.views.some((v) => v.id === last)) {
+      selectView(last);
+      loadCounts();
+      return;
+    }
   }
   if (state.view && !currentView()) {
     leaveView();
@@ -159,9 +170,27 @@ export function watchViews(socket) {
 
 // --- selecting ----------------------------------------------------------------------------------------------------
 
+function remember(id) {
+  try {
+    if (id) localStorage.setItem("hub.view", id);
+    else localStorage.removeItem("hub.view");
+  } catch {
+    /* ignore */
+  }
+}
+
+function remembered() {
+  try {
+    return localStorage.getItem("hub.view");
+  } catch {
+    return null;
+  }
+}
+
 export function selectView(id) {
   if (!state.views.some((v) => v.id === id)) return;
   state.view = id;
+  remember(id);
   renderTabs();
   renderViews();
   renderList();
@@ -172,6 +201,7 @@ export function selectView(id) {
 export function leaveView() {
   if (!state.view) return;
   state.view = null;
+  remember(null);
   renderViews();
 }
 

@@ -60,9 +60,13 @@ async def test_a_view_made_in_the_form_lists_and_counts_live(web_hub, new_page, 
     await expect(row).to_have_class("view-item")
     await expect(item(page, ivan["conversation_id"])).to_have_count(1)
     await expect(row.locator(".view-count")).to_have_text("1")
-    # after a reload the view is still there (the server keeps it)
+    # after a reload the view is still there (the server keeps it), and the page opens on the view shown last
+    await view_row(page, "API, normal").locator(".view-select").click()
     await page.reload()
     await expect(view_row(page, "API, normal").locator(".view-count")).to_have_text("1")
+    await expect(view_row(page, "API, normal")).to_have_class("view-item active")
+    await expect(item(page, petr["conversation_id"])).to_have_count(1)
+    await expect(item(page, ivan["conversation_id"])).to_have_count(0)
 
     # edited in the same form (it opens with the view's filters): any priority now, so Olga counts again
     await view_row(page, "API, normal").locator(".view-edit").click()
