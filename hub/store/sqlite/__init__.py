@@ -25,6 +25,7 @@ from hub.store.sqlite import search as search_tables
 from hub.store.sqlite import sla as sla_tables
 from hub.store.sqlite import views as view_tables
 from hub.store.sqlite.base import from_ts, ts
+from hub.store.sqlite.batch import open_reader
 from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
@@ -119,5 +120,6 @@ async def open_sqlite_store(path: str | Path) -> Store:
         name="sqlite",
     )
     store.inbound = SqliteInbound(db, stats)
+    store._closers.append(open_reader(db, str(path)))  # point reads on the event loop (issue #13)
     store._closers.append(db.close)
     return store

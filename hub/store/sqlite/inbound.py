@@ -1,6 +1,7 @@
-"""The ingest's combined steps (InboundRepo): its reads in one trip to aiosqlite's thread, and its entry with the
-conversation's touch in one more, one transaction (issue #13: each trip costs a thread hand-off both ways, which
-under load is what a request waits for, not the SQL)."""
+"""The ingest's combined steps (InboundRepo): its reads at once on the event loop's thread (the read-only
+connection, `Batcher.read_now`; else one trip to aiosqlite's thread), and its entry with the conversation's touch in
+one trip, one transaction (issue #13: each trip costs a thread hand-off both ways, which under load is what a
+request waits for, not the SQL)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import aiosqlite
 from hub.domain import Conversation, Identity, TimelineEntry
 from hub.store.port import DuplicateError, InboundLookup
 from hub.store.sqlite.base import Base
+from hub.store.sqlite.batch import NOT_READ
 from hub.store.sqlite.conversations import _CONV_COLUMNS, conv_from_rows, touch_statement
 from hub.store.sqlite.identities import owners_statement
 from hub.store.sqlite.timeline import BY_DEDUPE_KEY, _entry, insert_statement
@@ -44,7 +46,10 @@ class SqliteInbound(Base):
             )
 
         self.stats.round_trips += 1
-        duplicate, owners, thread = await self._batch.submit_unit(read, writes=False)
+        found = self._batch.read_now(read)  # point reads: on the event loop's thread when it can
+        if found is NOT_READ:
+            found = await self._batch.submit_unit(read, writes=False)
+        duplicate, owners, thread = found
         if duplicate:
             return InboundLookup(duplicate=_entry(duplicate[0]))
         return InboundLookup(owners=dict(owners), conversation=conv_from_rows(thread))

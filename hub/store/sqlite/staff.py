@@ -26,7 +26,8 @@ class SqliteUsers(Base):
         )
 
     async def get(self, user_id: str) -> User | None:
-        rows = await self.fetch("SELECT doc FROM users WHERE id = ?", (user_id,))
+        # every authenticated request reads its user: on the event loop's thread (Base.fetch_now)
+        rows = await self.fetch_now("SELECT doc FROM users WHERE id = ?", (user_id,))
         return User.model_validate_json(rows[0][0]) if rows else None
 
     async def get_by_email(self, email: str) -> User | None:
