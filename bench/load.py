@@ -404,14 +404,17 @@ async def open_loop(
     await agents.command("reset")
     connector = aiohttp.TCPConnector(limit=512)
     errors = accepted = 0
+    answers: list[float] = []  # ms from the POST to its answer: part of each push's delay
     pending: set[asyncio.Task[None]] = set()
     async with aiohttp.ClientSession(connector=connector) as http:
 
         async def one(body: bytes) -> None:
             nonlocal errors, accepted
+            t0 = time.perf_counter()
             try:
                 if await post(http, server, body) in (200, 201):
                     accepted += 1
+                    answers.append((time.perf_counter() - t0) * 1000)
                 else:
                     errors += 1
             except aiohttp.ClientError:
@@ -454,6 +457,7 @@ async def open_loop(
         final = await agents.command("report")
     r.lost = 1 - final["samples"] / expected if expected else 0.0
     r.extra["unanswered"] = unanswered
+    r.extra["post"] = (percentile(answers, 50), percentile(answers, 99))
     if r.delivered < 0.999:
         r.extra["per_socket"] = (
             f"{final['fewest']}-{final['most']} of {sent} per socket, {final['sockets']} open"
@@ -481,6 +485,8 @@ def fmt_ms(r: Result) -> str:
         lost = f", {100 * (1 - r.delivered - r.lost):.1f}% late (> 5 s), {100 * r.lost:.1f}% lost ({r.extra['per_socket']})"
     if r.errors or r.extra.get("unanswered"):
         lost += f", POSTs failed {r.errors}, unanswered after 60 s {r.extra.get('unanswered', 0)}"
+    if "post" in r.extra:  # the answer's delay is part of every push's: the server's ingest, not its fan-out
+        lost += f"; POST answered p50 / p99 {r.extra['post'][0]:,.0f} / {r.extra['post'][1]:,.0f} ms"
     return f"{r.p50:,.0f} / {r.p99:,.0f} ms{lost} (CPU {r.cpu_ms:.2f} ms/msg, load {r.load:.1f})"
 
 
