@@ -111,7 +111,7 @@ export async function loadCounts() {
     return;
   }
   if (seq !== countSeq) return;
-  state.viewCounts = body.counts || {};
+  state.viewCounts = body || {};
   renderViews();
   watchTime();
   if (section) section.dataset.counts = String(Number(section.dataset.counts || 0) + 1); // for tests: answers shown

@@ -80,7 +80,7 @@ async def test_sla_states_move_with_time_in_the_list_and_the_counts(server):
     async def counts(headers: dict) -> dict[str, int]:
         status, body = await call(server, "GET", "/api/v1/views/counts", headers)
         assert status == 200
-        return {state: body["counts"][view_id] for state, view_id in views.items()}
+        return {state: body[view_id] for state, view_id in views.items()}
 
     # Urgent: first response in 10 minutes (warning 5 before); Support: 30 business minutes (warning 10 before)
     for minutes, expected in (

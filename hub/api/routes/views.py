@@ -9,10 +9,10 @@ from pydantic import Field, StringConstraints
 
 from hub.actions import views as view_actions
 from hub.api import schemas
-from hub.api.http import Body, Ctx
+from hub.api.http import Body, Ctx, Doc
 from hub.api.routes import api
 from hub.api.routes.models import STAFF, Id
-from hub.api.schemas import list_of, model_doc, object_doc
+from hub.api.schemas import list_of, model_doc
 from hub.domain_views import MAX_NAME, SavedView, ViewFilters, ViewSharing
 from hub.queries import views as view_queries
 from hub.representations import saved_view_json
@@ -22,14 +22,13 @@ PATH = "/api/v1/views"
 VIEW = model_doc(SavedView, "SavedView")
 VIEW.schema["properties"]["can_edit"] = {"type": "boolean", "description": "whether you may change it"}
 VIEW_LIST = list_of(VIEW, "SavedViewList")
-COUNTS = object_doc(
+COUNTS = Doc(
     "SavedViewCounts",
     {
-        "counts": {
-            "type": "object",
-            "additionalProperties": {"type": "integer"},
-            "description": "view id -> the conversations you may see that match it",
-        }
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 0},
+        "description": "view id -> how many conversations you may open match it",
+        "title": "SavedViewCounts",
     },
 )
 
@@ -72,7 +71,7 @@ async def list_views(ctx: Ctx) -> Any:
     response=COUNTS,
 )
 async def view_counts(ctx: Ctx) -> Any:
-    return {"counts": await view_queries.counts(ctx.hub, ctx.user)}
+    return await view_queries.counts(ctx.hub, ctx.user)
 
 
 @api.route(
