@@ -895,6 +895,30 @@ def sla_notice_recipients(users: Iterable[User], conversation: Conversation) -> 
     return list({u.id: u for u in chosen}.values())
 
 
+def handoff_notice_recipients(users: Iterable[User], conversation: Conversation) -> list[User]:
+    """Whom the bot's hand-off of a conversation is announced to: its assignee when it has one, else the members
+    of its department (everyone on staff who may see it, when it has none); only those who may see it now."""
+    staff = [u for u in users if is_staff(u) and can_view_conversation(u, conversation)]
+    if conversation.assignee_id is not None:
+        return [u for u in staff if u.id == conversation.assignee_id]
+    department = conversation.department_id
+    return [u for u in staff if department is None or department in u.department_ids]
+
+
+def assignment_notice_recipients(
+    users: Iterable[User], conversation: Conversation, actor_id: str | None
+) -> list[User]:
+    """Whom a new assignee is told about: the assignee, unless they took it themselves, while they may see it."""
+    return [
+        u
+        for u in users
+        if u.id == conversation.assignee_id
+        and u.id != actor_id
+        and is_staff(u)
+        and can_view_conversation(u, conversation)
+    ]
+
+
 def can_read_sla_policies(actor: Actor) -> bool:
     return is_system(actor) or is_staff(actor)
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from hub import access
-from hub.actions.routing import optional_action
 from hub.actions.system_entries import add_system_entry
 from hub.context import Hub
 from hub.domain import AssignmentPolicy, Conversation, ConversationStatus, Department, Handler, User
@@ -119,19 +118,7 @@ async def _assigned(
     await hub.bus.publish(
         ConversationAssigned(conversation, {"assignee_id": (None, agent.id)}, None, policy=policy)
     )
-    notify = optional_action("hub.actions.notifications", "notify")
-    if notify is not None:
-        try:
-            await notify(
-                hub,
-                [agent.id],
-                kind="assignment",
-                params={"policy": policy, "department": department.name if department else ""},
-                client_id=conversation.client_id,
-                conversation_id=conversation.id,
-            )
-        except Exception:
-            log.exception("could not notify %s of conversation %s", agent.id, conversation.id)
+    # the agent's notice: hub.actions.notifications listens to ConversationAssigned as to any assignment
 
 
 async def drain(hub: Hub, department_id: str, online: Collection[str], *, limit: int = 50) -> int:

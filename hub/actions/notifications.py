@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from hub import access
 from hub.access import Actor, is_staff, require
 from hub.context import Hub
-from hub.domain import User
+from hub.domain import Handler, User
 from hub.domain_tasks import Notification, NotificationKind
 from hub.errors import Invalid
-from hub.events import NotificationCreated, NotificationsRead, UserMentioned
+from hub.events import (
+    ConversationAssigned,
+    ConversationUpdated,
+    NotificationCreated,
+    NotificationsRead,
+    UserMentioned,
+)
 from hub.queries import notification_centre
 
 MAX_IDS = 500
@@ -85,10 +92,58 @@ async def _on_mention(hub: Hub, event: UserMentioned) -> None:
     )
 
 
+async def _on_conversation_change(hub: Hub, event: ConversationUpdated) -> None:
+    """A conversation given to someone tells them ("assignment"); the bot's hand-off to people tells whoever
+    takes it up ("handoff"): its assignee, else its department. One notice per change (the change's time
+    names it), whichever process or retry publishes it."""
+    conversation = event.conversation
+    changes = event.changes
+    handed_off = (
+        "handler" in changes
+        and changes["handler"][0] == Handler.bot
+        and conversation.handler is Handler.human
+    )
+    assigned = "assignee_id" in changes and conversation.assignee_id is not None
+    if not (handed_off or assigned):
+        return
+    staff = await hub.directory.active_users(hub.store)
+    stamp = conversation.updated_at.isoformat()
+    subject = conversation.subject or conversation.last_message_preview[:100]
+    actor = next((u for u in staff if u.id == event.actor_id), None) if event.actor_id else None
+    if assigned:
+        await notify(
+            hub,
+            [u.id for u in access.assignment_notice_recipients(staff, conversation, event.actor_id)],
+            kind=NotificationKind.assignment.value,
+            params={
+                "from": actor.name if actor else "",
+                "subject": subject,
+                "policy": event.policy if isinstance(event, ConversationAssigned) else "manual",
+            },
+            client_id=conversation.client_id,
+            conversation_id=conversation.id,
+            dedupe=f"assignment:{conversation.id}:{conversation.assignee_id}:{stamp}",
+        )
+    if handed_off:
+        await notify(
+            hub,
+            [u.id for u in access.handoff_notice_recipients(staff, conversation)],
+            kind=NotificationKind.handoff.value,
+            params={"subject": subject},
+            client_id=conversation.client_id,
+            conversation_id=conversation.id,
+            dedupe=f"handoff:{conversation.id}:{stamp}",
+        )
+
+
 def install(hub: Hub) -> None:
     """Wire the notification centre into the bus (the composition root calls it once per Hub)."""
 
     async def on_mention(event: UserMentioned) -> None:
         await _on_mention(hub, event)
 
+    async def on_conversation_change(event: ConversationUpdated) -> None:
+        await _on_conversation_change(hub, event)
+
     hub.bus.subscribe(UserMentioned, on_mention)
+    hub.bus.subscribe(ConversationUpdated, on_conversation_change)

@@ -50,7 +50,7 @@ step = st.one_of(
 class Recorder:
     emits: list[tuple[str, Any, list[str]]] = field(default_factory=list)
 
-    async def emit(self, event: str, data: Any, to: list[str], namespace: str) -> None:
+    async def emit(self, event: str, data: Any, to: list[str], namespace: str, **options: Any) -> None:
         self.emits.append((event, data, list(to)))
 
 

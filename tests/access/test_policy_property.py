@@ -23,6 +23,7 @@ from hub.access import SYSTEM
 from hub.actions import clients as client_actions
 from hub.actions import conversations as conv_actions
 from hub.actions import messages, staff
+from hub.actions import notifications as notification_actions
 from hub.actions import partners as partner_actions
 from hub.actions import tasks as task_actions
 from hub.actions.ingest import ingest
@@ -103,7 +104,7 @@ class Recorder:
     emits: list[tuple[str, Any, list[str]]] = field(default_factory=list)
     partner_emits: list[tuple[str, Any, list[str]]] = field(default_factory=list)
 
-    async def emit(self, event: str, data: Any, to: list[str], namespace: str) -> None:
+    async def emit(self, event: str, data: Any, to: list[str], namespace: str, **options: Any) -> None:
         (self.partner_emits if namespace == "/partner" else self.emits).append((event, data, list(to)))
 
     @property
@@ -239,6 +240,7 @@ async def _scenario(store, mode: str, steps: list[tuple], tmp: Path) -> dict[str
     AgentListeners(hub, recorder).subscribe()  # type: ignore[arg-type]
     PartnerListeners(hub, recorder).subscribe()  # type: ignore[arg-type]
     TaskListeners(hub, recorder).subscribe()  # type: ignore[arg-type]
+    notification_actions.install(hub)  # mentions and assignments become notifications, as in the app
     model = Model(mode)
 
     async def task_entries(event: EntryAdded) -> None:
@@ -546,6 +548,8 @@ async def check_pushes(model: Model, recorder: Recorder, new_tasks: set[str] = f
                 assert model.sees_entry(user, data["entry"]["id"]), (event, user.role, data["entry"]["text"])
             elif event == "notification" and data.get("task_id"):
                 assert user.role is not Role.partner and model.sees_task(user, data["task_id"])
+            elif event == "notification" and data.get("entry_id") is None:  # an assignment, a hand-off
+                assert model.sees_conversation(user, data["conversation_id"]), data["kind"]
             elif event == "notification":
                 assert model.sees_entry(user, data["entry_id"])
             elif event in ("task:created", "task:updated"):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from api_helpers import new_department, new_user, push, timeline, unique_phone, wait_for_delivery
 
+from hub.actions.conversations import update_conversation
+from hub.domain import Handler
+
 
 async def ids(api, **params) -> set[str]:
     body = await api.ok("GET", "/api/v1/conversations", params={"limit": "200", **params})
@@ -182,3 +185,35 @@ async def test_mentions_are_kept_for_the_bell(admin):
         "GET", "/api/v1/notifications", params={"limit": "1", "cursor": page["next_cursor"]}
     )
     assert [n["entry_id"] for n in page["items"] + rest["items"]] == [notes[2]["id"], notes[0]["id"]]
+
+
+async def test_an_assignment_and_a_bots_hand_off_reach_the_notification_centre(admin, server):
+    sales = await new_department(admin, "Sales")
+    anna = await new_user(admin, "agent", [sales["id"]])
+    boris = await new_user(admin, "agent", [sales["id"]])
+    other = await new_user(admin, "agent")  # not in Sales: may not see its conversations
+    pushed = await push(admin, text="where is my parcel?")
+    conversation = pushed["conversation_id"]
+
+    def kinds(body):
+        return [(n["kind"], n["conversation_id"]) for n in body["items"]]
+
+    # the admin gives it to Anna: Anna is told, by whom
+    await admin.ok("PATCH", f"/api/v1/conversations/{conversation}", {"assignee_id": anna.user["id"]})
+    body = await anna.ok("GET", "/api/v1/notifications")
+    assert kinds(body) == [("assignment", conversation)]
+    assert body["items"][0]["params"]["from"] == admin.user["name"]
+    # Boris takes it himself: nobody is told
+    await boris.ok("PATCH", f"/api/v1/conversations/{conversation}", {"assignee_id": boris.user["id"]})
+    assert kinds(await boris.ok("GET", "/api/v1/notifications")) == []
+
+    # the bot hands a conversation of Sales over to people: Sales is told, nobody outside it
+    hub = server.hub
+    hub.initial_handler = lambda channel: Handler.bot  # as if a flow answered this channel
+    bot_conv = (await push(admin, text="I want a person"))["conversation_id"]
+    await update_conversation(hub, None, bot_conv, department_id=sales["id"])
+    assert kinds(await anna.ok("GET", "/api/v1/notifications"))[0] == ("assignment", conversation)
+    await update_conversation(hub, None, bot_conv, handler=Handler.human)
+    for agent in (anna, boris):
+        assert ("handoff", bot_conv) in kinds(await agent.ok("GET", "/api/v1/notifications"))
+    assert kinds(await other.ok("GET", "/api/v1/notifications")) == []
