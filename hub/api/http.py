@@ -105,9 +105,10 @@ def _plain(exc: web.HTTPException) -> str:
 async def parse_body(request: web.Request, model: type[M]) -> M:
     """The request's JSON body validated into `model`; 400 with the reasons otherwise, 413 when too large. A model
     with an async classmethod `from_multipart(request)` also takes multipart/form-data (a reply with files)."""
-    if request.content_type == "multipart/form-data" and hasattr(model, "from_multipart"):
+    content_type = request.content_type  # (parsed from the header at each access)
+    if content_type == "multipart/form-data" and hasattr(model, "from_multipart"):
         return await model.from_multipart(request)  # type: ignore[attr-defined, no-any-return]
-    if request.content_type not in ("application/json", "") and not request.content_type.endswith("+json"):
+    if content_type not in ("application/json", "") and not content_type.endswith("+json"):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = await request.read()
     try:

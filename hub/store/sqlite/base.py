@@ -19,8 +19,9 @@ def ts(value: datetime | None) -> str | None:
     """Fixed-width UTC text for a datetime column."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # "YYYY-MM-DDTHH:MM:SS.mmm+00:00" -> "...mmmZ" (isoformat pads the year and truncates to milliseconds; about
+    # half the cost of strftime, and the ingest formats some ten datetimes per message)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_ts(value: str | None) -> datetime | None:
