@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.domain import Conversation, ConversationStatus, truncate_ms, utcnow
 from hub.domain_sla import SlaClock
-from hub.domain_views import sla_state
+from hub.domain_views import SlaState, sla_state
 from hub.store.mongo.base import (
     MongoRepo,
     all_of,
@@ -288,16 +288,22 @@ class MongoConversationRepo(MongoRepo):
         return conditions
 
     async def _in_sla_states(self, query: ConversationQuery) -> list[str]:
-        """The conversations whose clock is in one of the states now: the clocks with a policy are read (their due
-        times only) and judged by hub.domain_views.sla_state, the one definition."""
+        """The conversations whose clock is in one of the states now, as hub.domain_views.sla_state judges it (the
+        one definition). Breached alone is one query on the clocks; otherwise the clocks with a policy are read
+        (their due times only) and judged here."""
         if self._sla is None:
             raise RuntimeError("this repository was built without the SLA clocks collection")
-        now = query.now or utcnow()
+        now = truncate_ms(query.now or utcnow())
+        wanted = set(query.sla_states)
+        if wanted == {SlaState.breached}:
+            due = [{"breached.0": {"$exists": True}}, {"first_response_due_at": {"$lte": now}}]
+            due.append({"resolution_due_at": {"$lte": now}})
+            breached = {"policy": {"$ne": None}, "$or": due}
+            return [d["_id"] for d in await self._rt(self._sla.find(breached, {"_id": 1}).to_list(None))]
         fields = ("policy", "first_response_due_at", "resolution_due_at", "warning_minutes", "breached")
         docs = await self._rt(
             self._sla.find({"policy": {"$ne": None}}, dict.fromkeys(fields, 1)).to_list(None)
         )
-        wanted = set(query.sla_states)
         found = []
         for doc in docs:
             clock = SlaClock.model_construct(**{k: from_bson(doc.get(k)) for k in fields})
