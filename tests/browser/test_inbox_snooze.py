@@ -33,6 +33,11 @@ async def test_snooze_from_the_header_shows_the_chip_and_comes_back_live(web_hub
     await login(page, "agent1@example.com")
     await open_conversation(page, pushed)
     row = page.locator(f'.conv-item[data-conversation-id="{cid}"]')
+    await page.click("#act-assign-me")  # the assignee hears when the snooze ends
+    await expect(page.locator("#act-assign-me")).to_be_hidden()
+    await page.click("[data-tab=mine]")
+    await expect(row).to_be_visible()
+    await expect(page.locator("#bell-count")).to_be_hidden()
 
     await page.click("#act-snooze")
     menu = page.locator("#snooze-menu")
@@ -61,6 +66,10 @@ async def test_snooze_from_the_header_shows_the_chip_and_comes_back_live(web_hub
     await expect(header_chip).to_have_count(0)
     await expect(row).to_have_count(0)  # not snoozed any more: out of this filter
     await expect(page.locator(".timeline .entry", has_text="snooze ended")).to_have_count(1)
+    await expect(page.locator("#bell-count")).to_have_text("1")
+    await page.click("#bell")
+    await expect(page.locator("#bell-list li").first).to_contain_text("A snoozed conversation is back")
+    await page.click("#bell")
     await page.select_option("#status-filter", "open")
     await expect(row).to_be_visible()
     await expect(row.locator(".snooze-chip")).to_have_count(0)
