@@ -36,7 +36,7 @@ export function currentView() {
 
 function inRange(value, from, to) {
   const at = Date.parse(value);
-  if (Number.isNaN(at)) return !from && !to ? true : false;
+  if (Number.isNaN(at)) return !from && !to;
   return (!from || at >= Date.parse(from)) && (!to || at < Date.parse(to));
 }
 
@@ -46,8 +46,9 @@ export function matchesView(view, c) {
   const any = (values, value) => !values || !values.length || values.includes(value);
   if (!any(f.channel, c.channel) || !any(f.status, c.status) || !any(f.priority, c.priority || "normal")) return false;
   if (f.sla && f.sla.length) {
-    const found = slaState(c.sla);
-    if (!found || !f.sla.includes(found.state)) return false;
+    // a policy applies (sla is set) but nothing is running nor breached (met, or paused): the server says ok too
+    const found = c.sla ? (slaState(c.sla) || { state: "ok" }).state : null;
+    if (!found || !f.sla.includes(found)) return false;
   }
   if (f.assignee === "me" && c.assignee_id !== me.id) return false;
   if (f.assignee === "none" && c.assignee_id) return false;
