@@ -16,6 +16,10 @@ export function slaState(sla, now = Date.now()) {
   const running = TARGETS.map(([target, key]) => [target, Date.parse(sla[key])]).filter(([, due]) => !Number.isNaN(due));
   running.sort((a, b) => a[1] - b[1]);
   const breached = Array.isArray(sla.breached) ? sla.breached : [];
+  if (!running.length && sla.paused_at && !breached.length) {
+    // snoozed or pending: the clock waits for the customer (the server counts it as ok)
+    return { state: "ok", target: null, due: null, paused: true };
+  }
   if (!running.length) return breached.length ? { state: "breached", target: breached[0], due: null } : null;
   const [target, due] = running[0];
   const warnMs = Math.max(0, Number(sla.warning_minutes) || 0) * 60000;
@@ -38,6 +42,14 @@ function fillClock(el, sla, now) {
   const found = slaState(sla, now);
   if (!found) {
     el.hidden = true;
+    return;
+  }
+  if (found.paused) {
+    el.hidden = false;
+    el.className = "sla sla-paused";
+    el.dataset.sla = "paused";
+    el.textContent = `⏸ ${t("sla.paused")}`;
+    el.title = t("sla.paused_title", { policy: sla.policy || "" });
     return;
   }
   const target = translatedOr(`sla.target.${found.target}`, found.target);

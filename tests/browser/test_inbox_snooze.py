@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.async_api import expect
+from support import SLA_TEST_POLICIES
 
 from hub.app import SNOOZE_TIMERS_KEY
+from hub.sla import load_sla_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -78,8 +80,11 @@ async def test_snooze_from_the_header_shows_the_chip_and_comes_back_live(web_hub
 
 
 async def test_z_and_a_picked_time_then_pending(web_hub, new_page, login):
+    web_hub.hub.sla, problems = load_sla_text(SLA_TEST_POLICIES, "test policies")
+    assert not problems
     pushed = await web_hub.push("Is the blue one in stock?")
     cid = pushed["conversation_id"]
+    await web_hub.api("PATCH", f"/api/v1/conversations/{cid}", {"priority": "urgent"})  # 10 minutes to answer
     page, watch = await new_page()
     await login(page, "agent1@example.com")
     await open_conversation(page, pushed)
@@ -105,14 +110,20 @@ async def test_z_and_a_picked_time_then_pending(web_hub, new_page, login):
     snoozed = await web_hub.api("GET", f"/api/v1/conversations/{cid}")
     assert parse(snoozed["snoozed_until"]) == parse(picked[1])
 
+    header_sla = page.locator("#conv-badges .sla")
+    await expect(header_sla).to_have_attribute("data-sla", "paused")  # the customer's turn: the clock waits
+    await expect(header_sla).to_contain_text("SLA paused")
     await page.click("#act-pending")
     await expect(page.locator("#conv-badges [data-status=pending]")).to_be_visible()
+    await expect(header_sla).to_have_attribute("data-sla", "paused")
     await expect(page.locator("#conv-badges .snooze-chip")).to_have_count(0)
     await expect(page.locator("#act-pending")).to_be_hidden()
     await expect(page.locator(".timeline .entry", has_text="set it pending")).to_have_count(1)
     # the customer answers: open again, live
     await web_hub.push("Also in red?")
     await expect(page.locator("#conv-badges [data-status=open]")).to_be_visible()
+    await expect(header_sla).to_have_attribute("data-sla", "ok")  # counting again
+    await expect(header_sla).to_contain_text("left")
     watch.assert_clean()
 
 
