@@ -307,6 +307,11 @@ function openForm(view) {
     h("div", { className: "view-dates" },
       h("label", {}, t("views.filter.created_from"), h("input", { type: "date", name: "created_from", value: dateOf(f.created_from) })),
       h("label", {}, t("views.filter.created_to"), h("input", { type: "date", name: "created_to", value: dayBefore(f.created_to) }))),
+    h("div", { className: "view-dates" },
+      h("label", {}, t("views.filter.last_message_from"),
+        h("input", { type: "date", name: "last_message_from", value: dateOf(f.last_message_from) })),
+      h("label", {}, t("views.filter.last_message_to"),
+        h("input", { type: "date", name: "last_message_to", value: dayBefore(f.last_message_to) }))),
     share,
     error,
     h("div", { className: "task-dialog-foot" },
@@ -326,7 +331,7 @@ function openForm(view) {
 }
 
 // filters the form does not show (set through the API) are kept as they are
-const KEPT = ["handler", "last_message_from", "last_message_to"];
+const KEPT = ["handler"];
 
 function filtersOf(form, view) {
   const all = (n) => [...form.querySelectorAll(`input[name="${n}"]:checked`)].map((i) => i.value);
@@ -334,10 +339,12 @@ function filtersOf(form, view) {
   const filters = { channel: all("channel"), status: all("status"), priority: all("priority"), sla: all("sla") };
   for (const key of KEPT) if (view && view.filters && view.filters[key]) filters[key] = view.filters[key];
   for (const n of ["assignee", "department", "tag"]) if (value(n)) filters[n] = value(n);
-  const from = dayStart(value("created_from"));
-  const to = dayStart(value("created_to"), true);
-  if (from) filters.created_from = from;
-  if (to) filters.created_to = to;
+  for (const range of ["created", "last_message"]) {
+    const from = dayStart(value(`${range}_from`));
+    const to = dayStart(value(`${range}_to`), true);
+    if (from) filters[`${range}_from`] = from;
+    if (to) filters[`${range}_to`] = to;
+  }
   return filters;
 }
 

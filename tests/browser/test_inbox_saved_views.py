@@ -73,9 +73,16 @@ async def test_a_view_made_in_the_form_lists_and_counts_live(web_hub, new_page, 
     await expect(dialog.locator("[data-filter=priority] input[value=normal]")).to_be_checked()
     await dialog.locator("[data-filter=priority] input[value=normal]").uncheck()
     await dialog.get_by_label("Name").fill("API, any priority")
+    today = await page.evaluate("(() => { const d = new Date(); return d.toLocaleDateString('sv-SE'); })()")
+    await dialog.locator("input[name=last_message_from]").fill(today)  # from today's start to tomorrow's
+    await dialog.locator("input[name=last_message_to]").fill(today)
     await dialog.get_by_role("button", name="Save").click()
     edited = view_row(page, "API, any priority")
     await expect(edited.locator(".view-count")).to_have_text("3")
+    saved = (await web_hub.api("GET", "/api/v1/views", as_user=("agent1@example.com", "agent-password")))[
+        "items"
+    ]
+    assert set(saved[0]["filters"]) == {"channel", "last_message_from", "last_message_to"}
     await expect(item(page, olga["conversation_id"])).to_have_count(1)
     await expect(item(page, ivan["conversation_id"])).to_have_count(1)
     # and deleted: gone from the section, the list back on a tab
