@@ -378,53 +378,6 @@ class MongoConversationRepo(MongoRepo):
         ]
         return to_model(Conversation, await self._update(filter_, update))
 
-    def _wake_due(self, now: Any) -> list[dict[str, Any]]:
-        free = {"$or": [{"wake_lease_until": None}, {"wake_lease_until": {"$lte": now}}]}
-        return [{"status": _SNOOZED, "snoozed_until": {"$gte": EPOCH}}, free]
-
-    async def due_wakes(self, *, now: datetime, limit: int = 100) -> list[Conversation]:
-        check_limit(limit)
-        now = to_bson(now)
-        docs = await self._find(
-            all_of([*self._wake_due(now), {"snoozed_until": {"$lte": now}}]),
-            sort=[("snoozed_until", ASCENDING)],
-            limit=limit,
-        )
-        return to_models(Conversation, docs)
-
-    async def next_wake_at(self, *, now: datetime) -> datetime | None:
-        docs = await self._find(
-            all_of(self._wake_due(to_bson(now))),
-            sort=[("snoozed_until", ASCENDING)],
-            limit=1,
-            projection={"snoozed_until": 1},
-        )
-        return from_bson(docs[0]["snoozed_until"]) if docs else None
-
-    async def claim_wake(
-        self, conversation_id: str, until: datetime, *, now: datetime, lease_until: datetime
-    ) -> Conversation | None:
-        until, now = to_bson(until), to_bson(now)
-        if until > now:
-            return None
-        filter_ = all_of([{"_id": conversation_id, "snoozed_until": until}, *self._wake_due(now)])
-        doc = await self._update(filter_, {"$set": {"wake_lease_until": to_bson(lease_until)}})
-        return to_model(Conversation, doc)
-
-    async def wake(self, conversation_id: str, until: datetime, *, now: datetime) -> Conversation | None:
-        filter_ = {"_id": conversation_id, "status": _SNOOZED, "snoozed_until": to_bson(until)}
-        update = [
-            {
-                "$set": {
-                    "status": ConversationStatus.open.value,
-                    "snoozed_until": None,
-                    "wake_lease_until": None,
-                    "updated_at": {"$max": ["$updated_at", truncate_ms(now)]},
-                }
-            }
-        ]
-        return to_model(Conversation, await self._update(filter_, update))
-
     async def reassign_client(self, from_client_id: str, to_client_id: str) -> None:
         if from_client_id == to_client_id:
             return
