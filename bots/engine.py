@@ -14,16 +14,18 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from bots.answers import DEFAULT_TEXTS, HANDOFF_CODE, InvalidAnswer, check_answer, render_handoff_note
-from bots.flow import LANGUAGES, Action, Effect, Flow, HandoffTo, State, pick
+from bots.flow import LANGUAGES, Action, Effect, Flow, HandoffTo, State, TaskSpec, pick
 from bots.matching import best_match, has_cyrillic, matches_any, normalize
 from hub.access import SYSTEM
 from hub.actions.clients import update_client
 from hub.actions.conversations import set_bot_state, update_conversation
 from hub.actions.ingest import link_identity
 from hub.actions.messages import add_system_note, send_reply
+from hub.actions.tasks import create_task
 from hub.context import Hub
 from hub.domain import (
     Author,
@@ -39,6 +41,7 @@ from hub.domain import (
     IdentityKind,
     TimelineEntry,
 )
+from hub.errors import Invalid
 from hub.events import ConversationUpdated, EntryAdded
 from hub.outbound import Button, buttons_meta
 from hub.queries import clients as client_queries
@@ -216,6 +219,7 @@ def department_names(flow: Flow) -> set[str]:
         spec = effect.handoff_spec()
         if spec is not None and spec.department:
             names.add(spec.department)
+        names.update(a.task.department for a in effect.do if a.task is not None and a.task.department)
     return names
 
 
@@ -406,6 +410,36 @@ class Turn:
             await add_system_note(
                 self.hub, self.conversation.id, await self.render(action.note), author=self.author
             )
+        elif action.task is not None:
+            await self._create_task(action.task)
+
+    async def _create_task(self, spec: TaskSpec) -> None:
+        """A task on the client and this conversation, for its department (the flow's hand-off one by default;
+        a name no department has: logged, and the task goes to nobody in particular)."""
+        name = spec.department or self.flow.handoff.department
+        department = await staff_queries.department_by_name(self.hub, SYSTEM, name) if name else None
+        if name and department is None:
+            log.warning("bot flow %r: no department named %r for a task", self.flow.name, name)
+        due = self.hub.clock() + timedelta(minutes=spec.due_in_minutes) if spec.due_in_minutes else None
+        staff_lang = self.hub.settings.language
+        try:
+            await create_task(
+                self.hub,
+                None,
+                title=await self.render(pick(spec.title, staff_lang, self.default_lang)),
+                description=await self.render(pick(spec.description, staff_lang, self.default_lang))
+                if spec.description
+                else "",
+                client_id=self.conversation.client_id,
+                conversation_id=self.conversation.id,
+                department_id=department.id if department else None,
+                due_at=due,
+                priority=spec.priority,
+                kind="bot",
+                meta={"flow": self.flow.name},
+            )
+        except Invalid as exc:  # a rendered title over the limit, say: the conversation goes on without it
+            log.warning("bot flow %r: task not created: %s", self.flow.name, exc)
 
     async def handoff(self, spec: HandoffTo | None, reason: Reason, *, announce: bool = True) -> None:
         """From bot to human: say so (or that it is after hours), route to the department, leave agents a note."""

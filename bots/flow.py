@@ -35,6 +35,7 @@ A flow, in short (config/bots/default.yaml is a full example):
       done:
         say: "Thanks, {name}!"                      # {name}, {email}, {phone}, captured fields
         do: [{tag: lead}, {field: {source: bot}}, {note: "new lead"}, {handoff: Sales}]
+        # or a task: {task: {title: "Call {name} back", department: Sales, due_in_minutes: 60, priority: high}}
 
 What a button, an on_text rule or on_fail does: `do` actions, then `language`, then `handoff` or `goto` (neither:
 the current state again). Entering a state: `say` (with its buttons), then `do` (a handoff must be last), then
@@ -121,8 +122,22 @@ class HandoffTo(Strict):
 HandoffValue = Annotated[HandoffTo | None, BeforeValidator(_handoff)]
 
 
+class TaskSpec(Strict):
+    """A task the bot creates on the client and this conversation (title and description may use {name} and the
+    other captured fields; for the staff, so in the hub's language: HUB_LANGUAGE); for a department (by name)
+    or the flow's hand-off department, due in N minutes."""
+
+    title: Text
+    description: Text | None = None
+    department: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None
+    ) = None
+    due_in_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 90)] | None = None
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+
+
 class Action(Strict):
-    """Exactly one of: tag, untag, field (a mapping of client fields), note (for agents), handoff."""
+    """Exactly one of: tag, untag, field (a mapping of client fields), note (for agents), task, handoff."""
 
     tag: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     untag: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = (
@@ -130,6 +145,7 @@ class Action(Strict):
     )
     field: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], FieldValue] | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    task: TaskSpec | None = None
     handoff: HandoffValue = None
 
     @model_validator(mode="after")
@@ -137,7 +153,7 @@ class Action(Strict):
         given = sorted(self.model_fields_set)
         if len(given) != 1:
             raise ValueError(
-                "an action has exactly one of: tag, untag, field, note, handoff"
+                "an action has exactly one of: tag, untag, field, note, task, handoff"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self

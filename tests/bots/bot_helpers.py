@@ -63,7 +63,12 @@ states:
     capture: {validate: email, goto: done, retries: 1, error: "Bad email.", on_fail: {goto: menu}}
   done:
     say: "Got it, {name} ({email})."
-    do: [{tag: lead}, {field: {source: bot}}, {handoff: Sales}]
+    do:
+      - {tag: lead}
+      - {field: {source: bot}}
+      - {task: {title: {en: "Call {name} back", ru: "Перезвонить: {name}"}, department: Sales, due_in_minutes: 30,
+                priority: high}}
+      - {handoff: Sales}
 """
 
 

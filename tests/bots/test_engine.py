@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
 from bot_helpers import FLOW, SATURDAY_NOON_MSK, Chat, button_ids, button_texts
 
+from hub.access import SYSTEM
 from hub.actions.conversations import update_conversation
 from hub.actions.ingest import ingest
 from hub.actions.messages import send_reply
@@ -17,6 +19,7 @@ from hub.domain import AuthorType, ConversationStatus, Direction, EntryKind, Han
 from hub.events import ConversationUpdated, UserMentioned
 from hub.identities import make_identity
 from hub.inbound import InboundMessage
+from hub.queries import tasks as task_queries
 
 
 async def departments(hub, *names):
@@ -108,6 +111,14 @@ async def test_lead_capture_re_asks_on_invalid_answers_and_writes_the_client(hub
     note = (await chat.notes())[-1]
     assert "the flow reached “done”" in note.text
     assert "email anna@example.com" in note.text
+    # the flow's task: for Sales, on this conversation, due in 30 minutes, in the staff's language
+    [task] = await task_queries.open_tasks_of_client(hub, SYSTEM, client.id)
+    assert (task.title, task.department_id, task.conversation_id) == (
+        "Call Anna back",
+        deps["Sales"].id,
+        conversation.id,
+    )
+    assert task.priority.value == "high" and task.due_at == hub.clock() + timedelta(minutes=30)
 
 
 async def test_a_capture_that_keeps_failing_follows_on_fail(chat):

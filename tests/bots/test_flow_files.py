@@ -93,7 +93,7 @@ def test_a_bad_validator_name_is_reported_with_its_line(tmp_path):
         ),
         (
             ("    say: Hello\n", "    say: Hello\n    do: [{tag: x, note: y}]\n"),
-            "6: an action has exactly one of: tag, untag, field, note, handoff (got note, tag)",
+            "6: an action has exactly one of: tag, untag, field, note, task, handoff (got note, tag)",
         ),
         (
             ("states:\n", "business_hours: {timezone: Mars/Base, weekly: {}}\nstates:\n"),
