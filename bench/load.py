@@ -49,6 +49,7 @@ ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_PASSWORD = "bench-" + secrets.token_urlsafe(12)
 SECRET_KEY = secrets.token_urlsafe(48)
 LIVE: list[subprocess.Popen[bytes]] = []
+DEFLATE: list[bool] = []  # --deflate: the agent sockets offer permessage-deflate (browsers do)
 HUB_EXTRA: dict[str, str] = {}  # --hub-env NAME=VALUE: settings for the hub processes (A/B runs)
 
 
@@ -256,6 +257,8 @@ class AgentProcess:
         cmd = [PY, str(HERE / "sio_agents.py"), self.server.url, self.server.token, str(self.count)]
         if self.idle:
             cmd.append("--idle")
+        if DEFLATE:
+            cmd.append("--deflate")
         self.proc = spawn(
             cmd,
             self.server.workdir / f"agents-{self.server.name}.log",
@@ -777,7 +780,14 @@ def main() -> None:
     p.add_argument(
         "--hub-env", action="append", default=[], metavar="NAME=VALUE", help="a setting for the hub"
     )
+    p.add_argument(
+        "--deflate",
+        action="store_true",
+        help="the agent sockets offer permessage-deflate, as browsers do (the servers then compress every frame)",
+    )
     args = p.parse_args()
+    if args.deflate:
+        DEFLATE.append(True)
     HUB_EXTRA.update(v.split("=", 1) for v in args.hub_env)
     if args.versus:
         args.versus = os.path.abspath(args.versus)

@@ -5,7 +5,8 @@ Each socket answers pings and, for every frame carrying `timeline:new`, reads th
 time>` in it and keeps the delay to the first sighting of each message (a message's text also shows in the
 conversation's preview: counted once per socket).
 
-usage: python bench/sio_agents.py URL TOKEN N [--idle]
+usage: python bench/sio_agents.py URL TOKEN N [--idle] [--deflate]
+(--deflate: the sockets offer permessage-deflate, as browsers do; the server then compresses every frame per socket)
 stdin commands, one per line: `reset` (forget the samples), `report` (print one JSON line: samples, p50/p99/max in
 ms, how many (socket, message) pairs arrived, the fewest and most messages one socket saw), `quit`. Prints `{"ready": N}` once all sockets are connected.
 """
@@ -32,10 +33,11 @@ def percentile(ordered: list[float], p: float) -> float:
 
 
 class Agents:
-    def __init__(self, url: str, token: str, idle: bool) -> None:
+    def __init__(self, url: str, token: str, idle: bool, deflate: bool = False) -> None:
         self.url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
         self.auth = f"40{NS}," + json.dumps({"token": token})
         self.idle = idle
+        self.compress = 15 if deflate else 0  # 15: offer permessage-deflate, as every browser does
         self.samples: list[float] = []
         self.per_socket: dict[
             int, int
@@ -45,7 +47,7 @@ class Agents:
         self.dropped = 0
 
     async def connect(self, session: aiohttp.ClientSession) -> None:
-        ws = await session.ws_connect(self.url, autoping=True, max_msg_size=0, compress=0)
+        ws = await session.ws_connect(self.url, autoping=True, max_msg_size=0, compress=self.compress)
         opened = await ws.receive_str(timeout=30)
         if not opened.startswith("0"):
             raise RuntimeError(f"no Engine.IO open packet: {opened[:80]}")
@@ -106,8 +108,8 @@ class Agents:
         }
 
 
-async def main(url: str, token: str, count: int, idle: bool) -> None:
-    agents = Agents(url, token, idle)
+async def main(url: str, token: str, count: int, idle: bool, deflate: bool) -> None:
+    agents = Agents(url, token, idle, deflate)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         batch = 50
@@ -134,4 +136,4 @@ async def main(url: str, token: str, count: int, idle: bool) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    asyncio.run(main(args[0], args[1], int(args[2]), "--idle" in sys.argv))
+    asyncio.run(main(args[0], args[1], int(args[2]), "--idle" in sys.argv, "--deflate" in sys.argv))

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     mongo_url: str = ""
     mongo_db: str = "hub"
     redis_url: str = ""
+    # permessage-deflate on the Socket.IO websockets (browsers offer it): compressed per socket and frame
+    ws_deflate: bool = False
     secret_key: str = ""
     token_ttl_hours: int = Field(24 * 7, ge=1)
     admin_email: str = ""

@@ -20,6 +20,7 @@ from realtime.listeners import AgentListeners
 from realtime.partner import PartnerListeners, PartnerNamespace
 from realtime.tasks import TaskListeners
 from realtime.views import ViewListeners
+from realtime.websocket import configure as configure_websocket
 
 SIO_KEY = web.AppKey("socketio", socketio.AsyncServer)
 DISPATCH_KEY = web.AppKey("agent_dispatch", OrderedDispatch)
@@ -58,6 +59,7 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
         engineio_logger=False,
     )
     sio.attach(app, socketio_path="socket.io")
+    configure_websocket(sio.eio, hub.settings.ws_deflate)  # permessage-deflate off unless HUB_WS_DEFLATE
     sio.register_namespace(AgentNamespace(hub))
     # the agent pushes run off the publisher's path (the HTTP answer does not wait for them), in publication order per conversation
     dispatch = OrderedDispatch("agent")
