@@ -90,7 +90,12 @@ def where(loc: tuple[Any, ...]) -> str:
 
 def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None, list[str]]:
     """(data, root node, problems) of a YAML text; a syntax error is one problem with its line."""
-    loader = Loader(text)
+    try:
+        loader = Loader(text)  # the reader refuses control characters here, before any parsing
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, None, [f"{name}:{line}: not valid YAML text: the control character U+{code:04X}"]
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -143,6 +143,12 @@ async def test_sla_policies_are_edited_as_yaml_by_admins(server):
         }
     ]
     (await admin.call("PUT", "/api/v1/sla/policies", json={"yaml": "policies: {"})).error(400, "invalid")
+    # a control character (schemathesis found it: the YAML reader refused it before parsing, a 500)
+    control = (await admin.call("PUT", "/api/v1/sla/policies", json={"yaml": "policies:\n  - \x01"})).error(
+        400
+    )
+    assert control["details"] == [{"line": 2, "message": "not valid YAML text: the control character U+0001"}]
+    (await admin.call("PUT", "/api/v1/routing-rules", json={"yaml": "rules: \x7f"})).error(400, "invalid")
     (await admin.call("PUT", "/api/v1/sla/policies", json={"text": SLA})).error(400, "invalid")
     for name in ("sue", "ann", "pat"):
         (await callers[name].call("PUT", "/api/v1/sla/policies", json={"yaml": SLA})).error(403, "forbidden")
