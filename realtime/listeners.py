@@ -93,7 +93,15 @@ class AgentListeners:
         client = await client_queries.find(self.hub, entry.client_id)
         return await access.entry_viewers(self.hub, await self._staff(), entry, client, None)
 
+    def _nobody_here(self) -> bool:
+        """No agent socket is connected to this process. Every emit of these listeners goes to this process's own
+        sockets (one process; with Redis each process runs them for its own: realtime.lanes), so then there is
+        nobody to work out recipients, unread counts and payloads for (issue #13: an ingest with no agent online)."""
+        return not self.sio.manager.rooms.get(AGENT_NS, {}).get(None)
+
     async def entry_added(self, event: EntryAdded) -> None:
+        if self._nobody_here():
+            return
         entry, conversation = event.entry, event.conversation
         viewers = await self._entry_viewers(entry, conversation)
         if conversation is None:
