@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Clock:
+    """A settable clock for `hub.clock`: `now` (default: this second), moved by assigning or `advance`."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now if now is not None else datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 class SmtpKeeper:
@@ -267,3 +282,10 @@ policies:
     resolution_minutes: 240
     warning_minutes: 10
 """
+
+
+def sla_policies_file(tmp_path: Path) -> Path:
+    """SLA_TEST_POLICIES written under tmp_path: the `sla_file` of the settings of a test that wants SLA."""
+    path = tmp_path / "sla.yaml"
+    path.write_text(SLA_TEST_POLICIES, encoding="utf-8")
+    return path

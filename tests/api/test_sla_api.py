@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_helpers import api_settings
-from support import SLA_TEST_POLICIES
+from support import Clock, sla_policies_file
 
 from hub.actions import staff
 from hub.app import SLA_TIMERS_KEY
@@ -16,25 +16,15 @@ from hub.domain import Role
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)  # a Monday
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def settings(tmp_path):
-    policies = tmp_path / "sla.yaml"
-    policies.write_text(SLA_TEST_POLICIES, encoding="utf-8")
-    return api_settings(tmp_path, sla_file=policies)
+    return api_settings(tmp_path, sla_file=sla_policies_file(tmp_path))
 
 
 @pytest.fixture
 async def org(server):
     hub = server.hub
-    hub.clock = Clock()
+    hub.clock = Clock(T0)
     support = await staff.create_department(hub, "Support")
     sales = await staff.create_department(hub, "Sales")
     headers = {"admin": await server.login()}

@@ -4,21 +4,13 @@ customer's message waking it or answering pending; bad times are a clear 400, a 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from api_helpers import new_department, new_user, push, timeline
-from support import eventually
+from support import Clock, eventually
 
 from hub.app import SNOOZE_TIMERS_KEY
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def iso(at: datetime) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import SLA_TEST_POLICIES, AgentClient, make_settings
+from support import AgentClient, Clock, make_settings, sla_policies_file
 
 from hub.actions import staff
 from hub.app import SLA_TIMERS_KEY
@@ -17,25 +17,15 @@ from hub.domain import Role
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)  # a Monday, within the policies' business hours
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def settings(tmp_path):
-    policies = tmp_path / "sla.yaml"
-    policies.write_text(SLA_TEST_POLICIES, encoding="utf-8")
-    return make_settings(tmp_path, sla_file=policies)
+    return make_settings(tmp_path, sla_file=sla_policies_file(tmp_path))
 
 
 @pytest.fixture
 async def org(server):
     hub = server.hub
-    hub.clock = Clock()
+    hub.clock = Clock(T0)
     support = await staff.create_department(hub, "Support")
     sales = await staff.create_department(hub, "Sales")
     people = {}

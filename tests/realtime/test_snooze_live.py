@@ -5,22 +5,14 @@ department gets neither (a barrier: a later push to all of them arrives at that 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from support import AgentClient
+from support import AgentClient, Clock
 
 from hub.actions import staff
 from hub.app import SNOOZE_TIMERS_KEY
 from hub.domain import Role
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def iso(at: datetime) -> str:
