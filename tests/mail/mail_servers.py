@@ -144,8 +144,11 @@ disable_plaintext_auth = yes
 """
 
 
-def start_dovecot(base: Path, users: dict[str, str], tls: tuple[Path, Path] | None = None) -> Dovecot:
-    """`tls` (cert, key): STARTTLS required before login (ssl = required), else plain IMAP."""
+def start_dovecot(
+    base: Path, users: dict[str, str], tls: tuple[Path, Path] | None = None, extra_conf: str = ""
+) -> Dovecot:
+    """`tls` (cert, key): STARTTLS required before login (ssl = required), else plain IMAP. `extra_conf`: more
+    settings (e.g. an `imap_capability` without IDLE)."""
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
     if binary is None:
         raise RuntimeError(
@@ -162,7 +165,7 @@ def start_dovecot(base: Path, users: dict[str, str], tls: tuple[Path, Path] | No
         conf = conf.replace("ssl = no\ndisable_plaintext_auth = no\n", "") + TLS_CONF.format(
             cert=tls[0], key=tls[1]
         )
-    server.conf.write_text(conf)
+    server.conf.write_text(conf + extra_conf)
     for user in users:
         server.maildir(user)
     # dovecot daemonizes, and its children would keep a captured stdout open: no pipes
