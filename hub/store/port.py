@@ -36,6 +36,7 @@ from hub.domain_email import MailboxState
 from hub.domain_partners import Grant, Partner
 from hub.domain_sla import BreachCount, SlaBreach, SlaClock, SlaTarget
 from hub.domain_tasks import NoticeKind, Notification, Task, TaskStatus
+from hub.domain_verification import EmailCode
 from hub.domain_views import SavedView, SlaState
 from hub.domain_workload import AgentLoad, Offer, QueuedConversation
 
@@ -765,6 +766,31 @@ class DocumentRepo(Protocol):
     async def put(self, key: str, value: dict[str, Any], *, at: datetime) -> None: ...
 
 
+class EmailCodeRepo(Protocol):
+    """One-time email codes (hub.domain_verification.EmailCode). Tries and use are conditional single-row updates,
+    so concurrent guesses in any number of processes never get more tries than allowed, and a code is used once."""
+
+    async def insert(self, code: EmailCode) -> None: ...
+
+    async def latest(self, visitor_id: str) -> EmailCode | None:
+        """The visitor's newest code (by created_at, then id), used or not."""
+
+    async def count_since(
+        self, *, since: datetime, visitor_id: str | None = None, address: str | None = None
+    ) -> int:
+        """Codes created at or after `since` for the visitor, or for the address (give exactly one of them)."""
+
+    async def attempt(self, code_id: str, *, max_attempts: int) -> EmailCode | None:
+        """Count one try: attempts + 1 when attempts < max_attempts and the code is unused; the code after, else
+        None (used, void or gone)."""
+
+    async def use(self, code_id: str, *, at: datetime) -> bool:
+        """Mark the code used (used_at = at) unless it is already; True for the one caller that did."""
+
+    async def purge(self, *, before: datetime) -> int:
+        """Forget codes created before `before`; how many."""
+
+
 class MailboxRepo(Protocol):
     """Email mailboxes' sync state (hub.domain_email.MailboxState), one document per mailbox name. Every write but
     `claim` applies only while `owner` holds the lease (a conditional single-document update)."""
@@ -960,6 +986,7 @@ class Store:
     sla: SlaRepo = None  # type: ignore[assignment]  # SLA clocks and breaches (hub.domain_sla)
     views: ViewRepo = None  # type: ignore[assignment]  # saved inbox views (hub.domain_views)
     inbound: InboundRepo = None  # type: ignore[assignment]  # the ingest's combined steps
+    email_codes: EmailCodeRepo = None  # type: ignore[assignment]  # one-time email codes (hub.domain_verification)
     name: str = ""
     _closers: list[Any] = field(default_factory=list)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from hub.store.mongo import canned as canned_collections
 from hub.store.mongo import clients, conversations, identities, merges, notifications, staff, tasks, timeline
+from hub.store.mongo import email_codes as email_code_collections
 from hub.store.mongo import mailboxes as mailbox_collections
 from hub.store.mongo import partners as partner_collections
 from hub.store.mongo import routing as routing_collections
@@ -35,6 +36,7 @@ from hub.store.mongo import views as view_collections
 from hub.store.mongo.canned import MongoCannedRepo
 from hub.store.mongo.clients import MongoClientRepo
 from hub.store.mongo.conversations import MongoConversationRepo
+from hub.store.mongo.email_codes import MongoEmailCodeRepo
 from hub.store.mongo.identities import MongoIdentityRepo
 from hub.store.mongo.inbound import MongoInboundRepo
 from hub.store.mongo.mailboxes import MongoMailboxRepo
@@ -71,6 +73,7 @@ _MODULES += (search_collections,)
 _MODULES += (canned_collections,)
 _MODULES += (view_collections,)
 _MODULES += (sla_collections,)
+_MODULES += (email_code_collections,)
 for _module in _MODULES:
     for _collection, _indexes in _module.INDEXES.items():  # several modules may index one collection
         _INDEXES.setdefault(_collection, []).extend(_indexes)
@@ -104,6 +107,7 @@ async def open_mongo_store(db: Any) -> Store:
         canned=MongoCannedRepo(db["canned_responses"], stats),
         sla=MongoSlaRepo(db["sla_clocks"], db["sla_breaches"], stats),
         views=MongoViewRepo(db["saved_views"], stats),
+        email_codes=MongoEmailCodeRepo(db["email_codes"], stats),
         stats=stats,
         name="mongo",
     )

@@ -18,6 +18,7 @@ import aiosqlite
 from hub.store.port import Store, StoreStats
 from hub.store.sqlite import canned as canned_tables
 from hub.store.sqlite import clients, conversations, identities, merges, notifications, staff, tasks, timeline
+from hub.store.sqlite import email_codes as email_code_tables
 from hub.store.sqlite import mailboxes as mailbox_tables
 from hub.store.sqlite import partners as partner_tables
 from hub.store.sqlite import routing as routing_tables
@@ -29,6 +30,7 @@ from hub.store.sqlite.batch import open_reader
 from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
+from hub.store.sqlite.email_codes import SqliteEmailCodes
 from hub.store.sqlite.identities import SqliteIdentities
 from hub.store.sqlite.inbound import SqliteInbound
 from hub.store.sqlite.mailboxes import SqliteMailboxes
@@ -52,6 +54,7 @@ _MODULES += (search_tables,)
 _MODULES += (canned_tables,)
 _MODULES += (sla_tables,)
 _MODULES += (view_tables,)
+_MODULES += (email_code_tables,)
 # each aggregate's module declares its tables, indexes and triggers (SCHEMA), and may declare the columns it gained
 # later (ADDED_COLUMNS) and what needs them (LATE_SCHEMA)
 SCHEMA = "".join(m.SCHEMA for m in _MODULES)
@@ -116,6 +119,7 @@ async def open_sqlite_store(path: str | Path) -> Store:
         canned=SqliteCanned(db, stats),
         sla=SqliteSla(db, stats),
         views=SqliteViews(db, stats),
+        email_codes=SqliteEmailCodes(db, stats),
         stats=stats,
         name="sqlite",
     )
