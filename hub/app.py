@@ -108,7 +108,9 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
     hub_metrics.install(app, hub, metrics)  # GET /metrics
     realtime.metrics.instrument(app, sio, metrics)
     connectors.api.install(app, hub, routes)
-    connectors.email.install(app, hub, routes)
+    email_sender = connectors.email.install(app, hub, routes)
+    # mail the hub sends itself (web chat email codes) goes out through the first mailbox, when there is one
+    hub.mailer = connectors.email.mailer_of(list(email_sender.mailboxes.values()))
     connectors.webchat.install(app, hub, routes, sio)
     connectors.telegram.install(app, hub, routes)
     connectors.telephony.install(app, hub, routes)

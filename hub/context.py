@@ -16,6 +16,7 @@ from hub.domain_bots import BotFlowSummary
 from hub.events import EventBus
 from hub.files import FileStore
 from hub.links import ContinueLinkProvider
+from hub.mailer import Mailer
 from hub.outbound import ChannelRegistry
 from hub.store.port import Store
 
@@ -66,3 +67,6 @@ class Hub:
     # the bot flows this hub runs, as summaries (the composition root fills it from bots.install; hub/ never
     # imports bots/): what GET /api/v1/bots lists
     bot_flows: list[BotFlowSummary] = field(default_factory=list)
+    # mail the hub sends on its own (web chat email codes): the first mailbox's SMTP, set by the composition root
+    # when a mailbox is configured; None: no such mail (a pre-chat email stays a merge suggestion)
+    mailer: Mailer | None = None

@@ -17,6 +17,7 @@ LOGIN_TOKENS = "hub login tokens v1"
 API_WEBHOOK = "hub api webhook signature v1"
 WEBCHAT_VISITORS = "hub webchat visitor tokens v1"
 TELEGRAM_LINKS = "hub telegram deep links v1"
+EMAIL_CODES = "hub email verification codes v1"  # HMAC of one-time email codes (never the codes)
 
 _SALT = b"omnihub key derivation"
 

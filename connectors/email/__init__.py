@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from connectors.email.config import MailboxConfig, MailboxConfigError, parse_mailboxes
+from connectors.email.notices import MailboxMailer, mailer_of
 from connectors.email.outbound import EmailSender
 from connectors.email.worker import MailboxWorker
 from hub.api.http import ApiRoutes
@@ -22,7 +23,7 @@ from hub.metrics import METRICS_KEY, Metrics
 log = logging.getLogger(__name__)
 WORKERS_KEY = web.AppKey("email_workers", list)
 
-__all__ = ["EmailSender", "MailboxConfig", "MailboxWorker", "check", "install"]
+__all__ = ["EmailSender", "MailboxConfig", "MailboxMailer", "MailboxWorker", "check", "install", "mailer_of"]
 
 
 def check(settings: Settings) -> list[str]:
