@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import socketio
 
+from hub.actions import email_verification
 from hub.actions.clients import update_client
 from hub.actions.ingest import ingest, link_identity
 from hub.context import Hub
@@ -79,6 +80,15 @@ def origin_allowed(allowed: set[str], public_url: str, origin: str | None, host:
         if origin == f"{parts.scheme}://{parts.netloc}":
             return True
     return bool(host) and urlsplit(origin).netloc == host
+
+
+_CHECK_ERRORS = {
+    "invalid": ("invalid", "the code is 6 digits"),
+    "wrong": ("wrong_code", "this is not the code"),
+    "too_many": ("too_many_attempts", "too many wrong codes: ask for a new one"),
+    "expired": ("expired", "the code has expired: ask for a new one"),
+    "none": ("no_code", "no code is waiting: ask for one"),
+}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -183,8 +193,10 @@ class WidgetNamespace(socketio.AsyncNamespace):
         return {"ok": True, "items": items}
 
     async def on_prechat(self, sid: str, data: Any = None) -> dict[str, Any]:
-        """{"name"?, "email"?} → {"ok"}: who the visitor says they are. The email is not proof: it is claimed for
-        the visitor's own client when nobody has it, else an agent is asked to merge (never a silent join)."""
+        """{"name"?, "email"?, "lang"?} → {"ok", "verification"?}: who the visitor says they are. The email is not
+        proof: it is claimed for the visitor's own client when nobody has it, else an agent is asked to merge
+        (never a silent join). Where the hub sends mail, a code is mailed to the address too — whether a client
+        has it or not, so the answer tells nothing about it — and `verify_email` with it proves it."""
         if not isinstance(data, dict):
             return _error("invalid", "send {name, email}")
         name, email = data.get("name") or "", data.get("email") or ""
@@ -223,6 +235,40 @@ class WidgetNamespace(socketio.AsyncNamespace):
             async with self.session(sid) as s:
                 s["visitor"] = updated
             await self._send_session(sid, updated)
+        if identity is None or self.hub.mailer is None:
+            return {"ok": True}
+        owner = await client_queries.owner_of(self.hub, identity)
+        if owner is not None and owner == client_id:
+            return {"ok": True}  # the visitor's own address already: nothing to prove
+        lang = language_code(data.get("lang")) or session.get("lang")
+        offer = await email_verification.offer_code(self.hub, visitor.id, identity.value, language=lang)
+        if offer.status != "sent":
+            return {"ok": True, "verification": {"sent": False, "code": offer.status}}
+        return {"ok": True, "verification": {"sent": True, "to": offer.to, "expires_in": offer.expires_in}}
+
+    async def on_verify_email(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """{"code"} → {"ok": true} | {"ok": false, "code", "error", "attempts_left"?}: the code mailed after the
+        pre-chat form. The right one makes the visitor part of the address's client (their chat goes on there)."""
+        code = data.get("code") if isinstance(data, dict) else None
+        if not isinstance(code, str) or len(code) > 20:
+            return _error("invalid", "send {code}")
+        session = await self.get_session(sid)
+        visitor: Visitor = session["visitor"]
+        if not self.messages.allow(visitor.id):
+            return _error("rate_limited", "slow down")
+        check = await email_verification.check_code(self.hub, visitor.id, code)
+        if check.status != "ok":
+            error = _error(*_CHECK_ERRORS[check.status])
+            if check.status == "wrong":
+                error["attempts_left"] = check.attempts_left
+            return error
+        await email_verification.attach_visitor(self.hub, visitor.identity, check.address)
+        async with self.session(sid) as s:
+            s["visitor"] = s[
+                "visitor"
+            ].without_email()  # proven and attached: the first message need not claim it
+            updated = s["visitor"]
+        await self._send_session(sid, updated)
         return {"ok": True}
 
     async def on_message(self, sid: str, data: Any = None) -> dict[str, Any]:
