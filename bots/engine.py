@@ -517,6 +517,8 @@ class Turn:
         ]
         meta = buttons_meta(rows) if rows else {}
         meta["bot"] = {"flow": self.flow.name, "state": self.state["state"]}
+        # the language the bot speaks now: a connector that shows labels (the web chat widget) follows it
+        meta["language"] = self.lang
         await send_reply(self.hub, None, self.conversation.id, body, author=self.author, meta=meta)
 
     async def render(self, text: str) -> str:

@@ -10,7 +10,9 @@ HUB_WIDGET_NEW_VISITORS_PER_ADDRESS per HUB_WIDGET_NEW_VISITORS_WINDOW_SECONDS f
 "rate_limited: ..." and data {"code": "rate_limited"}: the widget says so and tries again later):
   server → page   session  {"visitor_token", "visitor_id"}   on every connect and when the token changes: keep it
                   message  {"id", "text", "author": {"type", "name"}, "occurred_at", "buttons": [[{"id","text"}]],
-                            "client_msg_id"}   a reply (agent, bot), or the visitor's own message from another tab
+                            "client_msg_id", "lang"}   a reply (agent, bot), or the visitor's own message from
+                            another tab; "lang" (en, ru or null): the language the bot speaks now (a language
+                            button, typed Cyrillic): the widget switches its labels to it
                   typing   {"on", "author": {"type", "name"}}   an agent (or bot) types
   page → server   message  {"text", "client_msg_id", "button_id"?, "page"?, "lang"?} → ack {"ok": true, "entry_id",
                             "duplicate"} | {"ok": false, "code", "error"} (codes: invalid, empty, too_long,

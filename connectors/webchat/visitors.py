@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from hub.context import Hub
 from hub.domain import Conversation, Direction, Identity, IdentityKind, TimelineEntry
+from hub.inbound import language_code
 from hub.keys import WEBCHAT_VISITORS, derive_secret
 from hub.outbound import buttons_of
 from hub.queries import clients as client_queries
@@ -98,10 +99,15 @@ def _iso(value: datetime) -> str:
 
 
 def visitor_entry_json(entry: TimelineEntry) -> dict[str, Any]:
-    """What a visitor sees of an entry: no client, user or conversation ids, no meta, no delivery state."""
+    """What a visitor sees of an entry: no client, user or conversation ids, no meta, no delivery state; "lang":
+    the language a reply is in when its author said (the bot: the language it speaks now, which the widget's
+    labels follow), else null."""
     client_msg_id = None
+    lang = None
     if entry.direction is Direction.inbound and entry.provider_id and ":" in entry.provider_id:
         client_msg_id = entry.provider_id.split(":", 1)[1]
+    if entry.direction is Direction.outbound:
+        lang = language_code(entry.meta.get("language"))
     return {
         "id": entry.id,
         "text": entry.text,
@@ -109,6 +115,7 @@ def visitor_entry_json(entry: TimelineEntry) -> dict[str, Any]:
         "occurred_at": _iso(entry.occurred_at),
         "buttons": [[b.model_dump() for b in row] for row in buttons_of(entry)],
         "client_msg_id": client_msg_id,
+        "lang": lang,
     }
 
 

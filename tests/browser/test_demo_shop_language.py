@@ -91,3 +91,52 @@ async def test_a_failed_delivery_says_why_in_the_readers_language(web_hub, new_p
         await expect(reply.locator(".delivery")).to_have_attribute("data-status", "failed")
         await expect(reply.locator(".delivery-reason")).to_have_text(expected)
         agent_watch.assert_clean()
+
+
+async def test_the_widget_follows_the_language_the_bot_switches_to(web_hub, new_page, tmp_path):
+    """On the Russian demo shop the visitor presses the bot's "English" button: the bot answers in English and the
+    widget's own labels (title, placeholder, send button) switch to English, and stay so after a reload."""
+    visitor, visitor_watch = await new_page(locale="ru-RU")
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await w(visitor, "bubble").click()
+    await expect(w(visitor, "send")).to_have_text("Отправить")
+    await expect(w(visitor, "prechat-skip")).to_have_text("Пропустить")
+    await w(visitor, "input").fill("Добрый день")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Здравствуйте! Я бот-помощник.")
+
+    await w(visitor, "button").filter(has_text="English").click()
+    await expect(from_bot.filter(has_text="Hello! I am the assistant. How can I help you?")).to_have_count(1)
+    await expect(w(visitor, "title")).to_have_text("Chat with us")
+    await expect(w(visitor, "send")).to_have_text("Send")
+    await expect(w(visitor, "input")).to_have_attribute("placeholder", "Type a message…")
+    await expect(w(visitor, "host")).to_have_attribute("data-lang", "en")
+    await visitor.screenshot(path=tmp_path / "webchat-switched-to-en.png")
+
+    # the tab's session keeps it: the reloaded page is still English, though the page says lang="ru"
+    await visitor.reload()
+    await expect(w(visitor, "panel")).to_be_visible()  # it was open: it opens again
+    await expect(w(visitor, "send")).to_have_text("Send")
+    await expect(w(visitor, "title")).to_have_text("Chat with us")
+    visitor_watch.assert_clean()
+
+
+async def test_the_widget_switches_to_russian_when_the_visitor_types_cyrillic(web_hub, new_page):
+    visitor, visitor_watch = await new_page(locale="en-US")
+    # a widget showing English (as an English page, or an earlier choice in this tab, would have it)
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await visitor.evaluate(f"sessionStorage.setItem('hubWidget:{web_hub.url}:lang', 'en')")
+    await visitor.reload()
+    await w(visitor, "bubble").click()
+    await expect(w(visitor, "send")).to_have_text("Send")
+    if await w(visitor, "prechat").is_visible():
+        await w(visitor, "prechat-skip").click()
+    await w(visitor, "input").fill("Здравствуйте")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Здравствуйте! Я бот-помощник.")
+    await expect(w(visitor, "send")).to_have_text("Отправить")
+    await expect(w(visitor, "input")).to_have_attribute("placeholder", "Напишите сообщение…")
+    await expect(w(visitor, "host")).to_have_attribute("data-lang", "ru")
+    visitor_watch.assert_clean()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import eventually
 from webchat_clients import VisitorClient
 
 from bots.answers import HANDOFF_CODE, render_handoff_note
@@ -70,6 +71,29 @@ async def test_cyrillic_still_wins_over_an_english_widget(widget):
     assert greeting["text"] == GREETING["ru"]
 
 
+async def test_the_bots_messages_tell_the_widget_the_language_it_speaks_now(widget):
+    """The widget's labels follow the conversation: each bot message says the language the bot speaks, so a
+    language button (or typed Cyrillic) switches the widget too, live and in the history."""
+    visitor = await widget({"lang": "en"})
+    await visitor.say("Hello")
+    greeting = await visitor.wait_for("message", from_bot)
+    assert greeting["text"] == GREETING["en"] and greeting["lang"] == "en"
+    buttons = {b["id"]: b["text"] for row in greeting["buttons"] for b in row}
+    # the page is still English (it sends "en"): the button decides
+    await visitor.say(buttons["lang.ru"], button_id="lang.ru", lang="en")
+    switched = await visitor.wait_for("message", lambda m: from_bot(m) and m["id"] != greeting["id"])
+    assert switched["lang"] == "ru" and switched["text"] == GREETING["ru"]
+    shown = {m["id"]: m["lang"] for m in await visitor.history() if from_bot(m)}
+    assert shown == {greeting["id"]: "en", switched["id"]: "ru"}
+
+
+async def test_typed_cyrillic_tells_an_english_widget_to_switch(widget):
+    visitor = await widget({"lang": "en"})
+    await visitor.say("Добрый день")
+    greeting = await visitor.wait_for("message", from_bot)
+    assert greeting["lang"] == "ru"
+
+
 async def test_the_hand_off_note_is_a_code_each_reader_sees_in_their_language(server, widget, admin_headers):
     visitor = await widget({"lang": "ru"})
     sent = await visitor.say("Hello")
@@ -79,10 +103,15 @@ async def test_the_hand_off_note_is_a_code_each_reader_sees_in_their_language(se
     assert said["text"].startswith("Соединяю с оператором")
     entry = await server.hub.store.timeline.get(sent["entry_id"])
     url = f"{server.url}/api/v1/conversations/{entry.conversation_id}/timeline"
-    async with server.http.get(url, headers=admin_headers) as r:
-        assert r.status == 200, await r.text()
-        items = (await r.json())["items"]
-    [note] = [e for e in items if e["kind"] == "note" and e["author"]["type"] == "bot"]
+
+    async def bot_notes() -> list[dict] | None:
+        # the bot says it hands off, then hands off and leaves the note: the note may come a moment later
+        async with server.http.get(url, headers=admin_headers) as r:
+            assert r.status == 200, await r.text()
+            items = (await r.json())["items"]
+        return [e for e in items if e["kind"] == "note" and e["author"]["type"] == "bot"] or None
+
+    [note] = await eventually(bot_notes, what="the bot's hand-off note")
     assert note["meta"]["code"] == HANDOFF_CODE and note["meta"]["system"] is True
     params = note["meta"]["params"]
     assert params["reason"] == "keyword" and params["quote"] == "operator"

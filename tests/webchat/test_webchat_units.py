@@ -103,7 +103,11 @@ def test_a_visitor_sees_no_internal_fields():
         "occurred_at": "2026-01-02T03:04:05Z",
         "buttons": [[{"id": "yes", "text": "Yes"}]],
         "client_msg_id": None,
+        "lang": None,
     }
+    # the language a bot reply is in (the widget's labels follow it), and nothing else of its meta
+    said = visitor_entry_json(_entry(meta={"language": "ru", "bot": {"flow": "default"}}))
+    assert said["lang"] == "ru" and "bot" not in said
     own = visitor_entry_json(
         _entry(
             direction=Direction.inbound,
@@ -113,6 +117,7 @@ def test_a_visitor_sees_no_internal_fields():
         )
     )
     assert own["client_msg_id"] == "abc"
+    assert visitor_entry_json(_entry(direction=Direction.inbound, meta={"language": "ru"}))["lang"] is None
 
 
 class FakeSio:

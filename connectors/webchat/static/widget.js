@@ -6,6 +6,8 @@
  * Optional attributes on that tag: data-lang="ru|en" (default: the page's <html lang>, then the browser; the bot
  * answers in the same language: it is sent with the session and each message),
  * data-title="…" (panel title), data-prechat="off" (no "introduce yourself" form), data-open="true" (open at once).
+ * When the bot's messages say it speaks another language (a language button, typed Cyrillic: "lang" on each
+ * message), the labels switch to it and stay so for the tab's session (sessionStorage).
  *
  * It finds the hub from its own src, loads the hub's copy of socket.io-client (/static/vendor/socket.io.min.js, no
  * CDN) and connects to the /widget namespace (event contract: connectors/webchat/__init__.py). The UI lives in an
@@ -14,7 +16,8 @@
  *
  * Stable test hooks (inside the shadow root of #hub-widget-host; Playwright pierces open shadow roots):
  *   [data-hub-widget=host]            the host element (light DOM, zero-size: wait with state "attached");
- *                                     data-state mirrors the connection state (idle, connecting, online, offline)
+ *                                     data-state mirrors the connection state (idle, connecting, online, offline);
+ *                                     data-lang the language the labels are in (en | ru)
  *   [data-hub-widget=bubble]          the round button that opens / closes the panel (aria-expanded)
  *   [data-hub-widget=badge]           unread count on the bubble (hidden when 0)
  *   [data-hub-widget=panel]           the chat panel (hidden attribute while closed)
@@ -23,6 +26,11 @@
  *   [data-hub-widget=prechat]         the optional pre-chat form: [data-hub-widget=prechat-name],
  *                                     [data-hub-widget=prechat-email], [data-hub-widget=prechat-submit],
  *                                     [data-hub-widget=prechat-skip], [data-hub-widget=prechat-error]
+ *   [data-hub-widget=verify]          "we sent a code to a…@example.com" (shown when the hub mailed a code to the
+ *                                     pre-chat email): [data-hub-widget=verify-intro], [data-hub-widget=verify-code],
+ *                                     [data-hub-widget=verify-submit], [data-hub-widget=verify-resend],
+ *                                     [data-hub-widget=verify-skip], [data-hub-widget=verify-error];
+ *                                     [data-hub-widget=verify-done] says the email is confirmed
  *   [data-hub-widget=messages]        the message list
  *   [data-hub-widget=message]         one message; data-author-type = client | user | bot | system,
  *                                     data-entry-id (once stored), data-client-msg-id (own messages),
@@ -72,6 +80,13 @@
       invalidEmail: "Check the email address", needSomething: "Give a name or an email", retrying: "Sending…",
       continueIn: "Continue in {title}",
       busy: "Too many new chats from your network right now — we will connect in a few minutes",
+      codeSent: "We sent a code to {to}. Enter it to confirm this email", code: "Code from the email",
+      confirm: "Confirm", resend: "New code", later: "Later", invalidCode: "The code is 6 digits",
+      wrongCode: "Wrong code ({left} tries left)", tooManyAttempts: "Too many wrong codes — ask for a new one",
+      codeExpired: "The code has expired — ask for a new one", noCode: "No code is waiting — ask for a new one",
+      codeLimit: "Too many codes for now — try again in an hour",
+      codeUnavailable: "The code could not be sent — try again later",
+      verified: "Email confirmed — we will find your earlier conversations",
     },
     ru: {
       title: "Напишите нам", subtitle: "Обычно отвечаем за несколько минут", open: "Открыть чат",
@@ -84,13 +99,28 @@
       invalidEmail: "Проверьте адрес почты", needSomething: "Укажите имя или почту", retrying: "Отправляем…",
       continueIn: "Продолжить в {title}",
       busy: "Слишком много новых чатов из вашей сети — подключимся через несколько минут",
+      codeSent: "Мы отправили код на {to}. Введите его, чтобы подтвердить почту", code: "Код из письма",
+      confirm: "Подтвердить", resend: "Новый код", later: "Позже", invalidCode: "Код — 6 цифр",
+      wrongCode: "Неверный код (осталось попыток: {left})",
+      tooManyAttempts: "Слишком много неверных кодов — запросите новый",
+      codeExpired: "Срок действия кода истёк — запросите новый", noCode: "Нет ожидающего кода — запросите новый",
+      codeLimit: "Слишком много кодов — попробуйте через час",
+      codeUnavailable: "Не удалось отправить код — попробуйте позже",
+      verified: "Почта подтверждена — мы найдём ваши прошлые обращения",
     },
   };
-  const LANG = (function () {
+  function knownLang(lang) { return lang === "ru" || lang === "en" ? lang : null; }
+  // the conversation's language once the bot decided it (a language button, typed Cyrillic): kept for this tab's
+  // session, it wins over the page's
+  const LANG_KEY = "hubWidget:" + ORIGIN + ":lang";
+  let LANG = (function () {
+    let chosen = null;
+    try { chosen = knownLang(window.sessionStorage.getItem(LANG_KEY)); } catch (e) { /* not kept */ }
+    if (chosen) return chosen;
     const wanted = (opt("lang") || document.documentElement.lang || navigator.language || "en").toLowerCase();
     return wanted.slice(0, 2) === "ru" ? "ru" : "en";
   })();
-  const T = TEXTS[LANG];
+  let T = TEXTS[LANG];
 
   // --- storage (localStorage may be unavailable: private modes, sandboxed frames) -----------------------------
   const PREFIX = "hubWidget:" + ORIGIN + ":";
@@ -156,6 +186,7 @@
     ".btn.secondary{background:#fff;color:#2563eb}",
     ".btn:disabled{opacity:.5;cursor:default}",
     ".err{color:#b91c1c;font-size:12px}",
+    ".done{padding:8px 14px;font-size:13px;color:#166534;background:#f0fdf4;border-bottom:1px solid #e5e7eb}",
     ".body{flex:1;overflow-y:auto;padding:12px;background:#f1f5f9}",
     ".empty{color:#64748b;text-align:center;margin:24px 0}",
     "ol{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}",
@@ -196,6 +227,14 @@
     '<div class="err" data-hub-widget="prechat-error" hidden></div>' +
     '<div class="row"><button type="button" class="btn secondary" data-hub-widget="prechat-skip"></button>' +
     '<button type="submit" class="btn" data-hub-widget="prechat-submit"></button></div></form>' +
+    '<form class="prechat" data-hub-widget="verify" hidden novalidate>' +
+    '<p data-hub-widget="verify-intro"></p>' +
+    '<input data-hub-widget="verify-code" inputmode="numeric" autocomplete="one-time-code" maxlength="12">' +
+    '<div class="err" data-hub-widget="verify-error" hidden></div>' +
+    '<div class="row"><button type="button" class="btn secondary" data-hub-widget="verify-skip"></button>' +
+    '<button type="button" class="btn secondary" data-hub-widget="verify-resend"></button>' +
+    '<button type="submit" class="btn" data-hub-widget="verify-submit"></button></div></form>' +
+    '<div class="done" data-hub-widget="verify-done" hidden></div>' +
     '<div class="body" data-hub-widget="scroll"><div class="empty" data-hub-widget="empty"></div>' +
     '<ol data-hub-widget="messages" aria-live="polite"></ol></div>' +
     '<div class="typing" data-hub-widget="typing" hidden></div>' +
@@ -230,23 +269,61 @@
     prechatError: $("prechat-error"), prechatSkip: $("prechat-skip"), prechatSubmit: $("prechat-submit"),
     scroll: $("scroll"), empty: $("empty"), list: $("messages"), typing: $("typing"), composer: $("composer"),
     input: $("input"), send: $("send"), error: $("error"), links: $("links"),
+    verify: $("verify"), verifyIntro: $("verify-intro"), verifyCode: $("verify-code"),
+    verifyError: $("verify-error"), verifySubmit: $("verify-submit"), verifyResend: $("verify-resend"),
+    verifySkip: $("verify-skip"), verifyDone: $("verify-done"),
   };
-  ui.title.textContent = opt("title") || T.title;
-  ui.panel.setAttribute("aria-label", opt("title") || T.title);
+  function applyLabels() {
+    host.setAttribute("data-lang", LANG);
+    ui.panel.setAttribute("lang", LANG);
+    ui.title.textContent = opt("title") || T.title;
+    ui.panel.setAttribute("aria-label", opt("title") || T.title);
+    ui.bubble.setAttribute("aria-label", T.open);
+    ui.close.setAttribute("aria-label", T.close);
+    $("prechat-intro").textContent = T.prechatIntro;
+    ui.prechatName.placeholder = T.name;
+    ui.prechatName.setAttribute("aria-label", T.name);
+    ui.prechatEmail.placeholder = T.email;
+    ui.prechatEmail.setAttribute("aria-label", T.email);
+    ui.prechatSkip.textContent = T.skip;
+    ui.prechatSubmit.textContent = T.start;
+    ui.verifyIntro.textContent = T.codeSent.replace("{to}", ui.verify.getAttribute("data-to") || "");
+    ui.verifyCode.placeholder = T.code;
+    ui.verifyCode.setAttribute("aria-label", T.code);
+    ui.verifySubmit.textContent = T.confirm;
+    ui.verifyResend.textContent = T.resend;
+    ui.verifySkip.textContent = T.later;
+    ui.verifyDone.textContent = T.verified;
+    ui.empty.textContent = T.empty;
+    ui.input.placeholder = T.placeholder;
+    ui.input.setAttribute("aria-label", T.placeholder);
+    ui.send.textContent = T.send;
+    const links = ui.links.querySelectorAll('[data-hub-widget="link"]');
+    for (let i = 0; i < links.length; i++) {
+      links[i].textContent = T.continueIn.replace("{title}", links[i].getAttribute("data-title") || "");
+    }
+    const failed = ui.list.querySelectorAll('[data-hub-widget="message-error"]');
+    for (let i = 0; i < failed.length; i++) {
+      failed[i].textContent = failed[i].getAttribute("data-reason") === "tooLong" ? T.tooLong : T.notSent;
+    }
+  }
   ui.status.textContent = T.subtitle;
-  ui.bubble.setAttribute("aria-label", T.open);
-  ui.close.setAttribute("aria-label", T.close);
-  $("prechat-intro").textContent = T.prechatIntro;
-  ui.prechatName.placeholder = T.name;
-  ui.prechatName.setAttribute("aria-label", T.name);
-  ui.prechatEmail.placeholder = T.email;
-  ui.prechatEmail.setAttribute("aria-label", T.email);
-  ui.prechatSkip.textContent = T.skip;
-  ui.prechatSubmit.textContent = T.start;
-  ui.empty.textContent = T.empty;
-  ui.input.placeholder = T.placeholder;
-  ui.input.setAttribute("aria-label", T.placeholder);
-  ui.send.textContent = T.send;
+  applyLabels();
+
+  // the bot now speaks another language (its messages say which): the labels follow, for this tab's session,
+  // and later messages (and reconnects) tell the hub this language
+  function setLanguage(lang) {
+    lang = knownLang(lang);
+    if (!lang || lang === LANG) return;
+    LANG = lang;
+    T = TEXTS[lang];
+    try { window.sessionStorage.setItem(LANG_KEY, lang); } catch (e) { /* not kept */ }
+    applyLabels();
+    setState(state);
+    if (!ui.typing.hidden && ui.typing.getAttribute("data-name")) {
+      ui.typing.textContent = T.typing.replace("{name}", ui.typing.getAttribute("data-name"));
+    }
+  }
 
   function attach() { (document.body || document.documentElement).appendChild(host); }
   if (document.body) attach(); else document.addEventListener("DOMContentLoaded", attach);
@@ -286,7 +363,8 @@
         err.setAttribute("data-hub-widget", "message-error");
         li.appendChild(err);
       }
-      err.textContent = error || T.notSent;
+      err.textContent = error === "tooLong" ? T.tooLong : T.notSent;
+      err.setAttribute("data-reason", error === "tooLong" ? "tooLong" : "notSent");
     } else if (err) {
       err.remove();
     }
@@ -379,6 +457,7 @@
   function incoming(m) {
     render(m, "sent");
     if (m.author && m.author.type !== "client") {
+      setLanguage(m.lang);
       showTyping(null);
       if (!isOpen) {
         unread += 1;
@@ -397,6 +476,7 @@
       return;
     }
     const name = (data.author && data.author.name) || T.someone;
+    ui.typing.setAttribute("data-name", name);
     ui.typing.textContent = T.typing.replace("{name}", name);
     ui.typing.hidden = false;
     typingTimer = setTimeout(function () { ui.typing.hidden = true; }, 8000);
@@ -573,6 +653,7 @@
         a.rel = "noopener";
         a.setAttribute("data-hub-widget", "link");
         a.setAttribute("data-channel", String(item.channel || ""));
+        a.setAttribute("data-title", String(item.title || item.channel || ""));
         a.textContent = T.continueIn.replace("{title}", String(item.title || item.channel || ""));
         ui.links.appendChild(a);
       });
@@ -614,7 +695,7 @@
         } else {
           queue.shift();
           save("queue", queue);
-          if (li) setStatus(li, "failed", answer.code === "too_long" ? T.tooLong : T.notSent);
+          if (li) setStatus(li, "failed", answer.code === "too_long" ? "tooLong" : "notSent");
         }
       }
     } finally {
@@ -670,7 +751,7 @@
     ui.prechatSubmit.disabled = true;
     ensureConnected();
     const attempt = function (left) {
-      call("prechat", { name: name, email: email }).then(function (answer) {
+      call("prechat", { name: name, email: email, lang: LANG }).then(function (answer) {
         if (answer === null && left > 0 && socket) {
           setTimeout(function () { attempt(left - 1); }, 1000);
           return;
@@ -678,7 +759,12 @@
         ui.prechatSubmit.disabled = false;
         if (answer && answer.ok) {
           hidePrechat(true);
-          ui.input.focus();
+          if (answer.verification) {
+            verifyEmail = email;
+            showVerification(answer.verification);
+          } else {
+            ui.input.focus();
+          }
           return;
         }
         ui.prechatError.textContent = answer && answer.code === "invalid_email" ? T.invalidEmail
@@ -689,6 +775,68 @@
     attempt(5);
   });
   ui.prechatSkip.addEventListener("click", function () { hidePrechat(true); ui.input.focus(); });
+
+  // --- proving the pre-chat email by the code the hub mailed to it -------------------------------------------------
+  let verifyEmail = "";
+  function verifyProblem(text) {
+    ui.verifyError.textContent = text || "";
+    ui.verifyError.hidden = !text;
+  }
+
+  function showVerification(v) {
+    ui.verify.hidden = false;
+    ui.verifyDone.hidden = true;
+    verifyProblem("");
+    if (v.sent) {
+      ui.verify.setAttribute("data-to", String(v.to || ""));
+      ui.verifyIntro.textContent = T.codeSent.replace("{to}", String(v.to || ""));
+      ui.verifyCode.value = "";
+      ui.verifyCode.focus();
+    } else {
+      verifyProblem(v.code === "rate_limited" ? T.codeLimit : T.codeUnavailable);
+    }
+  }
+
+  const CODE_ERRORS = {
+    invalid: "invalidCode", too_many_attempts: "tooManyAttempts", expired: "codeExpired", no_code: "noCode",
+  };
+  ui.verify.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const code = ui.verifyCode.value.replace(/\s+/g, "");
+    if (!/^\d{6}$/.test(code)) {
+      verifyProblem(T.invalidCode);
+      return;
+    }
+    ui.verifySubmit.disabled = true;
+    call("verify_email", { code: code }).then(function (answer) {
+      ui.verifySubmit.disabled = false;
+      if (answer && answer.ok) {
+        ui.verify.hidden = true;
+        ui.verifyDone.hidden = false;
+        // the chat now belongs to the confirmed client: its history and "continue in" links follow
+        ui.links.textContent = "";
+        ui.links.hidden = true;
+        linksLoaded = false;
+        loadHistory();
+        ui.input.focus();
+        return;
+      }
+      if (!answer) verifyProblem(T.offline);
+      else if (answer.code === "wrong_code") verifyProblem(T.wrongCode.replace("{left}", answer.attempts_left));
+      else if (answer.code === "rate_limited") verifyProblem(T.retrying);
+      else verifyProblem(T[CODE_ERRORS[answer.code] || "noCode"]);
+    });
+  });
+  ui.verifyResend.addEventListener("click", function () {
+    if (!verifyEmail) return;
+    ui.verifyResend.disabled = true;
+    call("prechat", { email: verifyEmail, lang: LANG }).then(function (answer) {
+      ui.verifyResend.disabled = false;
+      if (answer && answer.ok && answer.verification) showVerification(answer.verification);
+      else verifyProblem(answer ? T.codeUnavailable : T.offline);
+    });
+  });
+  ui.verifySkip.addEventListener("click", function () { ui.verify.hidden = true; ui.input.focus(); });
 
   // --- panel -------------------------------------------------------------------------------------------------------
   function setOpen(open) {
