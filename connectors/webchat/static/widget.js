@@ -86,7 +86,7 @@
       codeExpired: "The code has expired — ask for a new one", noCode: "No code is waiting — ask for a new one",
       codeLimit: "Too many codes for now — try again in an hour",
       codeUnavailable: "The code could not be sent — try again later",
-      verified: "Email confirmed — we will find your earlier conversations",
+      verified: "Email confirmed — our team now sees your earlier requests too",
     },
     ru: {
       title: "Напишите нам", subtitle: "Обычно отвечаем за несколько минут", open: "Открыть чат",
@@ -106,7 +106,7 @@
       codeExpired: "Срок действия кода истёк — запросите новый", noCode: "Нет ожидающего кода — запросите новый",
       codeLimit: "Слишком много кодов — попробуйте через час",
       codeUnavailable: "Не удалось отправить код — попробуйте позже",
-      verified: "Почта подтверждена — мы найдём ваши прошлые обращения",
+      verified: "Почта подтверждена — теперь мы видим и ваши прошлые обращения",
     },
   };
   function knownLang(lang) { return lang === "ru" || lang === "en" ? lang : null; }
