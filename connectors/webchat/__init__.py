@@ -22,10 +22,17 @@ HUB_WIDGET_NEW_VISITORS_PER_ADDRESS per HUB_WIDGET_NEW_VISITORS_WINDOW_SECONDS f
                   links    {} → ack {"ok": true, "items": [{"channel", "title", "url"}]} | {"ok": false, "code",
                             "error"} (code: rate_limited): "continue in <title>" links (Telegram deep links that
                             join that account to the visitor's client); empty until the visitor wrote a message
-                  prechat  {"name"?, "email"?} → ack {"ok": true} | {"ok": false, "code", "error"} (codes:
-                            invalid, invalid_email, rate_limited). The email is not proof of who the visitor
-                            is: it never attaches them to an existing client; it is claimed for the visitor's
-                            own client when nobody has it, else it becomes a merge suggestion for an agent
+                  prechat  {"name"?, "email"?, "lang"?} → ack {"ok": true, "verification"?} | {"ok": false, "code",
+                            "error"} (codes: invalid, invalid_email, rate_limited). The email is not proof of who
+                            the visitor is: it never attaches them to an existing client; it is claimed for the
+                            visitor's own client when nobody has it, else it becomes a merge suggestion for an
+                            agent. With a mailbox (Hub.mailer) a one-time code is mailed to any address that is not
+                            the visitor's already: "verification" {"sent": true, "to": "o…@example.org",
+                            "expires_in": 600} | {"sent": false, "code": "rate_limited" | "unavailable"}
+                  verify_email  {"code"} → ack {"ok": true}: the code was right, the visitor's client is now the
+                            address's (merged; their chat goes on) | {"ok": false, "code", "error"} (codes:
+                            invalid, wrong_code + "attempts_left", too_many_attempts, expired, no_code,
+                            rate_limited)
                   typing   {"on"}   (no ack)
 
 Identifiers: identity webchat:<visitor id>; thread key = visitor id; provider message id =
