@@ -80,6 +80,11 @@ async def _on_mention(hub: Hub, event: UserMentioned) -> None:
         return
     entry = event.entry
     params: dict[str, Any] = {"from": entry.author.name, "text": entry.text[:200]}
+    if entry.meta.get("system") and entry.meta.get("code"):
+        # a system note (the bot's hand-off): `text` is one rendering (HUB_LANGUAGE); the bell renders the code
+        # and its params in the reader's language
+        params["code"] = str(entry.meta["code"])
+        params["code_params"] = dict(entry.meta.get("params") or {})
     await notify(
         hub,
         [event.user.id],

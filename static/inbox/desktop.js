@@ -9,7 +9,7 @@
 import { toast } from "./api.js";
 import { openConversation } from "./conversation.js";
 import { t } from "./core.js";
-import { notificationTitle } from "./notifications.js";
+import { notificationText, notificationTitle } from "./notifications.js";
 
 const KINDS = new Set(["mention", "assignment", "handoff", "sla_warning", "sla_breach"]);
 const STORAGE_KEY = "hub.desktop";
@@ -98,7 +98,7 @@ export function desktopNotify(data) {
   let note;
   try {
     note = new window.Notification(notificationTitle(data), {
-      body: data.text || "",
+      body: notificationText(data),
       tag: data.id,
       lang: document.documentElement.lang || undefined,
     });

@@ -146,7 +146,7 @@ export function renderEntry(entry) {
     h(
       "div",
       { className: "bubble" },
-      entry.text ? h("div", { className: "entry-text" }, kind === "note" && !isSystemCoded(entry) ? withMentions(entry.text) : systemText(entry)) : null,
+      entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(systemText(entry)) : systemText(entry)) : null,
       htmlBlock(entry),
       entry.kind === "call" ? callBlock(entry) : null,
       attachmentsBlock(entry),

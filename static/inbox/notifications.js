@@ -7,7 +7,7 @@ import { api, errorText, toast } from "./api.js";
 import { openConversation } from "./conversation.js";
 import { desktopNotify } from "./desktop.js";
 import { els, h, state, t } from "./core.js";
-import { formatTime, translatedOr } from "./format.js";
+import { formatTime, systemText, translatedOr } from "./format.js";
 
 const PAGE = 30;
 let unread = 0; // the server's count (stored notifications only)
@@ -104,6 +104,15 @@ export function notificationTitle(n) {
   }
 }
 
+/** The bell's text of a notification (desktop.js: its body): a mention in a system note with a code (the bot's
+ * hand-off) in the reader's language, rendered as the timeline renders the note; else the text the server gave. */
+export function notificationText(n) {
+  const p = n.params || {};
+  if (!p.code) return n.text || "";
+  const note = { kind: "note", text: n.text || "", meta: { system: true, code: p.code, params: p.code_params || {} } };
+  return systemText(note).slice(0, 200);
+}
+
 export function renderBell() {
   const count = unread + state.notifications.filter((n) => n.local && !n.read).length;
   els.bellCount.hidden = count === 0;
@@ -119,7 +128,7 @@ export function renderBell() {
       "button",
       { type: "button", onclick: () => openNotification(n) },
       h("span", { className: "bell-item-title" }, notificationTitle(n)),
-      n.text ? h("span", { className: "bell-item-text" }, n.text) : null,
+      notificationText(n) ? h("span", { className: "bell-item-text" }, notificationText(n)) : null,
       h("time", { className: "muted", datetime: n.at }, formatTime(n.at)),
     ),
   )));
