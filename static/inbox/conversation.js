@@ -3,7 +3,7 @@ import { api, enc, errorText, toast } from "./api.js";
 import { loadClientCard, renderCard } from "./card.js";
 import { renderComposerMode, renderTyping, stopTyping } from "./composer.js";
 import { config, els, fill, h, me, state, t } from "./core.js";
-import { botBadge, channelBadge, clientName, priorityBadge, statusChip } from "./format.js";
+import { botBadge, channelBadge, clientName, customerLanguage, languageBadge, priorityBadge, statusChip } from "./format.js";
 import { renderList, upsertConversation } from "./list.js";
 import { closeMentions } from "./mentions.js";
 import { loadTimeline, resetTimeline } from "./timeline.js";
@@ -69,6 +69,7 @@ export async function openConversation(id, focusEntryId) {
   joinRoom(id);
   await Promise.all([loadClientCard(seq), loadTimeline(seq)]);
   if (seq !== state.openSeq) return;
+  renderHeader(); // the customer's language comes from the timeline's entries
   if (focusEntryId) {
     const el = state.entryEls.get(focusEntryId);
     if (el) {
@@ -114,6 +115,7 @@ export function renderHeader() {
     priorityBadge(c.priority),
     slaClock(c),
     c.handler === "bot" ? botBadge() : null,
+    languageBadge(customerLanguage(c.id)),
     c.subject ? h("span", { className: "conv-subject" }, c.subject) : null,
   );
   els.assignMe.hidden = c.assignee_id === me.id;

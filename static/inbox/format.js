@@ -49,6 +49,26 @@ export function channelBadge(channel) {
     dataset: { channel } }, channelLabel(channel));
 }
 
+/** The customer's language (en, ru: what their widget or Telegram showed, or what they chose with the bot). */
+export function languageBadge(language) {
+  if (!/^[a-z]{2,3}$/.test(language || "")) return null;
+  const name = translatedOr(`language.${language}`, language);
+  return h("span", { className: "badge lang-badge", dataset: { language },
+    title: t("badge.language", { language: name }) }, language.toUpperCase());
+}
+
+/** The language the customer's side of a conversation last showed: its newest inbound entry's meta.language. */
+export function customerLanguage(conversationId) {
+  let newest = null;
+  for (const entry of state.entries.values()) {
+    if (entry.conversation_id !== conversationId || entry.direction !== "in") continue;
+    const language = entry.meta && entry.meta.language;
+    if (!language) continue;
+    if (!newest || Date.parse(entry.occurred_at) >= Date.parse(newest.occurred_at)) newest = entry;
+  }
+  return newest ? newest.meta.language : null;
+}
+
 export const botBadge = () => h("span", { className: "badge bot-badge", dataset: { handler: "bot" } }, t("badge.bot"));
 
 /** A conversation's priority, when it is not the usual one. */

@@ -87,6 +87,8 @@ export function connectSocket() {
     if (data.entry.client_id === state.openClientId) {
       upsertEntry(data.entry);
       clearTypingOf(data.entry);
+      // the header's language badge follows the customer's newest message
+      if (data.entry.conversation_id === state.openId && data.entry.meta && data.entry.meta.language) renderHeader();
       if (!state.clientConversations.some((c) => c.id === data.entry.conversation_id) && data.conversation) {
         state.clientConversations.push(data.conversation);
         renderCard();

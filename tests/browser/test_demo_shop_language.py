@@ -4,6 +4,7 @@ and a delivery failure are shown in each agent's own language (Russian inbox: Ru
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -140,3 +141,35 @@ async def test_the_widget_switches_to_russian_when_the_visitor_types_cyrillic(we
     await expect(w(visitor, "input")).to_have_attribute("placeholder", "Напишите сообщение…")
     await expect(w(visitor, "host")).to_have_attribute("data-lang", "ru")
     visitor_watch.assert_clean()
+
+
+async def test_the_agent_sees_the_customers_language_in_the_conversation_header(web_hub, new_page, login):
+    visitor, visitor_watch = await new_page(locale="ru-RU")
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await w(visitor, "bubble").click()
+    if await w(visitor, "prechat").is_visible():
+        await w(visitor, "prechat-skip").click()
+    await w(visitor, "input").fill("Hello")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Здравствуйте! Я бот-помощник.")
+    visitor_id = await visitor.evaluate("window.HubWidget.visitorId")
+    listed = await web_hub.api("GET", "/api/v1/conversations?limit=100")
+    [conversation] = [c for c in listed["items"] if c["thread_key"] == visitor_id]
+
+    agent, agent_watch = await new_page(locale="en-US")
+    await login(agent, *ADMIN)
+    await agent.goto(f"{web_hub.url}/inbox#c={conversation['id']}")
+    await agent.reload()  # the hash alone does not load the page again
+    badge = agent.locator("#conv-badges .lang-badge")
+    await expect(badge).to_have_text("RU")
+    await expect(badge).to_have_attribute("title", re.compile("The customer's language: Russian"))
+
+    # the visitor chooses English with the bot's button and writes on: the agent's header follows live
+    await w(visitor, "button").filter(has_text="English").click()
+    await expect(w(visitor, "send")).to_have_text("Send")
+    await w(visitor, "input").fill("Thanks")
+    await w(visitor, "send").click()
+    await expect(badge).to_have_text("EN")
+    visitor_watch.assert_clean()
+    agent_watch.assert_clean()
