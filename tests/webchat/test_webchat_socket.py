@@ -75,7 +75,7 @@ async def test_a_new_visitor_gets_a_token_and_comes_back_to_its_history(server, 
     ]
     assert items[0]["id"] == sent["entry_id"]
     # the visitor's shape carries no internal fields
-    assert set(items[1]) == {"id", "text", "author", "occurred_at", "buttons", "client_msg_id"}
+    assert set(items[1]) == {"id", "text", "author", "occurred_at", "buttons", "client_msg_id", "lang"}
 
     # a different visitor sees nothing of it
     stranger = await visitor()
