@@ -25,7 +25,12 @@ NOTIFICATION = object_doc(
             "type": "string",
             "description": "mention, task_assigned, task_due, task_overdue, sla_warning, ...",
         },
-        "params": {"type": "object", "description": "what the text is rendered from"},
+        "params": {
+            "type": "object",
+            "description": "what the text is rendered from; a mention in a system note with a code (the bot's "
+            "hand-off) also has `code` and `code_params`, which the inbox renders in the reader's language "
+            "(`text` is the HUB_LANGUAGE rendering)",
+        },
         "client_id": _NULLABLE_STRING,
         "conversation_id": _NULLABLE_STRING,
         "task_id": _NULLABLE_STRING,
