@@ -12,6 +12,7 @@ import signal
 from pathlib import Path
 
 import aiohttp
+import pytest
 import socketio
 from support import HUB_COMMAND, free_port, hub_env, wait_healthy
 
@@ -88,6 +89,7 @@ async def test_a_stream_over_two_workers_reaches_every_socket_complete_and_in_or
         HUB_ADMIN_EMAIL="admin@example.com",
         HUB_ADMIN_PASSWORD="admin-password",
     )
+    log = tmp_path / "hub.log"
     proc = await asyncio.create_subprocess_exec(
         HUB_COMMAND,
         "serve",
@@ -97,18 +99,21 @@ async def test_a_stream_over_two_workers_reaches_every_socket_complete_and_in_or
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=log.open("wb"),  # a file, not a pipe nobody reads while the stream runs
     )
     agents: list[Agent] = []
     try:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, url, proc)
-            for _ in range(600):  # the second worker starts once the first listens
+            for _ in range(1800):  # the second worker starts once the first listens (slow on a busy machine)
                 workers = _children(proc.pid)
                 if len(workers) == 2 and all(_sockets_on(pid, port, "0A") for pid in workers):
                     break
+                if proc.returncode is not None:
+                    pytest.fail(f"the hub exited: {log.read_text()[-2000:]}")
                 await asyncio.sleep(0.1)
-            assert len(workers) == 2 and all(_sockets_on(pid, port, "0A") for pid in workers)
+            listening = [bool(_sockets_on(pid, port, "0A")) for pid in workers]
+            assert len(workers) == 2 and all(listening), f"{workers}, {listening}: {log.read_text()[-2000:]}"
             async with http.post(
                 f"{url}/api/v1/auth/login", json={"email": "admin@example.com", "password": "admin-password"}
             ) as r:
