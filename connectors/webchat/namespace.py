@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -50,6 +51,9 @@ _CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # keep it, so it becomes U+FFFD
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 NEW_VISITOR_REFUSED = "rate_limited: too many new chats from this address, try again later"
+# the pre-chat answer waits this long for the code's mail to go out (the widget gives up on an answer after 10 s);
+# a slower SMTP server gets the mail later all the same, and the answer says "sent"
+CODE_MAIL_WAIT = 5.0
 
 
 def _text(value: str) -> str:
@@ -117,6 +121,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
         )
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self._origins = allowed_origins(hub)
+        self._mailing: set[asyncio.Task[Any]] = set()  # codes' mails still on their way after the answer
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -241,10 +246,30 @@ class WidgetNamespace(socketio.AsyncNamespace):
         if owner is not None and owner == client_id:
             return {"ok": True}  # the visitor's own address already: nothing to prove
         lang = language_code(data.get("lang")) or session.get("lang")
-        offer = await email_verification.offer_code(self.hub, visitor.id, identity.value, language=lang)
+        offer = await self._offer_code(visitor.id, identity.value, lang)
         if offer.status != "sent":
             return {"ok": True, "verification": {"sent": False, "code": offer.status}}
         return {"ok": True, "verification": {"sent": True, "to": offer.to, "expires_in": offer.expires_in}}
+
+    async def _offer_code(self, visitor_id: str, address: str, lang: str | None) -> email_verification.Offer:
+        task = asyncio.ensure_future(
+            email_verification.offer_code(self.hub, visitor_id, address, language=lang)
+        )
+        self._mailing.add(task)
+        task.add_done_callback(self._mailed)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), CODE_MAIL_WAIT)
+        except TimeoutError:
+            return email_verification.Offer(
+                "sent", email_verification.mask(address), int(email_verification.CODE_TTL.total_seconds())
+            )
+        except Exception:
+            return email_verification.Offer("unavailable")  # logged by _mailed
+
+    def _mailed(self, task: asyncio.Task[Any]) -> None:
+        self._mailing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("web chat: an email code could not be offered", exc_info=task.exception())
 
     async def on_verify_email(self, sid: str, data: Any = None) -> dict[str, Any]:
         """{"code"} → {"ok": true} | {"ok": false, "code", "error", "attempts_left"?}: the code mailed after the
@@ -262,13 +287,16 @@ class WidgetNamespace(socketio.AsyncNamespace):
             if check.status == "wrong":
                 error["attempts_left"] = check.attempts_left
             return error
-        await email_verification.attach_visitor(self.hub, visitor.identity, check.address)
-        async with self.session(sid) as s:
-            s["visitor"] = s[
-                "visitor"
-            ].without_email()  # proven and attached: the first message need not claim it
-            updated = s["visitor"]
-        await self._send_session(sid, updated)
+        try:
+            client_id = await email_verification.attach_visitor(self.hub, visitor.identity, check.address)
+        except Exception:
+            log.exception("web chat: visitor %s proved an email but could not be attached", visitor.id)
+            return _error("unavailable", "not done, try again later")
+        if client_id is not None:
+            # attached: the first message need not claim the email
+            async with self.session(sid) as s:
+                s["visitor"] = updated = s["visitor"].without_email()
+            await self._send_session(sid, updated)
         return {"ok": True}
 
     async def on_message(self, sid: str, data: Any = None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ agents then see as one client. Without a mailbox nothing is mailed and the email
 
 from __future__ import annotations
 
+import asyncio
 import email
 import re
 from collections.abc import Iterator
@@ -117,12 +118,13 @@ async def test_an_address_nobody_has_gets_the_same_answer_and_stays_the_visitors
     assert ack == {"ok": True, "verification": {"sent": True, "to": "f…@example.org", "expires_in": 600}}
     code, mail = await _mailed_code(keeper, 1, "fresh@example.org")
     assert mail["Subject"] == "Your chat verification code"
+    # proven before the first message: that message still brings it to the visitor's new client
+    assert await guest.call("verify_email", {"code": code}) == {"ok": True}
     sent = await guest.say("hi")
     client = await server.hub.store.clients.get(
         (await server.hub.store.timeline.get(sent["entry_id"])).client_id
     )
     assert Identity(kind=IdentityKind.email, value="fresh@example.org") in client.identities
-    assert await guest.call("verify_email", {"code": code}) == {"ok": True}
 
 
 async def test_a_code_proven_before_the_first_message_brings_it_to_the_owner(
@@ -172,3 +174,30 @@ async def test_without_a_mailbox_the_email_stays_a_merge_suggestion(server, visi
     assert mine != owner_id
     assert (await server.hub.store.merges.for_pair(owner_id, mine)).status == "open"
     assert (await guest.call("verify_email", {"code": "123456"}))["code"] == "no_code"
+
+
+async def test_a_slow_mail_server_still_gets_the_code_after_the_widget_was_answered(
+    server, visitor, widget_ns, monkeypatch
+):
+    import connectors.webchat.namespace as namespace
+
+    arrived: list[tuple[str, str]] = []
+    release, sent = asyncio.Event(), asyncio.Event()
+
+    class SlowMailer:
+        async def send(self, to: str, subject: str, text: str) -> None:
+            await release.wait()
+            arrived.append((to, text))
+            sent.set()
+
+    server.hub.mailer = SlowMailer()
+    monkeypatch.setattr(namespace, "CODE_MAIL_WAIT", 0.2)
+    guest = await visitor()
+    await guest.wait_for("session")
+    ack = await guest.call("prechat", {"email": "slow@example.org"})
+    assert ack["verification"] == {"sent": True, "to": "s…@example.org", "expires_in": 600}
+    assert widget_ns._mailing  # the mail is still on its way
+    release.set()
+    await asyncio.wait_for(sent.wait(), 5)
+    code = re.search(r"\b(\d{6})\b", arrived[0][1])[1]
+    assert await guest.call("verify_email", {"code": code}) == {"ok": True}

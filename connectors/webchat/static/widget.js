@@ -799,6 +799,7 @@
 
   const CODE_ERRORS = {
     invalid: "invalidCode", too_many_attempts: "tooManyAttempts", expired: "codeExpired", no_code: "noCode",
+    unavailable: "notSent",
   };
   ui.verify.addEventListener("submit", function (event) {
     event.preventDefault();
