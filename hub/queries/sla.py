@@ -61,6 +61,14 @@ async def policies_text(hub: Hub, actor: Actor) -> dict[str, Any]:
     return {"source": "file", "yaml": text}
 
 
+async def policies_for_reader(hub: Hub, actor: Actor) -> dict[str, Any]:
+    """The policies in force; for admins and supervisors also where they come from and their YAML to edit."""
+    found = policies(hub, actor)
+    if access.sees_everything(actor):
+        found |= await policies_text(hub, actor)
+    return found
+
+
 async def breaches(
     hub: Hub, actor: Actor, *, department_id: str | None, since: datetime | None, until: datetime | None
 ) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from hub import access
 from hub.actions import sla_policies as sla_policy_actions
 from hub.api.http import Body, Ctx, Query
 from hub.api.routes import api
@@ -88,10 +87,7 @@ class BreachQuery(Query):
     "GET", "/api/v1/sla/policies", summary="The SLA policies in force", tag=TAG, auth=STAFF, response=POLICIES
 )
 async def sla_policies(ctx: Ctx) -> Any:
-    found = sla_queries.policies(ctx.hub, ctx.user)
-    if access.sees_everything(ctx.user):
-        found |= await sla_queries.policies_text(ctx.hub, ctx.user)
-    return found
+    return await sla_queries.policies_for_reader(ctx.hub, ctx.user)
 
 
 class PoliciesIn(Body):
