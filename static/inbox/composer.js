@@ -23,7 +23,9 @@ export function renderComposerMode() {
   callBackButton().hidden = !phone;
   const c = openConversationRecord();
   if (state.mode === "note") {
-    els.hint.textContent = phone ? t("composer.phone_hint") : t("composer.note_hint");
+    // "Calling <number>…" stays while that conversation is open, whatever re-renders the composer meanwhile
+    const calling = phone && c && state.callHint && state.callHint.id === c.id ? state.callHint.text : "";
+    els.hint.textContent = calling || (phone ? t("composer.phone_hint") : t("composer.note_hint"));
     els.text.placeholder = t("composer.note_placeholder");
     els.send.textContent = t("composer.add_note");
   } else {
@@ -53,7 +55,8 @@ export async function callBack() {
   try {
     const placed = await api("POST", "/api/v1/calls", { conversation_id: id });
     if (state.openId === id) {
-      els.hint.textContent = t("call.placing", { number: placed.number || "" });
+      state.callHint = { id, text: t("call.placing", { number: placed.number || "" }) };
+      els.hint.textContent = state.callHint.text;
       if (placed.entry) upsertEntry(placed.entry);
       scrollToBottom();
     }

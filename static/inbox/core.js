@@ -59,6 +59,7 @@ export const state = {
   conversations: new Map(),
   listCursor: null,
   listSeq: 0,
+  callHint: null, // {id, text}: the call placed from that conversation (composer.js)
   // a clock of changes learnt outside a list fetch (live events, own edits): id -> tick of the last one
   changeTick: 0,
   changedAt: new Map(),
