@@ -88,8 +88,50 @@ def where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+# what a configuration text may amount to once its aliases are expanded: a few lines of anchors and aliases (a
+# "billion laughs", or an alias inside its own anchor) would otherwise take gigabytes or never end
+MAX_DEPTH = 64
+MAX_NODES = 50_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _too_big(root: yaml.Node) -> str | None:
+    """Why the document is refused before it is built (None: it is not): an alias inside its own anchor, nesting
+    deeper than MAX_DEPTH or more than MAX_NODES values with every alias expanded. Each node is visited once."""
+    shape: dict[int, tuple[int, int]] = {}  # id(node) -> (depth, expanded nodes), capped
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key, children = id(node), _children(node)
+        if leaving:
+            entered.discard(key)
+            depth = 1 + max((shape[id(c)][0] for c in children), default=0)
+            count = 1 + sum(shape[id(c)][1] for c in children)
+            if depth > MAX_DEPTH:
+                return f"is nested deeper than {MAX_DEPTH} levels"
+            if count > MAX_NODES:
+                return f"has more than {MAX_NODES} values once its aliases are expanded"
+            shape[key] = (depth, count)
+        elif key in entered:
+            return "has an alias inside the anchor it refers to"
+        elif key not in shape:
+            entered.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in shape)
+    return None
+
+
 def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None, list[str]]:
-    """(data, root node, problems) of a YAML text; a syntax error is one problem with its line."""
+    """(data, root node, problems) of a YAML text; a syntax error is one problem with its line; a text too deep or
+    too large (hub.yamllines.MAX_DEPTH, MAX_NODES) one problem too."""
     try:
         loader = Loader(text)  # the reader refuses control characters here, before any parsing
     except yaml.reader.ReaderError as exc:
@@ -98,7 +140,12 @@ def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None, list[str]]:
         return None, None, [f"{name}:{line}: not valid YAML text: the control character U+{code:04X}"]
     try:
         node = loader.get_single_node()
+        refused = _too_big(node) if node is not None else None
+        if refused is not None:
+            return None, None, [f"{name}:1: the YAML {refused}"]
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        return None, None, [f"{name}:1: the YAML is nested deeper than {MAX_DEPTH} levels"]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
