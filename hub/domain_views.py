@@ -9,7 +9,7 @@ pydantic data like hub.domain; only `hub.actions.views` writes it.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -28,6 +28,7 @@ from hub.domain_sla import SlaClock
 from hub.errors import Invalid
 
 MAX_NAME = 80
+MAX_VIEWS_PER_OWNER = 50  # personal and shared views one user keeps
 MAX_VALUES = 20  # of one list filter
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf(inity)?|nan)\s*", re.I)
 
@@ -74,6 +75,16 @@ def _iso_time(value: Any) -> Any:
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise ValueError("give a time zone, e.g. 2026-01-02T12:00:00Z")
+    return in_utc_range(value)
+
+
+def in_utc_range(value: datetime | None) -> datetime | None:
+    """The time, if it is one in UTC too: 0001-01-01T00:00:00+14:00 is a valid ISO time the store cannot write."""
+    if value is not None and value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range (years 1 to 9999 in UTC)") from None
     return value
 
 

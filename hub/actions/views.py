@@ -15,9 +15,10 @@ from hub import access
 from hub.access import Actor, require
 from hub.context import Hub
 from hub.domain import User
-from hub.domain_views import MAX_NAME, SavedView, ViewFilters, ViewSharing, parse_filters
-from hub.errors import Invalid, NotFound
+from hub.domain_views import MAX_NAME, MAX_VIEWS_PER_OWNER, SavedView, ViewFilters, ViewSharing, parse_filters
+from hub.errors import Conflict, Invalid, NotFound
 from hub.events import SavedViewChanged
+from hub.store.port import ViewQuery
 
 UPDATABLE = frozenset({"name", "filters", "shared", "department_id"})
 
@@ -71,6 +72,10 @@ async def create_view(
         updated_at=now,
     )
     require(access.can_edit_saved_view(actor, view), "only admins and supervisors share views")
+    # a bound on each user's views (the counts run one query per view); concurrent creates may pass it by a few
+    kept = await hub.store.views.query(ViewQuery(owner_id=actor.id, limit=MAX_VIEWS_PER_OWNER))
+    if len(kept) >= MAX_VIEWS_PER_OWNER:
+        raise Conflict(f"you keep {MAX_VIEWS_PER_OWNER} saved views already: delete one to save another")
     await hub.store.views.create(view)
     await hub.bus.publish(SavedViewChanged(view, "created", actor.id))
     return view

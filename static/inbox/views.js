@@ -361,7 +361,8 @@ async function save(view, form, error) {
       : await api("POST", "/api/v1/views", body);
   } catch (err) {
     error.hidden = false;
-    error.textContent = errorText(err);
+    // a new view's 409: the user keeps the most views one may (hub.domain_views.MAX_VIEWS_PER_OWNER)
+    error.textContent = !view && err && err.status === 409 ? t("views.too_many") : errorText(err);
     return;
   }
   dialog.close();

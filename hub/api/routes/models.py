@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BeforeValidator,
     Field,
@@ -34,7 +35,7 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
-IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(views.in_utc_range)]
 
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -83,7 +83,10 @@ async def view_counts(ctx: Ctx) -> Any:
     body=ViewIn,
     status=201,
     response=VIEW,
-    responses={403: "only admins and supervisors share views"},
+    responses={
+        403: "only admins and supervisors share views",
+        409: "you keep the most saved views one user may (hub.domain_views.MAX_VIEWS_PER_OWNER)",
+    },
 )
 async def create_view(ctx: Ctx, body: ViewIn) -> Any:
     view = await view_actions.create_view(
