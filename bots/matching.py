@@ -129,23 +129,27 @@ def _question_score(text: str, questions: Sequence[str]) -> float:
 
 
 def best_match(text: str, candidates: Sequence[tuple[T, Sequence[str], Sequence[str]]]) -> T | None:
-    """The candidate (item, keywords, example questions) the text is about, or None.
+    """The candidate (item, keywords, example questions) the text is about, or None; the best one, not the first.
 
-    Exact keyword phrases win (the most phrases found); else the best fuzzy score: a word close to a one-word
-    keyword (typos: 'delivry'), or the whole text close to an example question."""
+    Exact keyword phrases win (the most phrases found; at equal counts the text closer to one of the candidate's
+    example questions: 'сколько стоит доставка' finds 'сколько стоит' of prices and 'доставка' of delivery, and is
+    delivery's example question); else the best fuzzy score: a word close to a one-word keyword (typos:
+    'delivry'), or the whole text close to an example question. Ties go to the earlier candidate."""
     words = tokens(text)
     if not words:
         return None
-    exact: tuple[int, T | None] = (0, None)
+    exact: tuple[int, float, T | None] = (0, 0.0, None)
     fuzzy: tuple[float, T | None] = (0.0, None)
     norm = " ".join(words)
     fuzzy_words = _fuzzy_words(words)
     for item, keywords, questions in candidates:
         hits = sum(1 for kw in keywords if phrase_in(words, kw))
-        if hits > exact[0]:
-            exact = (hits, item)
+        if hits and hits >= exact[0]:
+            closeness = _question_score(norm, questions)
+            if (hits, closeness) > exact[:2]:
+                exact = (hits, closeness, item)
         if exact[0] == 0:
             score = max(_fuzzy_word_score(fuzzy_words, keywords), _question_score(norm, questions))
             if score > fuzzy[0]:
                 fuzzy = (score, item)
-    return exact[1] if exact[0] else fuzzy[1]
+    return exact[2] if exact[0] else fuzzy[1]

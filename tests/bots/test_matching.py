@@ -72,6 +72,19 @@ def test_exact_keywords_beat_fuzzy_ones():
     assert best_match("prices", candidates) == "exact"
 
 
+def test_at_equal_keyword_counts_the_text_closer_to_an_example_question_wins_else_the_earlier_entry():
+    candidates = [
+        ("price", ["сколько стоит", "cost"], ["how much does it cost"]),
+        ("delivery", ["доставка", "delivery"], ["сколько стоит доставка", "how much does delivery cost"]),
+    ]
+    assert best_match("Сколько стоит доставка?", candidates) == "delivery"  # one keyword each
+    assert best_match("How much does delivery cost?", candidates) == "delivery"
+    assert best_match("Сколько стоит?", candidates) == "price"
+    assert best_match("how much does it cost", candidates) == "price"
+    no_questions = [("first", ["доставка"], []), ("second", ["сколько стоит"], [])]
+    assert best_match("Сколько стоит доставка?", no_questions) == "first"
+
+
 def test_cyrillic_detection():
     assert has_cyrillic("hello мир")
     assert not has_cyrillic("hello world 123")
