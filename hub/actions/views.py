@@ -48,6 +48,15 @@ async def _sharing(
     return sharing, None
 
 
+async def _owned(hub: Hub, owner_id: str) -> int:
+    """How many views `owner_id` keeps, counted up to one past the bound."""
+    return len(await hub.store.views.query(ViewQuery(owner_id=owner_id, limit=MAX_VIEWS_PER_OWNER + 1)))
+
+
+def _full() -> Conflict:
+    return Conflict(f"you keep {MAX_VIEWS_PER_OWNER} saved views already: delete one to save another")
+
+
 async def create_view(
     hub: Hub,
     actor: Actor | None,
@@ -72,11 +81,15 @@ async def create_view(
         updated_at=now,
     )
     require(access.can_edit_saved_view(actor, view), "only admins and supervisors share views")
-    # a bound on each user's views (the counts run one query per view); concurrent creates may pass it by a few
-    kept = await hub.store.views.query(ViewQuery(owner_id=actor.id, limit=MAX_VIEWS_PER_OWNER))
-    if len(kept) >= MAX_VIEWS_PER_OWNER:
-        raise Conflict(f"you keep {MAX_VIEWS_PER_OWNER} saved views already: delete one to save another")
+    # a bound on each user's views (the counts run one query per view): refused when full; and, across concurrent
+    # creates in any process, a create that finds more than the bound once its view is stored takes it back (the
+    # last of those never finds fewer than all that stayed, so they never exceed it)
+    if await _owned(hub, actor.id) >= MAX_VIEWS_PER_OWNER:
+        raise _full()
     await hub.store.views.create(view)
+    if await _owned(hub, actor.id) > MAX_VIEWS_PER_OWNER:
+        await hub.store.views.delete(view.id)
+        raise _full()
     await hub.bus.publish(SavedViewChanged(view, "created", actor.id))
     return view
 

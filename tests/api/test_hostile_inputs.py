@@ -2,9 +2,12 @@
 ISO but outside years 1-9999 once in UTC (0001-01-01T00:00:00+14:00) is a 400 naming the field (it was a 500 on the
 list, and a view shared with everyone holding it broke every staff member's counts); an admin's YAML whose aliases
 explode or loop is a 400 on line 1 (it took gigabytes, or never returned, and stalled the hub); a user keeps at most
-MAX_VIEWS_PER_OWNER saved views (409 beyond: each view costs a count query on every counts request)."""
+MAX_VIEWS_PER_OWNER saved views (409 beyond: each view costs a count query on every counts request), however many
+creates run at once."""
 
 from __future__ import annotations
+
+import asyncio
 
 from api_helpers import new_user, push
 
@@ -77,3 +80,14 @@ async def test_a_user_keeps_a_bounded_number_of_saved_views(admin):
     await agent.ok("DELETE", f"{VIEWS}/{made[0]['id']}")
     await agent.ok("POST", VIEWS, {"name": "Now it fits"}, status=201)
     assert len(await agent.ok("GET", f"{VIEWS}/counts")) == MAX_VIEWS_PER_OWNER
+
+
+async def test_concurrent_creates_never_pass_the_bound(admin):
+    agent = await new_user(admin, "agent")
+    for i in range(MAX_VIEWS_PER_OWNER - 3):
+        await agent.ok("POST", VIEWS, {"name": f"View {i}"}, status=201)
+    replies = await asyncio.gather(*(agent.post(VIEWS, {"name": "Same"}) for _ in range(20)))
+    assert {r.status for r in replies} <= {201, 409}, [r.text for r in replies]
+    mine = [v for v in (await agent.ok("GET", VIEWS))["items"] if v["owner_id"] == agent.user["id"]]
+    assert len(mine) <= MAX_VIEWS_PER_OWNER
+    assert len(mine) == MAX_VIEWS_PER_OWNER - 3 + sum(r.status == 201 for r in replies)
