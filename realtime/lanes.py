@@ -43,13 +43,13 @@ _CODECS: dict[type, dict[str, TypeAdapter[Any]]] = {}
 
 
 def _event_types() -> dict[str, type]:
-    found: dict[str, type] = {}
-    todo = [hub_events.Event]
-    while todo:
-        klass = todo.pop()
-        found[klass.__name__] = klass
-        todo.extend(klass.__subclasses__())
-    return found
+    """The event classes by name, from hub.events' namespace (not `Event.__subclasses__()`: a slots dataclass is a
+    second class, the first one lingers among the subclasses under the same name)."""
+    return {
+        name: klass
+        for name, klass in vars(hub_events).items()
+        if isinstance(klass, type) and issubclass(klass, hub_events.Event)
+    }
 
 
 def _codec(klass: type) -> dict[str, TypeAdapter[Any]]:
