@@ -13,22 +13,25 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def sla_json(clock: SlaClock | None, now: datetime) -> dict[str, Any] | None:
-    """None when no policy applies; else the policy, the due times still running (null once met), the targets
-    breached (a notice went out, or the due time has passed), and the warning lead time; `paused_at` only while
-    the clock is paused (snoozed or pending: no due times then)."""
+    """None when no policy applies; else the policy, the due times still running (null once met, all null once
+    resolved), the targets breached (a notice went out, or the due time has passed), and the warning lead time;
+    `paused_at` only while the clock is paused (snoozed or pending: no due times then)."""
     if clock is None or clock.policy is None:
         return None
     breached = set(clock.breached)
-    for target, due in (
-        (SlaTarget.first_response, clock.first_response_due_at),
-        (SlaTarget.resolution, clock.resolution_due_at),
-    ):
+    # resolved: nothing runs (a clock stored before due times stopped on resolving may still hold some)
+    first, resolution = (
+        (None, None)
+        if clock.resolved_at is not None
+        else (clock.first_response_due_at, clock.resolution_due_at)
+    )
+    for target, due in ((SlaTarget.first_response, first), (SlaTarget.resolution, resolution)):
         if due is not None and due <= now:
             breached.add(target)
     data = {
         "policy": clock.policy,
-        "first_response_due_at": _iso(clock.first_response_due_at),
-        "resolution_due_at": _iso(clock.resolution_due_at),
+        "first_response_due_at": _iso(first),
+        "resolution_due_at": _iso(resolution),
         "breached": [t.value for t in SlaTarget if t in breached],
         "warning_minutes": clock.warning_minutes,
     }

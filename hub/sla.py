@@ -175,10 +175,11 @@ class Schedule:
 
 
 def due_times(config: SlaConfig, policy: Policy, clock: SlaClock) -> Schedule:
-    """A paused clock (the conversation is snoozed or pending) has no due times; each target is extended by the
-    open time its clock was paused (`*_paused_minutes`)."""
+    """A paused clock (the conversation is snoozed or pending) and a resolved one have no due times (nothing runs
+    while the conversation is closed, a first response not given included); each target is extended by the open
+    time its clock was paused (`*_paused_minutes`)."""
     hours = config.hours_of(policy)
-    if clock.paused_at is not None:
+    if clock.paused_at is not None or clock.resolved_at is not None:
         return Schedule(None, None)
 
     def due(start: datetime | None, minutes: int | None, paused: float) -> datetime | None:
@@ -191,11 +192,7 @@ def due_times(config: SlaConfig, policy: Policy, clock: SlaClock) -> Schedule:
     first = None
     if not clock.first_response_at:
         first = due(clock.started_at, policy.first_response_minutes, clock.first_response_paused_minutes)
-    resolution = None
-    if not clock.resolved_at:
-        resolution = due(
-            clock.resolution_started_at, policy.resolution_minutes, clock.resolution_paused_minutes
-        )
+    resolution = due(clock.resolution_started_at, policy.resolution_minutes, clock.resolution_paused_minutes)
     return Schedule(first, resolution)
 
 
@@ -226,7 +223,10 @@ def notice_key(target: SlaTarget, kind: str, due_at: datetime) -> str:
 
 def next_notice(clock: SlaClock, now: datetime) -> tuple[str | None, datetime | None]:
     """The clock's next pending notice (a key as `notice_key` makes it) and its time: each target's warning
-    `warning_minutes` before due (skipped once due has passed), then the breach notice at due."""
+    `warning_minutes` before due (skipped once due has passed), then the breach notice at due. A resolved or
+    paused clock has none, whatever due times it still holds."""
+    if clock.resolved_at is not None or clock.paused_at is not None:
+        return None, None
     pending: list[tuple[datetime, str]] = []
     for target, due in (
         (SlaTarget.first_response, clock.first_response_due_at),

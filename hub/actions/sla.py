@@ -10,11 +10,14 @@ from typing import Any
 from hub import access
 from hub.actions.notifications import notify
 from hub.context import Hub
-from hub.domain import Conversation, truncate_ms
+from hub.domain import Conversation, ConversationStatus, truncate_ms
 from hub.domain_sla import SlaBreach, SlaClock, SlaTarget
 from hub.domain_tasks import NotificationKind
 from hub.events import SlaChanged
 from hub.sla import SlaConfig, due_times, next_notice, open_minutes
+
+# a conversation in one of these has no running SLA target (resolved: stopped; snoozed, pending: paused)
+_STOPPED = frozenset({ConversationStatus.resolved, ConversationStatus.snoozed, ConversationStatus.pending})
 
 
 def enabled(hub: Hub) -> bool:
@@ -91,7 +94,9 @@ async def customer_message(hub: Hub, conversation: Conversation) -> SlaClock | N
 
 
 async def reopened(hub: Hub, conversation: Conversation, clock: SlaClock | None = None) -> SlaClock | None:
-    """The conversation was reopened: resolution counts again from now (first response stays as it was)."""
+    """The conversation was reopened: resolution counts again from now. A first response nobody gave runs on
+    where it stopped: the time the conversation spent resolved is added to its paused minutes like a pause (a
+    first response already breached stays breached, its due time unchanged)."""
     if not enabled(hub):
         return None
     clock = clock or await hub.store.sla.get(conversation.id)
@@ -102,6 +107,11 @@ async def reopened(hub: Hub, conversation: Conversation, clock: SlaClock | None 
         **await _resume_changes(hub, clock, conversation),
         "resolution_paused_minutes": 0,
     }
+    if clock.first_response_at is None and SlaTarget.first_response not in clock.breached:
+        closed_minutes = await _counted_minutes(hub, conversation, clock.resolved_at)
+        changes["first_response_paused_minutes"] = (
+            changes.get("first_response_paused_minutes", clock.first_response_paused_minutes) + closed_minutes
+        )
     changes |= {"resolution_started_at": _now(hub), "resolved_at": None, "breached": breached}
     return await _apply(hub, clock, conversation, changes)
 
@@ -147,12 +157,17 @@ async def resumed(hub: Hub, conversation: Conversation) -> SlaClock | None:
     return await _apply(hub, clock, conversation, await _resume_changes(hub, clock, conversation))
 
 
+async def _counted_minutes(hub: Hub, conversation: Conversation, since: datetime) -> float:
+    """The policy's counted minutes (business hours, or round the clock) from `since` until now."""
+    config: SlaConfig = hub.sla
+    policy = config.choose(await _department_name(hub, conversation.department_id), conversation.priority)
+    return open_minutes(config, policy, since, _now(hub)) if policy is not None else 0.0
+
+
 async def _resume_changes(hub: Hub, clock: SlaClock, conversation: Conversation) -> dict[str, Any]:
     if clock.paused_at is None:
         return {}
-    config: SlaConfig = hub.sla
-    policy = config.choose(await _department_name(hub, conversation.department_id), conversation.priority)
-    minutes = open_minutes(config, policy, clock.paused_at, _now(hub)) if policy is not None else 0.0
+    minutes = await _counted_minutes(hub, conversation, clock.paused_at)
     changes: dict[str, Any] = {"paused_at": None}
     if clock.first_response_at is None:
         changes["first_response_paused_minutes"] = clock.first_response_paused_minutes + minutes
@@ -197,7 +212,14 @@ async def send_notice(hub: Hub, clock: SlaClock, *, lease_seconds: float) -> boo
     conversation = await hub.store.conversations.get(claimed.id)
     breach = kind == "breach"
     sent = False
-    if conversation is not None and (breach or now < due):
+    # resolved (or paused) since the notice was scheduled: nothing runs, nothing is breached or warned of
+    running = (
+        conversation is not None
+        and conversation.status not in _STOPPED
+        and claimed.resolved_at is None
+        and claimed.paused_at is None
+    )
+    if running and (breach or now < due):
         if breach:
             await hub.store.sla.record_breach(
                 SlaBreach(

@@ -65,13 +65,22 @@ function fillClock(el, sla, now) {
   el.title = t("sla.title", { target, time: when || "—", policy: sla.policy || "" });
 }
 
+/** What a conversation's clock shows: a resolved conversation has nothing running (no countdown, whatever due
+ * times a late push still carries), only a target it breached. */
+function shownSla(conversation) {
+  const sla = conversation && conversation.sla;
+  if (!sla || typeof sla !== "object" || conversation.status !== "resolved") return sla;
+  return { ...sla, first_response_due_at: null, resolution_due_at: null, paused_at: null };
+}
+
 /** The clock of a conversation, or null (no sla, or the key is missing). */
 export function slaClock(conversation) {
-  if (!conversation || !slaState(conversation.sla)) return null;
+  const sla = shownSla(conversation);
+  if (!conversation || !slaState(sla)) return null;
   startSlaTimer();
   const el = h("span", { className: "sla" });
-  el.slaData = conversation.sla;
-  fillClock(el, conversation.sla, Date.now());
+  el.slaData = sla;
+  fillClock(el, sla, Date.now());
   return el;
 }
 

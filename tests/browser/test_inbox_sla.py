@@ -90,3 +90,25 @@ async def test_the_sla_clock_counts_down_turns_amber_then_red_and_follows_the_se
     await expect(row(late).locator(".sla")).to_contain_text("просрочено на 3")
     await expect(row(calm).locator(".priority")).to_have_text("Срочный")
     watch.assert_clean()
+
+
+async def test_a_resolved_conversation_shows_no_countdown(web_hub, new_page, login):
+    web_hub.hub.sla, problems = load_sla_text(SLA_TEST_POLICIES, "test policies")
+    assert not problems
+    quiet = await web_hub.push("Nobody answered me", name="Quiet Client", email="quiet@example.com")
+    conversation_id = quiet["conversation_id"]
+    await web_hub.api("PATCH", f"/api/v1/conversations/{conversation_id}", {"priority": "urgent"})
+    page, watch = await new_page()
+    await login(page, "agent1@example.com")
+    await page.click("[data-tab=unassigned]")
+    await page.locator(f'.conv-item[data-conversation-id="{conversation_id}"]').click()
+    await expect(page.locator("#conv-title")).to_have_text("Quiet Client")
+    badge = page.locator("#conv-badges .sla")
+    await expect(badge).to_contain_text("left")  # the first response runs
+
+    await web_hub.api("PATCH", f"/api/v1/conversations/{conversation_id}", {"status": "resolved"})
+    await expect(badge).to_have_count(0)  # nothing runs: no "⏱ … left", no due time in the API
+    assert (await web_hub.api("GET", f"/api/v1/conversations/{conversation_id}"))["sla"][
+        "first_response_due_at"
+    ] is None
+    watch.assert_clean()

@@ -11,6 +11,7 @@ from support import make_settings
 from hub.api.http import HUB_KEY
 from hub.app import SLA_TIMERS_KEY, create_app
 from hub.demo import seed_demo
+from hub.domain import ConversationStatus
 from hub.queries import sla as sla_queries
 from hub.store.port import ConversationQuery
 
@@ -36,6 +37,16 @@ async def test_the_demo_shows_running_breached_and_warned_clocks(store, tmp_path
 
     soon = [s for s in clocks if not s["breached"] and due_soon(s)]
     assert len(soon) == 1 and soon[0]["policy"] == "Urgent"
+    resolved = [c for c in conversations if c.status is ConversationStatus.resolved]
+    assert resolved and [shown[c.id] for c in resolved if shown[c.id] is not None]  # John's: a policy applies
+    for c in resolved:  # nothing runs on a resolved conversation, its first response not given included
+        assert shown[c.id] is None or (
+            shown[c.id]["first_response_due_at"],
+            shown[c.id]["resolution_due_at"],
+        ) == (
+            None,
+            None,
+        ), c.subject
     assert await app[SLA_TIMERS_KEY].run_due() == 2  # the breach notice and the warning, at start-up
     supervisor = await store.users.get_by_email("supervisor@example.com")
     kinds = {n.kind for n in await store.notifications.page(supervisor.id, limit=100)}
