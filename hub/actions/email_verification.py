@@ -8,8 +8,8 @@ address, and `check_code` takes at most MAX_ATTEMPTS tries at it within CODE_TTL
 The code comes from `secrets`; the store keeps only an HMAC of it (a key of its own from HUB_SECRET_KEY, bound to
 the record's id and the address). Tries and use are conditional updates in the store, so neither concurrent
 guesses nor several hub processes get more tries. At most CODES_PER_HOUR codes per visitor and per address are
-mailed within an hour, counted in the store (every process sees the same count; two requests in the same instant
-may both pass the last free place).
+mailed within an hour, counted in the store (every process sees the same count; a code is stored before it is
+ranked among them, so concurrent requests never pass the limit).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hub.access import SYSTEM
 from hub.actions.clients import merge_clients
@@ -29,6 +29,7 @@ from hub.domain import Identity, IdentityKind
 from hub.domain_verification import EmailCode
 from hub.keys import EMAIL_CODES, derive_key
 from hub.mailer import MailerError
+from hub.store.port import EmailCodeRepo
 
 log = logging.getLogger(__name__)
 
@@ -87,23 +88,40 @@ async def offer_code(hub: Hub, visitor_id: str, address: str, *, language: str |
     now = hub.clock()
     since = now - WINDOW
     await codes.purge(before=since)  # what no limit and no check needs any more
-    if (
-        await codes.count_since(since=since, visitor_id=visitor_id) >= CODES_PER_HOUR
-        or await codes.count_since(since=since, address=address) >= CODES_PER_HOUR
-    ):
+    if await _over_limit(codes, since, visitor_id, address, CODES_PER_HOUR):
         return Offer("rate_limited")
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     record = EmailCode(
         visitor_id=visitor_id, address=address, code_hash="", created_at=now, expires_at=now + CODE_TTL
     )
     record.code_hash = _hash(hub, record.id, address, code)
-    await codes.insert(record)  # counted even when the mail fails: a broken server is no way around the limit
+    # stored, then ranked among the window's codes (the same order in every process): of concurrent requests only
+    # the first ones within the limit go on. Counted even when the mail fails: a broken server is no way around it.
+    await codes.insert(record)
+    if await _over_limit(codes, since, visitor_id, address, CODES_PER_HOUR, before=record):
+        await codes.delete(record.id)
+        return Offer("rate_limited")
     subject, body = _MAIL.get(language or "", _MAIL[hub.settings.language])
     try:
         await mailer.send(address, subject, body.format(code=code))
     except MailerError:
         return Offer("unavailable")
     return Offer("sent", mask(address), int(CODE_TTL.total_seconds()))
+
+
+async def _over_limit(
+    codes: EmailCodeRepo,
+    since: datetime,
+    visitor_id: str,
+    address: str,
+    limit: int,
+    *,
+    before: EmailCode | None = None,
+) -> bool:
+    return (
+        await codes.count_since(since=since, visitor_id=visitor_id, before=before) >= limit
+        or await codes.count_since(since=since, address=address, before=before) >= limit
+    )
 
 
 async def check_code(hub: Hub, visitor_id: str, code: str) -> Check:

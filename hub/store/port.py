@@ -776,9 +776,16 @@ class EmailCodeRepo(Protocol):
         """The visitor's newest code (by created_at, then id), used or not."""
 
     async def count_since(
-        self, *, since: datetime, visitor_id: str | None = None, address: str | None = None
+        self,
+        *,
+        since: datetime,
+        visitor_id: str | None = None,
+        address: str | None = None,
+        before: EmailCode | None = None,
     ) -> int:
-        """Codes created at or after `since` for the visitor, or for the address (give exactly one of them)."""
+        """Codes created at or after `since` for the visitor, or for the address (give exactly one of them); with
+        `before`, only those ahead of it in (created_at, id) order (its rank among them, the same in every
+        process)."""
 
     async def attempt(self, code_id: str, *, max_attempts: int) -> EmailCode | None:
         """Count one try: attempts + 1 when attempts < max_attempts and the code is unused; the code after, else
@@ -786,6 +793,9 @@ class EmailCodeRepo(Protocol):
 
     async def use(self, code_id: str, *, at: datetime) -> bool:
         """Mark the code used (used_at = at) unless it is already; True for the one caller that did."""
+
+    async def delete(self, code_id: str) -> bool:
+        """Forget one code (refused over a limit after it was counted); True when it was there."""
 
     async def purge(self, *, before: datetime) -> int:
         """Forget codes created before `before`; how many."""

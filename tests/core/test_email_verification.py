@@ -4,6 +4,7 @@ code does (the visitor becomes part of the address's client)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -111,6 +112,13 @@ async def test_three_codes_an_hour_per_visitor_and_per_address(hub, outbox):
     hub.clock.advance(3601)
     assert (await ev.offer_code(hub, "v1", "a9@example.com")).status == "sent"
     assert (await ev.offer_code(hub, "w9", "target@example.com")).status == "sent"
+
+
+async def test_concurrent_requests_never_mail_more_than_the_limit(hub, outbox):
+    offers = await asyncio.gather(*(ev.offer_code(hub, f"v{i}", "target@example.com") for i in range(10)))
+    assert [o.status for o in offers].count("sent") == 3
+    assert len(outbox.sent) == 3
+    assert await hub.store.email_codes.count_since(since=hub.clock(), address="target@example.com") == 3
 
 
 async def test_without_a_mailer_or_when_mail_fails_nothing_is_offered(hub, outbox):

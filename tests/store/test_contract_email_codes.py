@@ -43,6 +43,22 @@ async def test_counts_per_visitor_and_per_address_since_a_time(store):
     assert await store.email_codes.count_since(since=at(0), address="eve@example.com") == 0
 
 
+async def test_the_rank_of_a_code_counts_those_ahead_of_it_in_time_then_id_order(store):
+    same = [code("v1", created=5) for _ in range(3)]  # created in the same millisecond: the id decides
+    first = code("v1", created=0)
+    for c in [*same, first]:
+        await store.email_codes.insert(c)
+    ranks = {c.id: await store.email_codes.count_since(since=at(0), visitor_id="v1", before=c) for c in same}
+    assert [ranks[i] for i in sorted(ranks)] == [1, 2, 3]
+    assert await store.email_codes.count_since(since=at(0), visitor_id="v1", before=first) == 0
+    assert (
+        await store.email_codes.count_since(
+            since=at(1), address="ann@example.com", before=max(same, key=lambda c: c.id)
+        )
+        == 2
+    )
+
+
 async def test_concurrent_tries_never_pass_the_limit(store):
     c = code()
     await store.email_codes.insert(c)
@@ -61,6 +77,15 @@ async def test_a_code_is_used_once_and_then_takes_no_tries(store):
     assert used.count(True) == 1
     assert (await store.email_codes.latest("v1")).used_at == at(30)
     assert await store.email_codes.attempt(c.id, max_attempts=5) is None
+
+
+async def test_delete_forgets_one_code(store):
+    c = code()
+    await store.email_codes.insert(c)
+    assert await store.email_codes.delete(c.id) is True
+    assert await store.email_codes.delete(c.id) is False
+    assert await store.email_codes.latest("v1") is None
+    assert await store.email_codes.count_since(since=at(0), visitor_id="v1") == 0
 
 
 async def test_purge_forgets_old_codes(store):

@@ -31,7 +31,12 @@ class MongoEmailCodeRepo(MongoRepo):
         return to_model(EmailCode, docs[0]) if docs else None
 
     async def count_since(
-        self, *, since: datetime, visitor_id: str | None = None, address: str | None = None
+        self,
+        *,
+        since: datetime,
+        visitor_id: str | None = None,
+        address: str | None = None,
+        before: EmailCode | None = None,
     ) -> int:
         if (visitor_id is None) == (address is None):
             raise ValueError("give exactly one of visitor_id and address")
@@ -40,6 +45,14 @@ class MongoEmailCodeRepo(MongoRepo):
             filter_["visitor_id"] = visitor_id
         else:
             filter_["address"] = address
+        if before is not None:
+            at = truncate_ms(before.created_at)
+            filter_ = {
+                "$and": [
+                    filter_,
+                    {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": before.id}}]},
+                ]
+            }
         return int(await self._rt(self._c.count_documents(filter_)))
 
     async def attempt(self, code_id: str, *, max_attempts: int) -> EmailCode | None:
@@ -51,6 +64,10 @@ class MongoEmailCodeRepo(MongoRepo):
     async def use(self, code_id: str, *, at: datetime) -> bool:
         doc = await self._update({"_id": code_id, "used_at": None}, {"$set": {"used_at": truncate_ms(at)}})
         return doc is not None
+
+    async def delete(self, code_id: str) -> bool:
+        result = await self._rt(self._c.delete_one({"_id": code_id}))
+        return bool(result.deleted_count)
 
     async def purge(self, *, before: datetime) -> int:
         result = await self._rt(self._c.delete_many({"created_at": {"$lt": truncate_ms(before)}}))

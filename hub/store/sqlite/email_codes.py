@@ -64,14 +64,22 @@ class SqliteEmailCodes(Base):
         return _code(rows[0]) if rows else None
 
     async def count_since(
-        self, *, since: datetime, visitor_id: str | None = None, address: str | None = None
+        self,
+        *,
+        since: datetime,
+        visitor_id: str | None = None,
+        address: str | None = None,
+        before: EmailCode | None = None,
     ) -> int:
         if (visitor_id is None) == (address is None):
             raise ValueError("give exactly one of visitor_id and address")
         column, value = ("visitor_id", visitor_id) if visitor_id is not None else ("address", address)
-        rows = await self.fetch(
-            f"SELECT COUNT(*) FROM email_codes WHERE {column} = ? AND created_at >= ?", (value, ts(since))
-        )
+        sql = f"SELECT COUNT(*) FROM email_codes WHERE {column} = ? AND created_at >= ?"
+        params: list[Any] = [value, ts(since)]
+        if before is not None:
+            sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            params += [ts(before.created_at), ts(before.created_at), before.id]
+        rows = await self.fetch(sql, params)
         return int(rows[0][0])
 
     async def attempt(self, code_id: str, *, max_attempts: int) -> EmailCode | None:
@@ -88,6 +96,9 @@ class SqliteEmailCodes(Base):
             (ts(at), code_id),
         )
         return bool(rows)
+
+    async def delete(self, code_id: str) -> bool:
+        return await self.run("DELETE FROM email_codes WHERE id = ?", (code_id,)) > 0
 
     async def purge(self, *, before: datetime) -> int:
         return await self.run("DELETE FROM email_codes WHERE created_at < ?", (ts(before),))
