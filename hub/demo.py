@@ -69,12 +69,12 @@ async def seed_demo(hub: Hub) -> bool:
     # ... and were routed by hand (the rules and the assignment work on what arrives from now on)
     routing, hub.after_inbound = hub.after_inbound, None
     try:
-        await _seed_timelines(hub, departments, users)
+        picked = await _seed_timelines(hub, departments, users)
     finally:
         hub.initial_handler = bot_first
         hub.after_inbound = routing
     await _seed_queue(hub)
-    await _seed_tasks(hub, departments, users)
+    await _seed_tasks(hub, departments, users, picked)
     await _seed_sla(hub, departments)
     await _seed_canned(hub, departments, users)
     await _seed_views(hub, departments, users)
@@ -107,7 +107,8 @@ async def _seed_queue(hub: Hub) -> None:
         )
 
 
-async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -> None:
+async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -> dict[str, str]:
+    """The timelines; returns the conversations the demo's tasks are about, by name."""
     admin, anna, boris = users["admin@example.com"], users["anna@example.com"], users["boris@example.com"]
     dealer_id = users["partner@example.com"].partner_id or users["partner@example.com"].id
     now = hub.clock()
@@ -184,7 +185,7 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         "И можно ли доставить в субботу?",
         25.5,
     )
-    await push(
+    ivan_email = await push(
         "email",
         "<a1@mail.example>",
         "<a1@mail.example>",
@@ -195,13 +196,14 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         subject="Invoice for order 4512",
         html="<p>Attaching the <b>invoice</b> details, see below.</p>",
     )
+    # a delivery question: Support's (Vera asks Boris about it; the Support task below is about it too)
     await conv_actions.update_conversation(
-        hub, None, tg.entry.conversation_id, department_id=departments["Sales"].id
+        hub, None, tg.entry.conversation_id, department_id=departments["Support"].id
     )
     await client_actions.update_client(hub, admin, ivan, fields={"city": "Москва", "orders": 3}, tags=["vip"])
     await messages.add_note(
         hub,
-        anna,
+        users["vera@example.com"],
         conversation_id=tg.entry.conversation_id,
         text="@boris can you check the Saturday courier slots for this order?",
     )
@@ -233,7 +235,7 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
     await conv_actions.update_conversation(
         hub, boris, maria.entry.conversation_id, status=ConversationStatus.snoozed, snoozed_until=tomorrow
     )
-    await push(
+    form = await push(
         "api",
         "crm-form-88",
         "form",
@@ -309,6 +311,11 @@ async def _seed_timelines(hub: Hub, departments: dict, users: dict[str, User]) -
         shared_with_partners=True,
         text="Dealer North: John's office is in your region, please offer an on-site visit.",
     )
+    return {
+        "ivan_email": ivan_email.entry.conversation_id or "",
+        "ivan_telegram": tg.entry.conversation_id or "",
+        "maria_form": form.entry.conversation_id or "",
+    }
 
 
 async def _seed_canned(hub: Hub, departments: dict, users: dict[str, User]) -> None:
@@ -356,28 +363,33 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [(email, DEMO_PASSWORD, role.value) for email, _name, role, _deps in STAFF]
 
 
-async def _seed_tasks(hub: Hub, departments: dict, users: dict[str, User]) -> None:
+async def _seed_tasks(hub: Hub, departments: dict, users: dict[str, User], picked: dict[str, str]) -> None:
     """Tasks a supervisor sees working live: one overdue (its notice goes out at start-up), one due within the
-    reminder window, one for a department with a checklist."""
+    reminder window, one for a department with a checklist. Each is about a conversation its people may open:
+    Boris (Support) calls Maria back about her website form (not routed: every agent sees it), Anna (Sales) sends
+    Ivan the invoice his email asks for, Support checks the courier slots Ivan's Telegram chat (Support's) asks
+    about."""
     from hub.actions.tasks import create_task, update_task
-    from hub.store.port import ConversationQuery
 
-    conversations = await hub.store.conversations.query(ConversationQuery(limit=20))
-    if not conversations:
-        return
     now = hub.clock()
-    first, second = conversations[0], conversations[min(1, len(conversations) - 1)]
+    conversations = {name: await hub.store.conversations.get(cid) for name, cid in picked.items()}
+    form, invoice, courier = (
+        conversations["maria_form"],
+        conversations["ivan_email"],
+        conversations["ivan_telegram"],
+    )
+    assert form is not None and invoice is not None and courier is not None
     sergey = users["supervisor@example.com"]
     await create_task(
-        hub, sergey, title="Call the customer back", client_id=first.client_id, conversation_id=first.id,
+        hub, sergey, title="Call the customer back", client_id=form.client_id, conversation_id=form.id,
         assignee_id=users["boris@example.com"].id, due_at=now - timedelta(minutes=30), priority="high",
     )  # fmt: skip
     await create_task(
-        hub, sergey, title="Send the invoice", client_id=second.client_id, conversation_id=second.id,
+        hub, sergey, title="Send the invoice", client_id=invoice.client_id, conversation_id=invoice.id,
         assignee_id=users["anna@example.com"].id, due_at=now + timedelta(minutes=10),
     )  # fmt: skip
     checklist = await create_task(
-        hub, None, title="Check the courier slots", client_id=first.client_id,
+        hub, None, title="Check the courier slots", client_id=courier.client_id, conversation_id=courier.id,
         department_id=departments["Support"].id, due_at=now + timedelta(days=1), priority="low",
         description="Saturday deliveries for the regional orders",
     )  # fmt: skip

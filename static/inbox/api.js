@@ -48,10 +48,19 @@ export async function api(method, path, body) {
 
 export const enc = encodeURIComponent;
 
-export function errorText(err) {
+/**
+ * The reader's text for a failed call: by the error's code when the texts have one (error.<code>; with `what`,
+ * error.<code>_<what> first, e.g. errorText(err, "conversation") for a conversation that is gone or hidden),
+ * else by status; the server's own (English) message only after "Something went wrong" as a last resort.
+ */
+export function errorText(err, what) {
   if (err && err.status === 403) return t("error.forbidden");
   if (err && err.status === 0) return t("error.network");
   if (err && err.status === 409) return t("error.conflict");
+  const code = err && typeof err.code === "string" && /^[a-z0-9_]+$/.test(err.code) ? err.code : "";
+  for (const key of [code && what ? `error.${code}_${what}` : "", code ? `error.${code}` : ""]) {
+    if (key && t(key) !== key) return t(key);
+  }
   return err && err.message ? `${t("error.generic")} ${err.message}` : t("error.generic");
 }
 

@@ -51,7 +51,7 @@ export async function openConversation(id, focusEntryId) {
     conversation = await api("GET", `/api/v1/conversations/${enc(id)}`);
   } catch (err) {
     if (seq === state.openSeq) {
-      toast(errorText(err));
+      toast(errorText(err, "conversation"));
       if (err.status === 404) closeConversation();
     }
     return;
