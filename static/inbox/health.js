@@ -4,7 +4,7 @@
  * (403 to anyone else: then nothing shows). Refreshed every minute and whenever the panel opens.
  */
 import { api, errorText } from "./api.js";
-import { h, me, state, t } from "./core.js";
+import { fill, h, me, state, t } from "./core.js";
 import { formatTime } from "./format.js";
 
 const REFRESH_MS = 60_000;
@@ -67,7 +67,8 @@ export function renderHealth() {
   button.dataset.state = bad ? "bad" : "ok";
   button.title = error || (!mailboxes.length ? t("health.none") : t(bad ? "health.problem" : "health.ok"));
   if (panel.hidden) return;
-  list.replaceChildren(
+  fill(
+    list,
     error ? h("p", { className: "form-error", role: "alert" }, error) : null,
     data && !mailboxes.length ? h("p", { className: "muted" }, t("health.none")) : null,
     ...mailboxes.map(mailboxRow),

@@ -5,7 +5,7 @@
  * (config.sees_everything); the server decides, and a 403 hides the button.
  */
 import { api, enc, errorText } from "./api.js";
-import { h, state, t } from "./core.js";
+import { fill, h, state, t } from "./core.js";
 
 let button = null;
 let panel = null;
@@ -76,7 +76,8 @@ export function renderPartnersPanel() {
   button.hidden = !allowed || !state.seesAll;
   if (panel.hidden) return;
   const data = state.partnerGrants || { partners: [], names: {}, error: "" };
-  list.replaceChildren(
+  fill(
+    list,
     data.error ? h("p", { className: "form-error", role: "alert" }, data.error) : null,
     !data.error && !data.partners.length ? h("p", { className: "muted" }, t("partners.none")) : null,
     ...data.partners.map((entry) => partnerBlock(entry, data.names)),

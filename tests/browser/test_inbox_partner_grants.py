@@ -34,6 +34,10 @@ async def test_the_partners_panel_lists_an_organisations_grants_and_revokes_one(
     await expect(panel.locator(".health-mailbox", has_text="Branch West")).to_contain_text(
         "Nothing is shared with this organisation."
     )
+    # the organisations and nothing else: no stray "nullnull" above the first one
+    await expect(panel.locator("#partners-list")).not_to_contain_text("null")
+    first = await panel.locator("#partners-list").evaluate("e => e.firstChild && e.firstChild.nodeType")
+    assert first == 1, "the list starts with an organisation's block, not a text node"
 
     await east_block.locator(f'li[data-grant-id="{by_client.id}"] .partner-revoke').click()
     await expect(east_block.locator(".grant-label")).to_have_text(["Clients tagged “vip”"])
