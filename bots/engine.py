@@ -230,7 +230,6 @@ class Turn:
         self.hub = hub
         self.flow = flow
         self.conversation = conversation
-        self.author = Author(type=AuthorType.bot, name=flow.bot_name)
         self.default_lang = flow.language or hub.settings.language
         raw = dict(conversation.bot_state or {})
         self.fresh = reset or raw.get("flow") != flow.name or raw.get("state") not in flow.states
@@ -255,6 +254,11 @@ class Turn:
     @property
     def lang(self) -> str:
         return str(self.state["lang"])
+
+    @property
+    def author(self) -> Author:
+        """The bot, named in the language it speaks now (the name is stored on each entry it writes)."""
+        return Author(type=AuthorType.bot, name=pick(self.flow.bot_name, self.lang, self.default_lang))
 
     async def save(self) -> None:
         await set_bot_state(self.hub, self.conversation.id, self.state)

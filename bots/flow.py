@@ -3,7 +3,8 @@
 A flow, in short (config/bots/default.yaml is a full example):
 
     name: default                  # optional, the file name without .yaml
-    bot_name: Assistant            # the author name of bot messages
+    bot_name: Assistant            # the author name of bot messages: a text ({en: Assistant, ru: Помощник});
+                                   # each message carries the name in the language the bot spoke it in
     channels: [telegram, webchat]  # conversations on these channels start with the bot
     language: en                   # optional: en | ru (default HUB_LANGUAGE); Cyrillic text switches to ru
     start: menu                    # the first state (again after /start and after an agent hands back)
@@ -87,6 +88,20 @@ def _text(value: Any) -> Any:
 
 # a text in every language it is given in; a plain string is stored under "*" (every language)
 Text = Annotated[dict[str, str], BeforeValidator(_text)]
+MAX_BOT_NAME = 100
+
+
+def _bot_name(value: Any) -> Any:
+    names = dict(_text(value.strip() if isinstance(value, str) else value))
+    for lang, name in names.items():
+        if len(name.strip()) > MAX_BOT_NAME:
+            raise ValueError(f"a bot name has at most {MAX_BOT_NAME} characters")
+        names[lang] = name.strip()
+    return names
+
+
+# the bot's name, as a text: one name, or one per language
+BotName = Annotated[dict[str, str], BeforeValidator(_bot_name)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")]
 ButtonId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,47}$")]
 Words = Annotated[list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]], Field()]
@@ -259,7 +274,7 @@ class BusinessHours(hub.hours.BusinessHours):
 
 class Flow(Strict):
     name: Name
-    bot_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = "Bot"
+    bot_name: BotName = Field(default_factory=lambda: {ANY_LANGUAGE: "Bot"})
     channels: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]]
     language: Lang | None = None
     start: Name

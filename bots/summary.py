@@ -11,7 +11,7 @@ from hub.domain_bots import BotFlowSummary
 def summarize(flow: Flow) -> BotFlowSummary:
     return BotFlowSummary(
         name=flow.name,
-        bot_name=flow.bot_name,
+        bot_name=" / ".join(dict.fromkeys(flow.bot_name.values())),  # every language's name
         channels=tuple(flow.channels),
         language=flow.language,
         handoff_department=flow.handoff.department,

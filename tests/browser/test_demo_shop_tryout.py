@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from conftest import WebHub, start_web_hub
+from conftest import ADMIN, WebHub, start_web_hub
 from playwright.async_api import expect
 
 from hub.actions import staff
@@ -59,3 +59,37 @@ async def test_a_skipped_pre_chat_form_stays_skipped_after_a_reload(web_hub, new
     await expect(w(visitor, "panel")).to_be_visible()
     await expect(w(visitor, "prechat")).to_be_hidden()
     watch.assert_clean()
+
+
+async def test_the_bot_is_named_in_the_conversations_language_in_the_widget_and_the_inbox(
+    web_hub, new_page, login
+):
+    visitor, watch = await new_page(locale="en-US")  # an English browser on the Russian page
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await w(visitor, "bubble").click()
+    await w(visitor, "input").fill("Здравствуйте")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Здравствуйте! Я бот-помощник.")
+    await expect(from_bot.first.locator(".meta")).to_contain_text("Помощник ·")
+    await expect(from_bot.first).not_to_contain_text("Assistant")
+    # the bot's English button: the next message is signed in English
+    await w(visitor, "button").filter(has_text="English").click()
+    english = from_bot.filter(has_text="Hello! I am the assistant.")
+    await expect(english.locator(".meta")).to_contain_text("Assistant ·")
+    visitor_id = await visitor.evaluate("window.HubWidget.visitorId")
+    listed = await web_hub.api("GET", "/api/v1/conversations?limit=100")
+    [conversation] = [c for c in listed["items"] if c["thread_key"] == visitor_id]
+
+    agent, agent_watch = await new_page(locale="en-US")
+    await login(agent, *ADMIN)
+    await agent.goto(f"{web_hub.url}/inbox#c={conversation['id']}")
+    await agent.reload()
+    bot_entries = agent.locator("#timeline .entry-out[data-author-type=bot]")
+    greeting = bot_entries.filter(has_text="Здравствуйте! Я бот-помощник.")
+    await expect(greeting.locator(".entry-author")).to_have_text("Помощник")
+    await expect(
+        bot_entries.filter(has_text="Hello! I am the assistant.").locator(".entry-author")
+    ).to_have_text("Assistant")
+    watch.assert_clean()
+    agent_watch.assert_clean()

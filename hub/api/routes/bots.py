@@ -19,7 +19,10 @@ BOT_FLOW = object_doc(
     "BotFlow",
     {
         "name": {"type": "string"},
-        "bot_name": {"type": "string", "description": "the author name of its messages"},
+        "bot_name": {
+            "type": "string",
+            "description": 'the author name of its messages (per language: "en / ru")',
+        },
         "channels": {**_TEXTS, "description": "new conversations on these channels start with this flow"},
         "language": {**_TEXT_OR_NULL, "description": "en | ru; null: the hub's HUB_LANGUAGE"},
         "handoff_department": {**_TEXT_OR_NULL, "description": "where 'talk to a person' goes (by name)"},
