@@ -85,6 +85,7 @@ async def view_counts(ctx: Ctx) -> Any:
     response=VIEW,
     responses={
         403: "only admins and supervisors share views",
+        404: "no such department (shared 'department')",
         409: "you keep the most saved views one user may (hub.domain_views.MAX_VIEWS_PER_OWNER)",
     },
 )
