@@ -2,14 +2,14 @@
  * a bot's hand-off, SLA warnings and breaches. Off until the agent turns on "Desktop notifications" in the bell
  * panel: that click asks the browser (Notification.requestPermission(), which browsers allow only on a user
  * action). When granted, a `notification` push that arrives while this tab is hidden or not focused shows a
- * system notification with the bell's own texts (title, and the note's text as the body) and plays
- * /static/sounds/notify.wav (written by tools/make_notify_sound.py). A click on it focuses the tab and opens the
- * conversation. The choice is kept per browser (localStorage "hub.desktop").
+ * system notification with the bell's own texts (title; as the body, the client and subject and the note's text)
+ * and plays /static/sounds/notify.wav (written by tools/make_notify_sound.py). A click on it focuses the tab and
+ * opens the conversation. The choice is kept per browser (localStorage "hub.desktop").
  */
 import { toast } from "./api.js";
 import { openConversation } from "./conversation.js";
 import { t } from "./core.js";
-import { notificationText, notificationTitle } from "./notifications.js";
+import { clientOf, notificationContext, notificationText, notificationTitle } from "./notifications.js";
 
 const KINDS = new Set(["mention", "assignment", "handoff", "sla_warning", "sla_breach"]);
 const STORAGE_KEY = "hub.desktop";
@@ -90,15 +90,16 @@ function playSound() {
 }
 
 /** A `notification` push: shown on the desktop when it is one of KINDS and the agent is not looking at the tab. */
-export function desktopNotify(data) {
+export async function desktopNotify(data) {
   if (!data || !data.id || !KINDS.has(data.kind) || !enabled()) return;
   if (document.visibilityState === "visible" && focused) return; // the bell shows it
   if (shown.has(data.id)) return;
   shown.add(data.id);
+  await clientOf(data); // the body names the client (and the subject): which conversation it is
   let note;
   try {
     note = new window.Notification(notificationTitle(data), {
-      body: notificationText(data),
+      body: [notificationContext(data), notificationText(data)].filter(Boolean).join("\n"),
       tag: data.id,
       lang: document.documentElement.lang || undefined,
     });

@@ -7,13 +7,16 @@ import { api, errorText, toast } from "./api.js";
 import { openConversation } from "./conversation.js";
 import { desktopNotify } from "./desktop.js";
 import { els, h, state, t } from "./core.js";
-import { formatTime, systemText, translatedOr } from "./format.js";
+import { clientName, formatTime, systemText, translatedOr } from "./format.js";
+import { ensureClient } from "./list.js";
 
 const PAGE = 30;
 let unread = 0; // the server's count (stored notifications only)
 let pushedDuringSync = null; // pushes that arrive while a sync is asked: its answer may predate them
 
 const stored = (n) => Boolean(n.id) && !n.local;
+const SUBJECT_SHOWN = 60; // a longer subject or preview is cut (the title and the client say what it is about)
+const askedClients = new Set(); // clients the bell asked for once (one request each, whatever the renders)
 
 /** The list and count from the server (on every (re)connect: what the socket missed is in it). */
 export async function syncNotifications() {
@@ -113,6 +116,35 @@ export function notificationText(n) {
   return systemText(note).slice(0, 200);
 }
 
+/** Which conversation a notification is about: its client's name and the subject (or preview) when there is one,
+ * "Maria Smirnova · Website form: please call me back…"; "" while the client's name is not known yet. */
+export function notificationContext(n) {
+  const client = n.client_id ? state.clients.get(n.client_id) : null;
+  const p = n.params || {};
+  let subject = typeof p.subject === "string" ? p.subject.replace(/\s+/g, " ").trim() : "";
+  if (subject && (subject === (n.text || "").trim() || subject === p.title)) subject = "";
+  if (subject.length > SUBJECT_SHOWN) subject = `${subject.slice(0, SUBJECT_SHOWN - 1).trimEnd()}…`;
+  return [client ? clientName(client) : "", subject].filter(Boolean).join(" · ");
+}
+
+/** The clients the notifications name that this page does not know yet (the list brings most): asked once each,
+ * the bell drawn again when they are in. */
+function askClients(items) {
+  const missing = [...new Set(items.map((n) => n.client_id))]
+    .filter((id) => id && !state.clients.has(id) && !askedClients.has(id));
+  if (!missing.length) return;
+  for (const id of missing) askedClients.add(id);
+  Promise.all(missing.map((id) => ensureClient(id))).then(() => renderBell(), () => {});
+}
+
+/** Asks for the notification's client (once) when it is not known: the desktop notification waits for its name. */
+export async function clientOf(n) {
+  if (n.client_id && !state.clients.has(n.client_id)) {
+    askedClients.add(n.client_id);
+    await ensureClient(n.client_id);
+  }
+}
+
 export function renderBell() {
   const count = unread + state.notifications.filter((n) => n.local && !n.read).length;
   els.bellCount.hidden = count === 0;
@@ -120,6 +152,7 @@ export function renderBell() {
   els.bell.dataset.count = String(count);
   els.bell.classList.toggle("lit", count > 0);
   els.bellEmpty.hidden = state.notifications.length > 0;
+  askClients(state.notifications);
   els.bellList.replaceChildren(...state.notifications.map((n) => h(
     "li",
     { className: n.read ? "" : "unread",
@@ -128,6 +161,7 @@ export function renderBell() {
       "button",
       { type: "button", onclick: () => openNotification(n) },
       h("span", { className: "bell-item-title" }, notificationTitle(n)),
+      notificationContext(n) ? h("span", { className: "bell-item-context" }, notificationContext(n)) : null,
       notificationText(n) ? h("span", { className: "bell-item-text" }, notificationText(n)) : null,
       h("time", { className: "muted", datetime: n.at }, formatTime(n.at)),
     ),

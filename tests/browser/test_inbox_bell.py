@@ -1,7 +1,10 @@
 """The bell is the server's notification centre: a task given to an agent and a mention light it live, "mark all
-read" in one tab darkens the other tab too, and a reload keeps the read state. SLA notices show in both languages."""
+read" in one tab darkens the other tab too, and a reload keeps the read state. SLA notices show in both languages.
+Each item names the conversation's client and subject."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.async_api import expect
@@ -72,4 +75,35 @@ async def test_the_bell_counts_what_the_server_keeps_and_read_marks_survive_a_re
     await other_tab.wait_for_selector("#conn-status[data-state=live]")
     await expect(other_tab.locator("#bell-list li")).to_have_count(4)
     await expect(other_tab.locator("#bell-count")).to_have_text("1")
+    watch.assert_clean()
+
+
+async def test_each_notification_names_its_client_and_subject(web_hub, new_page, login):
+    """ "A conversation was assigned to you" says whose: the client's name and the subject (a long one cut), also
+    for a client the agent's list does not hold (the Unassigned tab's conversations are not loaded)."""
+    users = {u["email"]: u for u in (await web_hub.api("GET", "/api/v1/users"))["items"]}
+    agent2 = users["agent2@example.com"]["id"]
+    long_text = (
+        "The sofa that came on Monday has a torn cover and one leg is missing, what do I do now please"
+    )
+    first = await web_hub.push(long_text, name="Lena Client", email="lena@example.com")
+    page, watch = await new_page()
+    await login(page, "agent2@example.com")
+    await web_hub.api("PATCH", f"/api/v1/conversations/{first['conversation_id']}", {"assignee_id": agent2})
+    await expect(page.locator("#bell-count")).to_have_text("1")
+    # an SLA notice about another client: not in any list this page loaded
+    second = await web_hub.push("Where is my refund?", name="Oleg Client", email="oleg@example.com")
+    await notify(web_hub.hub, [agent2], kind="sla_breach",
+                 params={"target": "first_response", "policy": "vip", "subject": "Where is my refund?"},
+                 client_id=second["client_id"], conversation_id=second["conversation_id"])  # fmt: skip
+    await expect(page.locator("#bell-count")).to_have_text("2")
+    await page.click("#bell")
+    items = page.locator("#bell-list li")
+    await expect(items.nth(0).locator(".bell-item-title")).to_have_text("SLA breached: first response")
+    await expect(items.nth(0).locator(".bell-item-context")).to_have_text("Oleg Client · Where is my refund?")
+    await expect(items.nth(1).locator(".bell-item-title")).to_have_text("A conversation was assigned to you")
+    context = items.nth(1).locator(".bell-item-context")
+    await expect(context).to_have_text(re.compile(r"^Lena Client · The sofa that came on Monday .{10,40}…$"))
+    await items.nth(0).locator("button").click()
+    await expect(page.locator("#conv-title")).to_have_text("Oleg Client")
     watch.assert_clean()

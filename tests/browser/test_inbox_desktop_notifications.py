@@ -1,6 +1,6 @@
 """Desktop notifications, in a real Chromium: the agent turns them on in the bell panel (the browser is asked then),
-and a mention that arrives while the tab is not focused shows a system notification with the bell's text and
-plays the sound; while the agent looks at the tab only the bell lights. The page's Notification is a recorder
+and a mention that arrives while the tab is not focused shows a system notification with the bell's text (and
+the client it is about) and plays the sound; while the agent looks at the tab only the bell lights. The page's Notification is a recorder
 (a headless browser shows none); the permission itself is the browser's, granted through Playwright."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ async def test_a_mention_while_the_tab_is_in_the_background_shows_on_the_desktop
     await page.wait_for_function("window.__desktop.length > 0")
     shown = await page.evaluate("window.__desktop")
     assert [(n["title"], n["body"]) for n in shown] == [
-        ("Agent One mentioned you", "@agent2 could you check the courier's photos?")
+        ("Agent One mentioned you", "Pavel Client\n@agent2 could you check the courier's photos?")
     ]
     sounds = await page.evaluate("window.__sounds")
     assert sounds == [f"{web_hub.url}/static/sounds/notify.wav"]
