@@ -1,11 +1,17 @@
 /* Canned replies in the composer: typing "/" and a few letters at the start of the text lists the canned replies the
  * user may use (GET /api/v1/canned-responses?q=), choosing one (click, or Enter on the first) puts its text rendered
  * for the open conversation (POST .../{id}/render: client, agent and conversation variables filled in by the server)
- * into the composer. The server decides which replies the user may use. Texts go in as text (h()). */
+ * into the composer. The server decides which replies the user may use. Texts go in as text (h()).
+ * A reply is in one language; the list offers first those in the customer's language (the open conversation's
+ * newest inbound entry's meta.language, as its header shows), then the agent's, then the rest, so "/" and Enter
+ * insert the customer's variant ("Приветствие" for a Russian customer, "Greeting" for an English one). */
 import { api, enc, errorText } from "./api.js";
-import { els, fill, h, state, t } from "./core.js";
+import { I18N, els, fill, h, state, t } from "./core.js";
+import { customerLanguage } from "./format.js";
 
 const DELAY_MS = 200;
+const SHOWN = 8;
+const FETCHED = 100; // the API's page: the customer's-language replies among them come first, SHOWN are listed
 const canned = { seq: 0, timer: null, menu: null, items: [] };
 const TRIGGER = /^\/([\p{L}\p{N}_-]*)$/u;
 
@@ -51,31 +57,42 @@ async function list(q) {
   const seq = ++canned.seq;
   let found;
   try {
-    found = await api("GET", `/api/v1/canned-responses?q=${enc(q)}&limit=8`);
+    found = await api("GET", `/api/v1/canned-responses?q=${enc(q)}&limit=${FETCHED}`);
   } catch (err) {
     if (seq === canned.seq) show([h("div", { className: "canned-empty" }, errorText(err))]);
     return;
   }
   if (seq !== canned.seq) return;
-  canned.items = found.items;
-  if (!found.items.length) {
+  const customer = customerLanguage(state.openId);
+  canned.items = inLanguageOrder(found.items, customer || I18N.language, I18N.language).slice(0, SHOWN);
+  if (!canned.items.length) {
     show([h("div", { className: "canned-empty" }, t("canned.none"))]);
     return;
   }
   show(
-    found.items.map((reply) => {
+    canned.items.map((reply) => {
       const row = h(
         "button",
         { type: "button", className: "canned-item", role: "option", "data-canned-id": reply.id },
         h("strong", {}, reply.title),
         reply.shortcut ? h("span", { className: "canned-shortcut" }, `/${reply.shortcut}`) : null,
-        h("span", { className: "canned-lang" }, reply.language.toUpperCase()),
+        h("span", { className: "canned-lang", dataset: { customer: String(reply.language === customer) } },
+          reply.language.toUpperCase()),
       );
       row.addEventListener("mousedown", (e) => e.preventDefault()); // keep the focus in the composer
       row.addEventListener("click", () => choose(reply));
       return row;
     }),
   );
+}
+
+/** The replies in `first`'s language, then in `second`'s, then the others; each group keeps the server's order. */
+function inLanguageOrder(items, first, second) {
+  const rank = (reply) => (reply.language === first ? 0 : reply.language === second ? 1 : 2);
+  return items
+    .map((reply, i) => [rank(reply), i, reply])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map((x) => x[2]);
 }
 
 function show(rows) {
