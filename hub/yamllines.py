@@ -176,6 +176,19 @@ def read_text_file(path: Path) -> tuple[str | None, list[str]]:
 _PROBLEM = re.compile(r"^.*?:(\d+): (.*)$", re.DOTALL)
 
 
+MAX_PROBLEMS = 50
+
+
+def capped(problems: list[str], most: int = MAX_PROBLEMS) -> list[str]:
+    """The first `most` problems, and one saying how many more from the line of the next (a 200 KB text can have
+    thousands: an error of megabytes the admin page cannot show)."""
+    if len(problems) <= most:
+        return problems
+    found = _PROBLEM.match(problems[most])
+    where = f"{problems[most].split(':', 1)[0]}:{found.group(1)}" if found else "?:1"
+    return [*problems[:most], f"{where}: and {len(problems) - most} more problems"]
+
+
 def problem_details(problems: list[str]) -> list[dict[str, Any]]:
     """ "name:line: reason" problems as `{"line", "message"}` (what the admin page shows beside the text)."""
     details: list[dict[str, Any]] = []

@@ -28,7 +28,7 @@ from hub.routing import (
     parse_rules,
     wants_follow_ups,
 )
-from hub.yamllines import problem_details
+from hub.yamllines import capped, problem_details
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ async def save_rules_text(hub: Hub, actor: Actor, text: str) -> RuleSet:
     # parsing up to 200 KB of YAML takes seconds of pure Python: off the event loop
     ruleset, problems = await asyncio.to_thread(load_rules_text, text, RULES_TEXT_NAME)
     if ruleset is None:
+        problems = capped(problems)
         raise Invalid("; ".join(problems), details=problem_details(problems))
     # the text first: GET shows it only while the active rules are the ones it gave
     await hub.store.documents.put(RULES_TEXT_KEY, {"text": text, "rules": ruleset.dump()}, at=hub.clock())

@@ -19,7 +19,7 @@ from hub.access import Actor
 from hub.context import Hub
 from hub.errors import Invalid
 from hub.sla import SLA_KEY, SlaConfig, load_sla_text
-from hub.yamllines import problem_details
+from hub.yamllines import capped, problem_details
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ async def save_policies_text(hub: Hub, actor: Actor, text: str) -> SlaConfig:
     # parsing up to 200 KB of YAML takes seconds of pure Python: off the event loop
     config, problems = await asyncio.to_thread(load_sla_text, text, SLA_TEXT_NAME)
     if config is None:
+        problems = capped(problems)
         raise Invalid("; ".join(problems), details=problem_details(problems))
     await hub.store.documents.put(SLA_KEY, {"text": text, "policies": config.dump()}, at=hub.clock())
     hub.sla = config

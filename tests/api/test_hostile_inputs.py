@@ -1,9 +1,9 @@
 """What a probe with hostile input found on the new endpoints, over real HTTP on both stores: a time that is valid
 ISO but outside years 1-9999 once in UTC (0001-01-01T00:00:00+14:00) is a 400 naming the field (it was a 500 on the
 list, and a view shared with everyone holding it broke every staff member's counts); an admin's YAML whose aliases
-explode or loop is a 400 on line 1 (it took gigabytes, or never returned, and stalled the hub); a user keeps at most
-MAX_VIEWS_PER_OWNER saved views (409 beyond: each view costs a count query on every counts request), however many
-creates run at once."""
+explode or loop is a 400 on line 1 (it took gigabytes, or never returned, and stalled the hub), one with thousands
+of problems names the first MAX_PROBLEMS; a user keeps at most MAX_VIEWS_PER_OWNER saved views (409 beyond: each
+view costs a count query on every counts request), however many creates run at once."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import asyncio
 from api_helpers import new_user, push
 
 from hub.domain_views import MAX_VIEWS_PER_OWNER
+from hub.yamllines import MAX_PROBLEMS
 
 VIEWS = "/api/v1/views"
 LIST = "/api/v1/conversations"
@@ -63,6 +64,11 @@ async def test_yaml_whose_aliases_explode_or_loop_is_a_400_on_line_one(admin):
             error = (await admin.call("PUT", path, json={"yaml": text})).error(400, "invalid")
             assert error["details"][0]["line"] == 1 and "the YAML" in error["message"], error
     assert (await admin.get("/healthz", auth=False)).status == 200
+    # thousands of problems: the first MAX_PROBLEMS and how many more (it was an error of megabytes)
+    many = "rules:\n" + "".join(f"  - {{name: r{i}, when: {{channel: 5}}, bogus: 1}}\n" for i in range(1000))
+    error = (await admin.call("PUT", "/api/v1/routing-rules", json={"yaml": many})).error(400, "invalid")
+    assert len(error["details"]) == MAX_PROBLEMS + 1, len(error["details"])
+    assert error["details"][-1]["message"].endswith("more problems") and error["details"][-1]["line"] > 1
     # nothing was saved: the rules are still the (empty) default
     assert (await admin.ok("GET", "/api/v1/routing-rules"))["rules"] == []
 
