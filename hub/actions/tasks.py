@@ -8,7 +8,7 @@ TaskUpdated, and notifies a new assignee. The notice timer (hub.task_timers) sen
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub import access
@@ -184,8 +184,20 @@ def schedule(hub: Hub, task: Task) -> tuple[NoticeKind | None, datetime | None]:
 # --- timeline entries ---------------------------------------------------------------------------------------------
 
 
-def _fmt_due(due: datetime | None) -> str:
-    return due.strftime("%Y-%m-%d %H:%M UTC") if due else ""
+def _due_at(due: datetime | None) -> str:
+    """A due time in an entry's params: ISO in UTC (the inbox shows it in the reader's zone and language)."""
+    return due.astimezone(UTC).isoformat().replace("+00:00", "Z") if due else ""
+
+
+def _fmt_due(params: dict[str, Any]) -> str:
+    """The English text's due time: from `due_at` (ISO); entries stored before it have `due`, a text already."""
+    if params.get("due_at"):
+        try:
+            due = datetime.fromisoformat(str(params["due_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            return str(params["due_at"])
+        return due.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return str(params.get("due") or "")
 
 
 _TEXTS = {
@@ -203,7 +215,7 @@ _TEXTS = {
 def render_task_text(code: str, params: dict[str, Any]) -> str:
     """The English text of a task entry (the inbox renders `meta.code` + `meta.params` in the reader's language)."""
     target = params.get("target") or ""
-    due = params.get("due") or ""
+    due = _fmt_due(params)
     return _TEXTS.get(code, _TEXTS["task.edited"]).format(
         actor=params.get("actor") or "System",
         title=params.get("title", ""),
@@ -348,7 +360,7 @@ async def create_task(
     await hub.store.tasks.create(task)
     target = await _target_name(hub, task)
     await _write_entry(
-        hub, actor, task, conversation, "task.created", {"target": target, "due": _fmt_due(task.due_at)}
+        hub, actor, task, conversation, "task.created", {"target": target, "due_at": _due_at(task.due_at)}
     )
     await hub.bus.publish(TaskCreated(task, access.actor_id(actor)))
     await _notify_assigned(hub, actor, task, target)
@@ -445,7 +457,7 @@ async def _describe(
             hub, actor, task, conversation, "task.assigned", {"target": await _target_name(hub, task)}
         )
     if "due_at" in diff:
-        await _write_entry(hub, actor, task, conversation, "task.due", {"due": _fmt_due(task.due_at)})
+        await _write_entry(hub, actor, task, conversation, "task.due", {"due_at": _due_at(task.due_at)})
     if {"title", "description", "priority", "checklist", "watchers"} & set(diff):
         await _write_entry(
             hub, actor, task, conversation, "task.edited", {"fields": sorted(set(diff) - {"done_at"})}

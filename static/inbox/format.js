@@ -12,15 +12,22 @@ export const systemText = (entry) => {
   if (code === "bot.handoff") return botHandoffText(params, entry.text);
   for (const key of ["policy", "priority"]) if (params[key]) params[key] = t(`system.word.${params[key]}`);
   if (params.until) params.until = formatFull(params.until); // a snooze's wake time, in the reader's zone
+  let key = `system.${code}`;
   if (code.startsWith("task.")) {
-    // a task entry by the system has no actor name; "for"/"due" parts are phrases of their own
-    if (!params.actor) params.actor = t("author.system");
+    // a task entry by the system has no actor name: its own phrase ("Task … created automatically"), not
+    // "Система создал(а) …"; "for"/"due" parts are phrases of their own; the due time is ISO (older entries
+    // stored a UTC text): shown in the reader's zone like every time of the inbox
+    if (!params.actor) {
+      if (t(`${key}_auto`) !== `${key}_auto`) key = `${key}_auto`;
+      params.actor = t("author.system");
+    }
+    if (params.due_at) params.due = formatTime(params.due_at);
     params.for = params.target ? t("system.task.for", { target: params.target }) : "";
     params.due_part = params.due ? t("system.task.due_part", { due: params.due }) : "";
     if (!params.target) params.target = t("tasks.nobody");
     if (!params.due) params.due = t("tasks.no_due");
   }
-  return t(`system.${code}`, params);
+  return t(key, params);
 };
 
 // the bot's handoff note: the reason, then what applies of unrouted / captured / callback (bots/answers.py)

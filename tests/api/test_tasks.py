@@ -111,6 +111,8 @@ async def test_each_change_is_written_to_the_timeline(admin, org):
     ]
     created = next(e for e in entries["items"] if e["meta"].get("code") == "task.created")
     assert created["meta"]["params"]["target"] == "Support" and created["kind"] == "note"
+    # the due time is ISO in the params: the inbox shows it in the reader's zone and language
+    assert created["meta"]["params"]["due_at"] == "2030-01-02T12:00:00Z"
     assert created["author"]["name"] == "Anna"
 
 

@@ -4,8 +4,14 @@ the timeline (in the reader's language). Two agents in two browser contexts, one
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
+from conftest import PageWatch
 from playwright.async_api import expect
+
+from hub.actions.tasks import create_task
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -46,7 +52,7 @@ async def test_a_task_from_a_message_reaches_the_assignee_live_and_its_completio
     await expect(card_task).to_contain_text("Agent Two")
     await expect(card_task.locator(".priority")).to_have_text("High")
     await expect(one.locator("#timeline .entry-note .entry-text")).to_contain_text(
-        "Agent One created task “Please send the invoice again” for Agent Two, due 2031-05-04"
+        "Agent One created task “Please send the invoice again” for Agent Two, due 4 May 2031, 10:30"
     )
 
     # agent2 sees it live in "My tasks", without a reload
@@ -127,3 +133,38 @@ async def test_an_unassigned_department_task_shows_in_the_departments_my_tasks(w
     await expect(two.locator("#conv-title")).to_have_text("Petr Client")
     watch_one.assert_clean()
     watch_two.assert_clean()
+
+
+async def test_a_task_the_system_made_reads_as_such_with_its_due_time_in_the_readers_zone(
+    browser, web_hub, login
+):
+    """A task nobody in particular made (a rule, a bot, a missed call) is "created automatically", not "Система
+    создал(а)", and its due time is the reader's local time (Moscow here), not UTC."""
+    message = await web_hub.push("Перезвоните мне, пожалуйста", name="Olga Client", email="olga@example.com")
+    sales = next(d for d in await web_hub.hub.store.departments.list() if d.name == "Sales")
+    await create_task(
+        web_hub.hub, None, title="Перезвонить", client_id=message["client_id"],
+        conversation_id=message["conversation_id"], department_id=sales.id,
+        due_at=datetime(2031, 5, 4, 7, 30, tzinfo=UTC),
+    )  # fmt: skip
+    context = await browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(10_000)
+        watch = PageWatch()
+        watch.attach(page)
+        await login(page, "agent1@example.com")
+        await page.locator(f'.conv-item[data-conversation-id="{message["conversation_id"]}"]').click()
+        note = page.locator("#timeline .entry-note .entry-text")
+        await expect(note).to_have_text(
+            re.compile(
+                r"^Задача «Перезвонить» создана автоматически для Sales, срок 4 мая 2031( г\.)?,? 10:30$"
+            )
+        )
+        await page.select_option("select[data-lang-switch]", "en")
+        await expect(note).to_have_text(
+            "Task “Перезвонить” created automatically for Sales, due 4 May 2031, 10:30"
+        )
+        watch.assert_clean()
+    finally:
+        await context.close()
