@@ -96,8 +96,10 @@ def install(app: web.Application, hub: Hub, routes: ApiRoutes, sio: socketio.Asy
     StaffTyping(hub, sio).subscribe()
 
     async def demo_site(request: web.Request) -> web.Response:
+        # Russian unless ?lang=en: the page's <html lang> is the language the widget starts in
+        lang = "en" if request.query.get("lang") == "en" else "ru"
         html = _templates.get_template("demo_site.html").render(
-            widget_src=_hub_origin(request, hub.settings.public_url) + "/widget.js"
+            widget_src=_hub_origin(request, hub.settings.public_url) + "/widget.js", lang=lang
         )
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 

@@ -93,3 +93,51 @@ async def test_the_bot_is_named_in_the_conversations_language_in_the_widget_and_
     ).to_have_text("Assistant")
     watch.assert_clean()
     agent_watch.assert_clean()
+
+
+async def test_the_demo_shop_switches_between_russian_and_english_and_the_widget_follows(web_hub, new_page):
+    visitor, watch = await new_page(locale="ru-RU")
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await expect(visitor.locator("html")).to_have_attribute("lang", "ru")  # Russian by default
+    await expect(visitor.get_by_test_id("shop-title")).to_have_text("Демо-магазин")
+    await w(visitor, "bubble").click()
+    await expect(w(visitor, "send")).to_have_text("Отправить")
+
+    # the visitor presses the bot's "English" button: the tab's widget speaks English on this Russian page...
+    await w(visitor, "input").fill("Добрый день")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Здравствуйте! Я бот-помощник.")
+    await w(visitor, "button").filter(has_text="English").click()
+    await expect(w(visitor, "send")).to_have_text("Send")
+
+    # ...until the page's own switch says Russian again: the page's language wins over the earlier choice
+    await visitor.get_by_test_id("shop-langs").get_by_role("link", name="English").click()
+    await expect(visitor.locator("html")).to_have_attribute("lang", "en")
+    await expect(visitor.get_by_test_id("shop-title")).to_have_text("Demo shop")
+    await expect(w(visitor, "send")).to_have_text("Send")
+    await visitor.get_by_test_id("shop-langs").get_by_role("link", name="Русский").click()
+    await expect(visitor.locator("html")).to_have_attribute("lang", "ru")
+    await expect(w(visitor, "panel")).to_be_visible()
+    await expect(w(visitor, "send")).to_have_text("Отправить")
+    await expect(w(visitor, "title")).to_have_text("Напишите нам")
+    watch.assert_clean()
+
+
+async def test_a_new_english_visitor_gets_an_english_widget_and_bot_from_the_switch(web_hub, new_page):
+    visitor, watch = await new_page(locale="ru-RU")  # even with a Russian browser
+    await visitor.goto(f"{web_hub.url}/demo/site")
+    await visitor.get_by_test_id("shop-langs").get_by_role("link", name="English").click()
+    await expect(visitor.locator("html")).to_have_attribute("lang", "en")
+    await expect(visitor.locator("[aria-current=page]")).to_have_text("English")
+    await w(visitor, "bubble").click()
+    await expect(w(visitor, "send")).to_have_text("Send")
+    await expect(w(visitor, "prechat-skip")).to_have_text("Skip")
+    await w(visitor, "prechat-skip").click()
+    await w(visitor, "input").fill("How much does delivery cost?")
+    await w(visitor, "send").click()
+    from_bot = visitor.locator("[data-hub-widget=message][data-author-type=bot]")
+    await expect(from_bot.first).to_contain_text("Hello! I am the assistant.")
+    await expect(from_bot.first.locator(".meta")).to_contain_text("Assistant ·")
+    await expect(from_bot.nth(1)).to_contain_text("We deliver in 1–3 business days")
+    watch.assert_clean()

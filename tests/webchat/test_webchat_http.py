@@ -22,13 +22,22 @@ async def test_widget_js_is_served_as_javascript_with_its_test_hooks(server):
         assert r.status == 200
 
 
-async def test_demo_site_embeds_the_widget_with_one_tag(server):
-    async with server.http.get(f"{server.url}/demo/site") as r:
-        assert r.status == 200
-        assert r.headers["Content-Type"].startswith("text/html")
-        body = await r.text()
-    assert "Demo shop" in body and "Демо-магазин" in body
-    assert f'<script src="{server.url}/widget.js" async></script>' in body
+async def test_demo_site_embeds_the_widget_with_one_tag_in_russian_or_english(server):
+    pages = {}
+    for query in ("", "?lang=en", "?lang=ru", "?lang=de"):
+        async with server.http.get(f"{server.url}/demo/site{query}") as r:
+            assert r.status == 200
+            assert r.headers["Content-Type"].startswith("text/html")
+            pages[query] = await r.text()
+    for body in pages.values():
+        assert body.count(f'<script src="{server.url}/widget.js" async></script>') == 1
+        # the switch: both languages, each a link to the page in it
+        assert '<a href="?lang=ru"' in body and '<a href="?lang=en"' in body
+    for query in ("", "?lang=ru", "?lang=de"):  # Russian by default
+        assert '<html lang="ru">' in pages[query] and "Демо-магазин" in pages[query]
+        assert "Demo shop" not in pages[query]
+    assert '<html lang="en">' in pages["?lang=en"] and "Demo shop" in pages["?lang=en"]
+    assert "Демо-магазин" not in pages["?lang=en"]
 
 
 @pytest.mark.parametrize(

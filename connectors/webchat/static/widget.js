@@ -7,7 +7,8 @@
  * answers in the same language: it is sent with the session and each message),
  * data-title="…" (panel title), data-prechat="off" (no "introduce yourself" form), data-open="true" (open at once).
  * When the bot's messages say it speaks another language (a language button, typed Cyrillic: "lang" on each
- * message), the labels switch to it and stay so for the tab's session (sessionStorage).
+ * message), the labels switch to it and stay so for the tab's session (sessionStorage), unless the page changes its
+ * own language (a site's language switch: the page's language wins again).
  *
  * It finds the hub from its own src, loads the hub's copy of socket.io-client (/static/vendor/socket.io.min.js, no
  * CDN) and connects to the /widget namespace (event contract: connectors/webchat/__init__.py). The UI lives in an
@@ -111,14 +112,25 @@
   };
   function knownLang(lang) { return lang === "ru" || lang === "en" ? lang : null; }
   // the conversation's language once the bot decided it (a language button, typed Cyrillic): kept for this tab's
-  // session, it wins over the page's
+  // session, it wins over the page's, until the page itself changes language (a site's language switch)
   const LANG_KEY = "hubWidget:" + ORIGIN + ":lang";
-  let LANG = (function () {
-    let chosen = null;
-    try { chosen = knownLang(window.sessionStorage.getItem(LANG_KEY)); } catch (e) { /* not kept */ }
-    if (chosen) return chosen;
+  const PAGE_LANG = (function () {
     const wanted = (opt("lang") || document.documentElement.lang || navigator.language || "en").toLowerCase();
     return wanted.slice(0, 2) === "ru" ? "ru" : "en";
+  })();
+  let LANG = (function () {
+    let chosen = null;
+    let chosenOn = null;
+    try {
+      chosen = knownLang(window.sessionStorage.getItem(LANG_KEY));
+      chosenOn = knownLang(window.sessionStorage.getItem(LANG_KEY + ":page"));
+      if (chosen && chosenOn && chosenOn !== PAGE_LANG) { // the page switched language since: it wins, for good
+        window.sessionStorage.removeItem(LANG_KEY);
+        window.sessionStorage.removeItem(LANG_KEY + ":page");
+        chosen = null;
+      }
+    } catch (e) { /* not kept */ }
+    return chosen || PAGE_LANG;
   })();
   let T = TEXTS[LANG];
 
@@ -317,7 +329,10 @@
     if (!lang || lang === LANG) return;
     LANG = lang;
     T = TEXTS[lang];
-    try { window.sessionStorage.setItem(LANG_KEY, lang); } catch (e) { /* not kept */ }
+    try {
+      window.sessionStorage.setItem(LANG_KEY, lang);
+      window.sessionStorage.setItem(LANG_KEY + ":page", PAGE_LANG); // the page it was chosen on
+    } catch (e) { /* not kept */ }
     applyLabels();
     setState(state);
     if (!ui.typing.hidden && ui.typing.getAttribute("data-name")) {
