@@ -4,55 +4,27 @@ an inbound message whichever process holds it and whichever took the POST; witho
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
-from pathlib import Path
+import os
 
 import aiohttp
 import socketio
-from support import HUB_COMMAND, free_port, hub_env, wait_healthy
+from support import HUB_COMMAND, free_port, hub_env
+from workers_support import start_workers, wait_listening
 
 
-def _children(pid: int) -> list[int]:
-    with contextlib.suppress(OSError):
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return []
+def _alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
 
 
 async def test_two_workers_share_the_port_and_every_socket_gets_the_message(tmp_path, redis_url):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = hub_env(
-        tmp_path,
-        HUB_PORT=str(port),
-        HUB_HOST="127.0.0.1",
-        HUB_REDIS_URL=redis_url,
-        HUB_SECRET_KEY="workers-test-secret-" + "k" * 32,
-        HUB_ADMIN_EMAIL="admin@example.com",
-        HUB_ADMIN_PASSWORD="admin-password",
-    )
-    proc = await asyncio.create_subprocess_exec(
-        HUB_COMMAND,
-        "serve",
-        "--workers",
-        "2",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    hub = await start_workers(tmp_path, redis_url)
+    url = hub.url
     agents: list[socketio.AsyncClient] = []
     got: list[list[dict]] = []
     arrived = asyncio.Event()
     try:
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, url, proc)
-            for _ in range(100):  # the second worker starts once the first listens
-                if len(_children(proc.pid)) == 2:
-                    break
-                await asyncio.sleep(0.1)
-            assert len(_children(proc.pid)) == 2
+            pids = await wait_listening(hub, http)
             async with http.post(
                 f"{url}/api/v1/auth/login", json={"email": "admin@example.com", "password": "admin-password"}
             ) as r:
@@ -99,10 +71,8 @@ async def test_two_workers_share_the_port_and_every_socket_gets_the_message(tmp_
     finally:
         for agent in agents:
             await agent.disconnect()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(proc.wait(), 20)
-    assert _children(proc.pid) == []
+        await hub.stop()
+    assert not _alive(pids)  # the workers went with it
 
 
 async def test_workers_need_redis(tmp_path):

@@ -8,44 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-from pathlib import Path
 
 import aiohttp
-import pytest
 import socketio
-from support import HUB_COMMAND, free_port, hub_env, wait_healthy
+from workers_support import sockets_on, start_workers, wait_listening
 
 CONVERSATIONS = 16
 PER_CONVERSATION = 25  # 400 messages
 DEADLINE = 120.0  # seconds for every socket to have every message (generous: a shared 2-core machine)
-
-
-def _children(pid: int) -> list[int]:
-    with contextlib.suppress(OSError):
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return []
-
-
-def _sockets_on(pid: int, port: int, state: str) -> set[int]:
-    """The remote ports of the TCP sockets on local `port` in `state` ("01" established, "0A" listening) that
-    process `pid` holds (Linux /proc)."""
-    inodes: set[str] = set()
-    with contextlib.suppress(OSError):
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            with contextlib.suppress(OSError):
-                target = fd.readlink().as_posix()
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-    peers: set[int] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                local, remote, inode = fields[1], fields[2], fields[9]
-                if fields[3] == state and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
-                    peers.add(int(remote.rsplit(":", 1)[1], 16))
-    return peers
 
 
 class Agent:
@@ -78,42 +48,12 @@ def _expected(c: int) -> list[str]:
 
 
 async def test_a_stream_over_two_workers_reaches_every_socket_complete_and_in_order(tmp_path, redis_url):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = hub_env(
-        tmp_path,
-        HUB_PORT=str(port),
-        HUB_HOST="127.0.0.1",
-        HUB_REDIS_URL=redis_url,
-        HUB_SECRET_KEY="workers-stream-secret-" + "k" * 32,
-        HUB_ADMIN_EMAIL="admin@example.com",
-        HUB_ADMIN_PASSWORD="admin-password",
-    )
-    log = tmp_path / "hub.log"
-    proc = await asyncio.create_subprocess_exec(
-        HUB_COMMAND,
-        "serve",
-        "--workers",
-        "2",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log.open("wb"),  # a file, not a pipe nobody reads while the stream runs
-    )
+    hub = await start_workers(tmp_path, redis_url)
+    url, port = hub.url, hub.port
     agents: list[Agent] = []
     try:
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, url, proc)
-            for _ in range(1800):  # the second worker starts once the first listens (slow on a busy machine)
-                workers = _children(proc.pid)
-                if len(workers) == 2 and all(_sockets_on(pid, port, "0A") for pid in workers):
-                    break
-                if proc.returncode is not None:
-                    pytest.fail(f"the hub exited: {log.read_text()[-2000:]}")
-                await asyncio.sleep(0.1)
-            listening = [bool(_sockets_on(pid, port, "0A")) for pid in workers]
-            assert len(workers) == 2 and all(listening), f"{workers}, {listening}: {log.read_text()[-2000:]}"
+            workers = await wait_listening(hub, http)
             async with http.post(
                 f"{url}/api/v1/auth/login", json={"email": "admin@example.com", "password": "admin-password"}
             ) as r:
@@ -124,10 +64,10 @@ async def test_a_stream_over_two_workers_reaches_every_socket_complete_and_in_or
             agent = Agent()
             await agent.connect(url, token)
             agents.append(agent)
-            held = [len(_sockets_on(pid, port, "01")) for pid in workers]
+            held = [len(sockets_on(pid, port, "01")) for pid in workers]
             if len(agents) >= 6 and min(held) >= 2:
                 break
-        held = [len(_sockets_on(pid, port, "01")) for pid in workers]
+        held = [len(sockets_on(pid, port, "01")) for pid in workers]
         assert min(held) >= 2, f"sockets per worker: {held}"
 
         # a new connection per POST: consecutive messages of a conversation go to either process
@@ -170,6 +110,4 @@ async def test_a_stream_over_two_workers_reaches_every_socket_complete_and_in_or
         for agent in agents:
             with contextlib.suppress(Exception):
                 await agent.client.disconnect()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(proc.wait(), 30)
+        await hub.stop()

@@ -13,38 +13,17 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-from support import HUB_COMMAND, free_port, hub_env, stop_process, wait_healthy
-
-ADMIN = {"email": "admin@example.com", "password": "admin-password"}
+from workers_support import ADMIN, start_workers, wait_listening
 
 
 def _at(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
 
 
-async def _start(tmp_path, port: int, redis_url: str) -> asyncio.subprocess.Process:
-    env = hub_env(
-        tmp_path,
-        HUB_PORT=str(port),
-        HUB_HOST="127.0.0.1",
-        HUB_REDIS_URL=redis_url,
-        HUB_SECRET_KEY="workers-timer-secret-" + "k" * 32,
-        HUB_ADMIN_EMAIL=ADMIN["email"],
-        HUB_ADMIN_PASSWORD=ADMIN["password"],
-        HUB_TASK_REMINDER_MINUTES="0",  # only the overdue notice
-        HUB_TASK_TIMER_MAX_SLEEP_SECONDS="1",  # each process looks every second: they race for every notice
-    )
-    return await asyncio.create_subprocess_exec(
-        HUB_COMMAND,
-        "serve",
-        "--workers",
-        "2",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+TIMER_ENV = {
+    "HUB_TASK_REMINDER_MINUTES": "0",  # only the overdue notice
+    "HUB_TASK_TIMER_MAX_SLEEP_SECONDS": "1",  # each process looks every second: they race for every notice
+}
 
 
 class Caller:
@@ -88,13 +67,11 @@ class Caller:
 
 
 async def test_task_notices_go_out_once_across_two_processes_and_a_restart(tmp_path, redis_url):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = await _start(tmp_path, port, redis_url)
+    hub = await start_workers(tmp_path, redis_url, **TIMER_ENV)
     try:
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, url, proc)
-            admin = Caller(http, url)
+            await wait_listening(hub, http)  # both processes' timers run
+            admin = Caller(http, hub.url)
             me = await admin.login()
             inbound = {
                 "external_id": "t-1",
@@ -110,17 +87,16 @@ async def test_task_notices_go_out_once_across_two_processes_and_a_restart(tmp_p
 
             # a task falls due while the hub is stopped: its notice goes out once when it is back
             while_down = await admin.task(client_id, me["id"], "while down", due_in=4)
-        await stop_process(proc)
-        proc = None
+        await hub.stop()
         await asyncio.sleep(5)  # the due time passes with no hub running
-        proc = await _start(tmp_path, port, redis_url)
+        hub = await start_workers(tmp_path, redis_url, port=hub.port, **TIMER_ENV)
         async with aiohttp.ClientSession() as http:
-            await wait_healthy(http, url, proc)
-            admin = Caller(http, url)
+            await wait_listening(hub, http)
+            admin = Caller(http, hub.url)
             await admin.login()
             await admin.wait_for_notice(while_down)
             second_barrier = await admin.task(client_id, me["id"], "second barrier", due_in=3)
             counts = await admin.wait_for_notice(second_barrier)
             assert counts == {first: 1, barrier: 1, while_down: 1, second_barrier: 1}
     finally:
-        await stop_process(proc)
+        await hub.stop()
