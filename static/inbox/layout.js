@@ -3,6 +3,9 @@
  * opens the card. On a wide screen the attribute changes nothing (all columns are there). Going a level deeper
  * pushes a history entry, so the browser's (the phone's) back gesture goes back a level, as the bar's back does.
  *
+ * On a phone the conversation's actions are one row (Assign to me, Resolve or Reopen, "More"): "More" shows the
+ * others (<div id="conv-actions" data-more="open">), so the timeline keeps most of the screen.
+ *
  * Between 761 and 1100 px there is no room for the card column: the conversation's header has a "Client card"
  * toggle that opens it as a side sheet (<body data-card-sheet="open">), closed by the toggle, its × or Escape.
  *
@@ -16,6 +19,8 @@ const back = document.getElementById("view-back");
 const backText = document.getElementById("view-back-text");
 const cardButton = document.getElementById("view-card");
 const cardToggle = document.getElementById("card-toggle");
+const actions = document.getElementById("conv-actions");
+const more = document.getElementById("act-more");
 const sheetClose = document.getElementById("card-sheet-close");
 const DEPTH = { list: 0, conv: 1, card: 2 };
 
@@ -60,8 +65,17 @@ function focusAfterBack(left) {
     const row = els.list.querySelector(".conv-item.active") || els.list.querySelector(".conv-item");
     if (row) row.focus();
   } else {
-    els.text.focus({ preventScroll: true });
+    // back on the conversation: on the button that opened the card, not in the composer (on a phone that would
+    // bring the keyboard up over the timeline)
+    if (!cardButton.hidden) cardButton.focus({ preventScroll: true });
+    else els.text.focus({ preventScroll: true });
   }
+}
+
+function setMore(open) {
+  if (open) actions.dataset.more = "open";
+  else delete actions.dataset.more;
+  more.setAttribute("aria-expanded", String(open));
 }
 
 // the browser's back (or forward) between the levels this page pushed
@@ -97,6 +111,11 @@ export function wireLayout() {
   back.addEventListener("click", goBack);
   window.addEventListener("popstate", onHistory);
   wireSheet();
+  more.addEventListener("click", () => setMore(actions.dataset.more !== "open"));
+  // a shortcut (z: snooze) that presses a control "More" holds opens it: what it opened is seen
+  actions.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest(".act-more-item")) setMore(true);
+  });
   cardButton.addEventListener("click", () => {
     showView("card");
     els.card.focus({ preventScroll: true });

@@ -1,5 +1,7 @@
 """The inbox on a phone (390x844) and on a desktop (1440x900), and the web-chat widget at both sizes: no horizontal
-scroll, every control on the screen, a reply sent from the phone layout; list -> conversation -> card and back.
+scroll, every control on the screen, a reply sent from the phone layout; list -> conversation -> card and back. On
+the phone the conversation's actions are one row with "More" for the rest, so the timeline has at least 45% of the
+screen, and coming back from the card does not put the focus (the phone's keyboard) in the composer.
 
 Screenshots: tests/browser/screenshots/small-screen-*.png (ignored by git)."""
 
@@ -90,13 +92,37 @@ async def test_phone_layout_list_conversation_card_and_a_reply(browser, web_hub,
         await expect(page.locator("#view-back")).to_be_visible()
         await no_horizontal_scroll(page)
         # Send and every control of the conversation are on the screen
-        await inside_viewport(
-            page,
-            page.locator(
-                "#conv-actions button, #conv-actions select, #composer button, #composer-text, #view-bar button"
-            ),
+        controls = (
+            "#conv-actions button, #conv-actions select, #composer button, #composer-text, #view-bar button"
         )
+        await inside_viewport(page, page.locator(controls))
+        # the actions are one row, "Internal note" one line: the timeline has most of the screen
+        await expect(page.locator("#act-more")).to_have_attribute("aria-expanded", "false")
+        await expect(page.locator("#act-assignee")).to_be_hidden()
+        rows = await page.evaluate(
+            """() => new Set([...document.querySelectorAll("#conv-actions > *")]
+                .filter((e) => e.getClientRects().length).map((e) => Math.round(e.getBoundingClientRect().top))).size"""
+        )
+        assert rows == 1, f"the conversation's actions take {rows} rows"
+        modes = [
+            await page.locator(f".composer-modes [data-mode={m}]").bounding_box() for m in ("reply", "note")
+        ]
+        assert modes[1]["height"] <= modes[0]["height"] + 1, "'Internal note' wraps"
+        timeline = await page.locator("#timeline-scroll").bounding_box()
+        assert timeline["height"] >= 0.45 * PHONE["height"], f"the timeline is {timeline['height']} px of 844"
         await page.screenshot(path=SHOTS / "small-screen-2-conversation.png")
+        # "More" shows the other actions, each on the screen and named
+        await page.locator("#act-more").tap()
+        await expect(page.locator("#act-more")).to_have_attribute("aria-expanded", "true")
+        for control in ("#act-assignee", "#act-department", "#act-task", "#act-snooze", "#act-pending"):
+            await expect(page.locator(control)).to_be_visible()
+            await expect(page.locator(control)).to_have_accessible_name(re.compile(r"\S"))
+        await expect(page.locator("#act-more")).to_have_accessible_name(re.compile("^More actions"))
+        await inside_viewport(page, page.locator(controls))
+        await no_horizontal_scroll(page)
+        await page.screenshot(path=SHOTS / "small-screen-2b-more.png")
+        await page.locator("#act-more").tap()
+        await expect(page.locator("#act-assignee")).to_be_hidden()
 
         await page.locator("#composer-text").fill("Yes, it is in stock in Kazan. Shall I reserve one?")
         await page.locator("#composer-send").tap()
@@ -120,6 +146,9 @@ async def test_phone_layout_list_conversation_card_and_a_reply(browser, web_hub,
 
         await page.locator("#view-back").tap()
         await expect(page.locator("#composer-send")).to_be_visible()
+        # back on the conversation, the focus is on the card's button, not in the composer (no phone keyboard)
+        await expect(page.locator("#view-card")).to_be_focused()
+        await expect(page.locator("#composer-text")).not_to_be_focused()
         await page.locator("#view-back").tap()
         await expect(row).to_be_visible()
         await expect(row).to_be_focused()
