@@ -18,7 +18,7 @@ assigned to them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -594,13 +594,26 @@ def grant_lets_reply(actor: Actor, view: PartnerView, conversation: Conversation
 
 async def can_reply(hub: Hub, actor: Actor, conversation: Conversation) -> bool:
     """Reply to the customer: staff who may work the conversation; partners where a grant allows it."""
-    if is_partner(actor):
-        assert isinstance(actor, User)
-        client = await hub.store.clients.get(conversation.client_id)
-        return client is not None and grant_lets_reply(
-            actor, await partner_view(hub, actor), conversation, client
-        )
-    return can_work_conversation(actor, conversation)
+    return (await replies_allowed(hub, actor, [conversation]))[conversation.id]
+
+
+async def replies_allowed(hub: Hub, actor: Actor, conversations: Sequence[Conversation]) -> dict[str, bool]:
+    """`can_reply` of each conversation, by id (a partner's view and each client read once for the list)."""
+    if not is_partner(actor):
+        return {c.id: can_work_conversation(actor, c) for c in conversations}
+    assert isinstance(actor, User)
+    if not conversations:
+        return {}
+    view = await partner_view(hub, actor)
+    clients: dict[str, Client | None] = {}
+    for c in conversations:
+        if c.client_id not in clients:
+            clients[c.client_id] = await hub.store.clients.get(c.client_id)
+    allowed = {}
+    for c in conversations:
+        client = clients[c.client_id]
+        allowed[c.id] = client is not None and grant_lets_reply(actor, view, c, client)
+    return allowed
 
 
 def can_move_entries(actor: Actor, source: Conversation, target: Conversation) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Conflict", "Forbidden", "HubError", "Invalid", "NotFound"]
+__all__ = ["ChannelNotConnected", "Conflict", "Forbidden", "HubError", "Invalid", "NotFound"]
 
 
 class HubError(Exception):
@@ -29,6 +29,12 @@ class Invalid(HubError):
 
 class Conflict(HubError):
     code = "conflict"
+
+
+class ChannelNotConnected(Conflict):
+    """A reply the conversation's channel cannot carry now (HTTP 409; `details`: the problem's code, params, text)."""
+
+    code = "channel_not_connected"
 
 
 class Forbidden(Exception):

@@ -66,6 +66,20 @@ class DeliveryError(Exception):
         self.params = params if params is not None else {"detail": reason}
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyProblem:
+    """Why a conversation's channel cannot carry a reply now, before anyone types one: `code` + `params` for the
+    reader's language (static/i18n.json "reply.problem.<code>", which also says how to connect it), `text` the
+    English for API clients."""
+
+    code: str
+    params: dict[str, str]
+    text: str
+
+    def json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params), "text": self.text}
+
+
 class ChannelSender(Protocol):
     channel: str
 
@@ -90,6 +104,22 @@ class ChannelRegistry:
         conversations are calls). A channel with no sender registered is not refused here."""
         sender = self._senders.get(channel)
         return sender is None or bool(getattr(sender, "sends_text", True))
+
+    def reply_problem(self, conversation: Conversation) -> ReplyProblem | None:
+        """None when a text reply in the conversation can go out; else why not: no connector sends on its channel
+        (nothing registered it: not configured), or the channel's sender says so (`reply_problem` on the sender:
+        a Telegram conversation whose bot is not configured)."""
+        sender = self._senders.get(conversation.channel)
+        if sender is None:
+            channel = conversation.channel
+            return ReplyProblem(
+                "not_connected",
+                {"channel": channel},
+                f"The {channel} channel is not connected: no reply can be sent on it. An admin connects it in "
+                "the hub's settings (README: Channels; Admin → Channels shows what is configured).",
+            )
+        ask = getattr(sender, "reply_problem", None)
+        return ask(conversation) if ask is not None else None
 
     @property
     def channels(self) -> list[str]:

@@ -25,10 +25,16 @@ def client_json(client: Client, hidden: Iterable[str] | None = None) -> dict[str
     return data
 
 
-def conversation_json(conversation: Conversation, sla: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`sla`: the conversation's SLA clock as hub.queries.sla gives it (None: no policy applies, or not shown)."""
+def conversation_json(
+    conversation: Conversation, sla: dict[str, Any] | None = None, reply: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`sla`: the conversation's SLA clock as hub.queries.sla gives it (None: no policy applies, or not shown).
+    `reply`: whether the reader can reply, as hub.queries.conversations.reply_states gives it (REST reads carry
+    it; a push does not, the pages keep what they read)."""
     data = conversation.model_dump(mode="json", exclude={"bot_state"})
     data["sla"] = sla
+    if reply is not None:
+        data["reply"] = reply
     return data
 
 

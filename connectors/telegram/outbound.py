@@ -19,9 +19,9 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from pydantic import ValidationError
 
-from hub.domain import Attachment, TimelineEntry
+from hub.domain import Attachment, Conversation, TimelineEntry
 from hub.files import FileStore
-from hub.outbound import Button, DeliveryError, OutboundMessage, buttons_of
+from hub.outbound import Button, DeliveryError, OutboundMessage, ReplyProblem, buttons_of
 
 from .inbound import CHANNEL, message_provider_id, redact
 
@@ -214,6 +214,21 @@ class TelegramSender:
             permanent=True,
             code="attachment_gone",
             params={"name": attachment.name or url},
+        )
+
+    def reply_problem(self, conversation: Conversation) -> ReplyProblem | None:
+        """A conversation of a bot this hub does not run (its thread key names another bot) cannot be answered."""
+        try:
+            name, _chat = parse_thread_key(conversation.thread_key)
+        except DeliveryError:
+            name = ""
+        if name in self.bots:
+            return None
+        return ReplyProblem(
+            "telegram.no_bot",
+            {"bot": name},
+            f"The Telegram bot {name!r} of this conversation is not configured: no reply can be sent. An admin "
+            "adds it to HUB_TELEGRAM_BOTS (its name and its token from BotFather) and restarts the hub.",
         )
 
     async def close(self, grace: float = 10.0) -> None:

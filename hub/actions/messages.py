@@ -21,7 +21,7 @@ from hub.domain import (
     TimelineEntry,
     User,
 )
-from hub.errors import Invalid, NotFound
+from hub.errors import ChannelNotConnected, Invalid, NotFound
 from hub.events import EntryAdded, EntryEdited, UserMentioned
 from hub.text import handle_of_email, handle_of_name, mention_handles, preview
 
@@ -61,6 +61,9 @@ async def send_reply(
             f"a {conversation.channel} conversation has no text replies: call the client back, or write a note"
         )
     text = _check_text(text, attachments)
+    if actor is not None and (problem := hub.channels.reply_problem(conversation)) is not None:
+        # a person's reply that could only fail: refused before it is queued (the composer said so already)
+        raise ChannelNotConnected(problem.text, problem.json())
     now = hub.clock()
     entry = TimelineEntry(
         client_id=conversation.client_id,

@@ -78,7 +78,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     except HubError as exc:
-        status, details = _STATUS_OF.get(type(exc), 400), getattr(exc, "details", None)
+        status = next((code for kind, code in _STATUS_OF.items() if isinstance(exc, kind)), 400)
+        details = getattr(exc, "details", None)
         return error_response(status, exc.code, exc.message, details)
     except Forbidden as exc:
         return error_response(403, "forbidden", str(exc) or "not allowed")

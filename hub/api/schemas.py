@@ -83,6 +83,30 @@ CONVERSATION.schema["properties"]["sla"] = {
         {"type": "null"},
     ]
 }
+# whether the reader can reply before they type (hub.queries.conversations.reply_states); REST reads only
+CONVERSATION.schema["properties"]["reply"] = {
+    "type": "object",
+    "required": ["allowed", "problem"],
+    "properties": {
+        "allowed": {"type": "boolean"},
+        "problem": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "required": ["code", "params", "text"],
+                    "description": "forbidden | no_text | not_connected | telegram.no_bot (static/i18n.json "
+                    "reply.problem.<code>)",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "params": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "text": {"type": "string"},
+                    },
+                },
+                {"type": "null"},
+            ]
+        },
+    },
+}
 ENTRY = model_doc(TimelineEntry, "Entry", exclude=("dedupe_key",))
 USER = model_doc(User, exclude=("password_hash", "token_version"))
 DEPARTMENT = model_doc(Department)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,6 +119,29 @@ async def for_reader(hub: Hub, actor: Actor, conversations: list[Conversation]) 
     return [
         c.model_copy(update={"unread": max(0, c.inbound_count - read.get(c.id, 0))}) for c in conversations
     ]
+
+
+async def reply_states(
+    hub: Hub, actor: Actor, conversations: Sequence[Conversation]
+) -> dict[str, dict[str, Any]]:
+    """Whether this reader can reply to the customer in each conversation, by id, before they type:
+    `{"allowed", "problem": null | {code, params, text}}`. Not allowed: the access policy says no (`forbidden`: a
+    partner without a reply grant), or the channel cannot carry it (`hub.outbound.ChannelRegistry.reply_problem`:
+    not connected, a Telegram bot not configured). The conversations come from the reader's door or scope."""
+    allowed = await access.replies_allowed(hub, actor, conversations)
+    states: dict[str, dict[str, Any]] = {}
+    for c in conversations:
+        problem: dict[str, Any] | None = None
+        if not allowed.get(c.id):
+            text = "You may not reply to this customer (your organisation has no reply grant for it)."
+            problem = {"code": "forbidden", "params": {}, "text": text}
+        elif not hub.channels.can_send_text(c.channel):
+            text = f"A {c.channel} conversation has no text replies: call the client back, or write a note."
+            problem = {"code": "no_text", "params": {"channel": c.channel}, "text": text}
+        elif (found := hub.channels.reply_problem(c)) is not None:
+            problem = found.json()
+        states[c.id] = {"allowed": problem is None, "problem": problem}
+    return states
 
 
 async def unread_by_user(hub: Hub, conversation: Conversation, users: list[User]) -> dict[str, int]:

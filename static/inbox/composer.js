@@ -29,11 +29,35 @@ export function renderComposerMode() {
     els.text.placeholder = t("composer.note_placeholder");
     els.send.textContent = t("composer.add_note");
   } else {
-    els.hint.textContent = c ? t("composer.reply_hint", { channel: channelLabel(c.channel) }) : "";
-    els.text.placeholder = t("composer.reply_placeholder");
+    const problem = replyProblem(c);
+    els.hint.textContent = problem
+      ? problemText(problem, c)
+      : c ? t("composer.reply_hint", { channel: channelLabel(c.channel) }) : "";
+    els.text.placeholder = t(problem ? "composer.reply_blocked_placeholder" : "composer.reply_placeholder");
     els.send.textContent = t("composer.send");
   }
+  // a reply the server would refuse (the channel is not connected, no reply grant): the box says so and is off;
+  // notes still work
+  const blocked = state.mode === "reply" && !!replyProblem(c);
+  els.composer.classList.toggle("reply-blocked", blocked);
+  els.hint.classList.toggle("composer-problem", blocked);
+  els.text.disabled = blocked;
+  els.send.disabled = blocked;
   renderAttach(); // files go with replies only (attach.js)
+  const attach = document.getElementById("composer-attach");
+  if (attach && blocked) attach.hidden = true;
+}
+
+/** Why a reply cannot go out in this conversation (its JSON's `reply`, decided by the server), or null. */
+export function replyProblem(c) {
+  return c && c.reply && c.reply.allowed === false ? c.reply.problem || { code: "forbidden", params: {} } : null;
+}
+
+function problemText(problem, c) {
+  const params = { ...(problem.params || {}) };
+  if (params.channel) params.channel = channelLabel(params.channel);
+  const text = t(`reply.problem.${problem.code}`, params);
+  return text === `reply.problem.${problem.code}` ? problem.text || "" : text;
 }
 
 // "Call back" in a phone conversation: the hub asks the telephony provider to connect your line with the client
@@ -80,6 +104,7 @@ export async function submit() {
   const text = els.text.value.trim();
   const withFiles = state.mode === "reply" && pendingFiles().length > 0;
   if (!id || (!text && !withFiles)) return;
+  if (state.mode === "reply" && replyProblem(openConversationRecord())) return; // the hint says why
   els.send.disabled = true;
   els.composerError.textContent = "";
   const path = state.mode === "note" ? "notes" : "replies";

@@ -44,6 +44,8 @@ export function upsertConversation(c, { fromList = false } = {}) {
   const known = state.conversations.get(c.id);
   // a list fetched before a live update may answer after it: never let an older copy win
   if (known && Date.parse(known.updated_at) > Date.parse(c.updated_at)) return;
+  // a push carries no `reply` (whether I can reply: REST reads only): keep what the last read said
+  if (known && known.reply && !("reply" in c)) c = { ...c, reply: known.reply };
   state.conversations.set(c.id, c);
   if (!fromList) state.changedAt.set(c.id, ++state.changeTick);
   if (!state.clients.has(c.client_id)) ensureClient(c.client_id);

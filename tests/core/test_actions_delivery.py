@@ -23,9 +23,11 @@ def clock(hub) -> Clock:
 
 
 async def queued_reply(hub, text: str = "answer", channel: str = "telegram"):
+    """A reply queued on the channel (an agent's when a sender is registered; else the automation's: a person's
+    reply to an unconnected channel is refused before it is queued)."""
     agent = await make_user(hub)
     conv_id = (await receive(hub, tg(100), channel=channel)).entry.conversation_id
-    entry = await send_reply(hub, agent, conv_id, text)
+    entry = await send_reply(hub, agent if hub.channels.get(channel) else None, conv_id, text)
     hub.recorded.clear()
     return entry
 

@@ -25,6 +25,9 @@ async def conversation_with_inbound(hub, n: int = 1):
 
 
 async def test_agent_reply_is_queued_published_and_marks_read(hub):
+    hub.channels.register(
+        FakeSender("telegram")
+    )  # connected (unconnected: tests/api/test_reply_not_connected.py)
     agent = await make_user(hub)
     conv = await conversation_with_inbound(hub, 2)
     assert conv.unread == 2
@@ -51,6 +54,9 @@ async def test_agent_reply_is_queued_published_and_marks_read(hub):
 
 
 async def test_reply_to_read_conversation_publishes_only_the_entry(hub):
+    hub.channels.register(
+        FakeSender("telegram")
+    )  # connected (unconnected: tests/api/test_reply_not_connected.py)
     agent = await make_user(hub)
     conv = await conversation_with_inbound(hub)
     await send_reply(hub, agent, conv.id, "first")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from core_helpers import make_department, make_user, receive, tg
+from core_helpers import FakeSender, make_department, make_user, receive, tg
 
 from hub.actions.clients import get_client, merge_clients, update_client
 from hub.actions.conversations import mark_read, update_conversation
@@ -16,7 +16,9 @@ from hub.events import ClientsMerged, ClientUpdated, ConversationUpdated, EntryA
 
 @pytest.fixture
 async def org(hub):
-    """Departments A and B, an agent in each, an admin, a partner, and a conversation routed to B."""
+    """Departments A and B, an agent in each, an admin, a partner, and a conversation routed to B (its Telegram
+    channel connected: a reply to an unconnected channel is refused before any permission matters)."""
+    hub.channels.register(FakeSender("telegram"))
     a = await make_department(hub, "A")
     b = await make_department(hub, "B")
     agent_a = await make_user(hub, departments=[a])

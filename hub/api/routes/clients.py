@@ -21,6 +21,7 @@ from hub.api.routes.models import (
     page_json,
 )
 from hub.queries import clients as client_queries
+from hub.queries import conversations as conversation_queries
 from hub.queries import partners as partner_queries
 from hub.queries import sla as sla_queries
 from hub.representations import client_json, conversation_json, entry_json, merge_json
@@ -84,7 +85,8 @@ async def client_timeline(ctx: Ctx, client_id: str, query: TimelinePage) -> Any:
 async def client_conversations(ctx: Ctx, client_id: str) -> Any:
     conversations = await client_queries.conversations(ctx.hub, ctx.user, client_id)
     slas = await sla_queries.of_conversations(ctx.hub, ctx.user, conversations)
-    return items_json(conversations, lambda c: conversation_json(c, slas[c.id]))
+    replies = await conversation_queries.reply_states(ctx.hub, ctx.user, conversations)
+    return items_json(conversations, lambda c: conversation_json(c, slas[c.id], replies[c.id]))
 
 
 @api.route(

@@ -48,8 +48,9 @@ async def list_conversations(ctx: Ctx, query: InboxQuery) -> Any:
     # the clients of the page in the same answer: the inbox shows names without a request per conversation
     hidden = await partner_queries.hidden_fields(ctx.hub, ctx.user)
     slas = await sla_queries.of_conversations(ctx.hub, ctx.user, page.items)  # one query for the page
+    replies = await conversation_queries.reply_states(ctx.hub, ctx.user, page.items)
     return {
-        "items": [conversation_json(c, slas[c.id]) for c in page.items],
+        "items": [conversation_json(c, slas[c.id], replies[c.id]) for c in page.items],
         "clients": {c.id: client_json(c, hidden) for c in page.clients},
         "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
     }
@@ -61,7 +62,10 @@ async def get_conversation(ctx: Ctx, conversation_id: str) -> Any:
 
 
 async def _with_sla(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
-    return conversation_json(conversation, await sla_queries.of_conversation(ctx.hub, ctx.user, conversation))
+    """The conversation with its SLA clock and whether the reader can reply."""
+    sla = await sla_queries.of_conversation(ctx.hub, ctx.user, conversation)
+    reply = (await conversation_queries.reply_states(ctx.hub, ctx.user, [conversation]))[conversation.id]
+    return conversation_json(conversation, sla, reply)
 
 
 @api.route(
