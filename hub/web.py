@@ -119,6 +119,13 @@ def install(app: web.Application) -> None:
         body, content_type, headers = found
         return web.Response(body=body, content_type=content_type, headers=headers)
 
+    async def favicon(_request: web.Request) -> web.StreamResponse:
+        # what a browser asks for on any page without a <link rel=icon> (the demo shop, the API, a file)
+        return web.FileResponse(
+            STATIC_DIR / "favicon.ico", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/static/a/{name}", built_asset)
     app.router.add_get("/static/vendor/socket.io.min.js", socket_io_js)
     static = app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")

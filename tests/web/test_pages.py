@@ -216,3 +216,16 @@ async def test_every_inbox_module_is_served_as_javascript(pages, http):
         code = await response.text()
         todo += re.findall(r'^import [^;]+ from "\./([a-z_]+\.js)";$', code, flags=re.M)
     assert {"main.js", "core.js", "api.js", "socket.js", "timeline.js", "notifications.js"} <= seen
+
+
+async def test_the_pages_have_an_icon_and_favicon_ico_is_served(pages, http):
+    """Browsers ask for /favicon.ico on a page that names no icon (the demo shop, a file): not a 404 each time."""
+    response = await http.get(pages.url + "/favicon.ico")
+    assert response.status == 200
+    assert response.content_type in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert (await response.read())[:4] == b"\x00\x00\x01\x00"  # an ICO
+    _, html = await get(http, pages.url + "/login")
+    [icon] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', html)
+    assert icon.startswith("data:image/svg+xml,%3Csvg")  # the brand's mark, allowed by img-src data:
+    response, shop = await get(http, pages.url + "/demo/site")
+    assert response.status == 200 and '<link rel="icon" href="/favicon.ico">' in shop
