@@ -206,6 +206,38 @@ document.addEventListener("DOMContentLoaded", () => {
       ),
     );
     els.conversation.disabled = state.conversations.length === 0;
+    renderReplyOption();
+  }
+
+  // --- whether a reply is possible, before typing (the conversation's `reply`, decided by the server) -------------
+
+  function replyProblem() {
+    const c = state.conversations.find((x) => x.id === els.conversation.value);
+    if (!c) return t("portal.no_conversation");
+    if (!c.reply || c.reply.allowed !== false) return "";
+    const problem = c.reply.problem || { code: "forbidden", params: {} };
+    if (problem.code === "forbidden") return t("portal.reply_forbidden");
+    const params = { ...(problem.params || {}) };
+    if (params.channel) params.channel = t(`channel.${params.channel}`);
+    const key = `reply.problem.${problem.code}`;
+    const text = t(key, params);
+    return text === key ? problem.text || "" : text;
+  }
+
+  function renderReplyOption() {
+    const radio = els.composer.querySelector('input[name="mode"][value="reply"]');
+    const label = radio.closest("label");
+    let reason = document.getElementById("portal-reply-reason");
+    if (!reason) {
+      reason = h("span", { className: "portal-reply-reason muted", id: "portal-reply-reason" });
+      label.after(reason);
+    }
+    const why = replyProblem();
+    radio.disabled = Boolean(why);
+    label.classList.toggle("disabled", Boolean(why));
+    reason.textContent = why;
+    reason.hidden = !why;
+    if (why && radio.checked) els.composer.querySelector('input[name="mode"][value="note"]').checked = true;
   }
 
   function entryNode(entry) {
@@ -407,6 +439,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // --- start ----------------------------------------------------------------------------------------------------
 
   els.composer.addEventListener("submit", send);
+  els.conversation.addEventListener("change", renderReplyOption);
   els.back.addEventListener("click", () => closeClient(""));
   els.logout.addEventListener("click", async () => {
     try {
