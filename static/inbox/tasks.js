@@ -7,6 +7,7 @@ import { api, enc, errorText, toast } from "./api.js";
 import { openConversation } from "./conversation.js";
 import { h, me, state, t } from "./core.js";
 import { clientName, formatTime } from "./format.js";
+import { ensureClient } from "./list.js";
 
 export const TASK_STATUSES = ["open", "in_progress", "done", "cancelled"];
 const PRIORITIES = ["low", "normal", "high", "urgent"];
@@ -36,6 +37,7 @@ const tasks = new Map();
 const shownOnCard = new Set();
 const shownInPanel = new Set();
 let draft = null;
+const askedClients = new Set(); // the panel names each task's client: one request for one the page lacks
 
 // --- the data ------------------------------------------------------------------------------------------------
 
@@ -155,6 +157,16 @@ function checklist(task) {
   );
 }
 
+/** The panel's line of whose task it is: the client's name (asked for once when the page does not hold it). */
+function taskClient(task) {
+  const client = state.clients.get(task.client_id);
+  if (!client && task.client_id && !askedClients.has(task.client_id)) {
+    askedClients.add(task.client_id);
+    Promise.resolve(ensureClient(task.client_id)).then(() => renderTaskViews(), () => {});
+  }
+  return client ? h("span", { className: "task-client" }, clientName(client)) : null;
+}
+
 export function renderTask(task, { link = false } = {}) {
   const overdue = active(task) && task.due_at && Date.parse(task.due_at) < Date.now();
   const status = h("select", { className: "task-status", "aria-label": t("tasks.status"),
@@ -174,6 +186,7 @@ export function renderTask(task, { link = false } = {}) {
     h(
       "div",
       { className: "task-row muted" },
+      link ? taskClient(task) : null,
       h("span", { className: "task-owner" }, ownerText(task)),
       task.due_at
         ? h("time", { className: `task-due${overdue ? " overdue" : ""}`, datetime: task.due_at },
