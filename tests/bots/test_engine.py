@@ -22,6 +22,15 @@ from hub.inbound import InboundMessage
 from hub.queries import tasks as task_queries
 
 
+class ConnectedSender:
+    """The chat's channel is connected (nothing is delivered in these tests: no worker runs)."""
+
+    channel = "telegram"
+
+    async def send(self, message) -> None:
+        return None
+
+
 async def departments(hub, *names):
     return {name: await create_department(hub, name) for name in names}
 
@@ -299,6 +308,7 @@ async def test_the_bot_is_silent_after_a_handoff_and_restarts_when_handed_back(h
     agent = await create_user(
         hub, email="a@example.com", name="Agent", role=Role.admin, password="password-123"
     )
+    hub.channels.register(ConnectedSender())  # a person's reply needs a connected channel
     await send_reply(hub, agent, chat.conversation_id, "Hi, Agent here")
     assert [e.author.type for e in await chat.new_replies()] == [AuthorType.user]
 
@@ -334,6 +344,7 @@ async def test_the_bot_ignores_outgoing_messages_and_notes(hub, chat):
     agent = await create_user(
         hub, email="a@example.com", name="Agent", role=Role.admin, password="password-123"
     )
+    hub.channels.register(ConnectedSender())  # a person's reply needs a connected channel
     await send_reply(hub, agent, chat.conversation_id, "operator")
     from hub.actions.messages import add_note
 
