@@ -45,7 +45,16 @@ ESBUILD = ROOT / "node_modules" / "esbuild" / "bin" / "esbuild"  # what node_mod
 SOCKET_IO_JS = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 # what the bundle is made of: a change to any of these makes the build stale
 BUNDLES = {"inbox/main.js": STATIC_DIR / "inbox", "admin/main.js": STATIC_DIR / "admin"}
-COPIED = ["hub.css", "portal.css", "admin.css", "i18n.js", "dom.js", "login.js", "portal.js"]
+COPIED = [
+    "hub.css",
+    "portal.css",
+    "admin.css",
+    "i18n.js",
+    "dom.js",
+    "login.js",
+    "portal.js",
+    "system_text.js",
+]
 VENDOR = {"vendor/socket.io.min.js": SOCKET_IO_JS}
 KEEP_OLD = 24 * 3600.0
 log = logging.getLogger(__name__)

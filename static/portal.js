@@ -256,8 +256,16 @@ document.addEventListener("DOMContentLoaded", () => {
         note ? h("span", { className: "badge note-badge" }, t("portal.shared_note")) : h("span", {}, t(`channel.${entry.channel}`) || entry.channel),
         h("time", { datetime: entry.occurred_at }, time),
       ),
-      h("div", { className: "portal-entry-text" }, entry.text || ""),
+      h("div", { className: "portal-entry-text" }, entryText(entry) || ""),
     );
+  }
+
+  // a system line ("… resolved it") is a code and params: the reader's language, as the inbox shows it
+  const formatFull = (iso) => (iso ? new Date(iso).toLocaleString(I18N.language) : "");
+  function entryText(entry) {
+    const system = window.HubSystemText;
+    if (!system || !system.isCoded(entry)) return entry.text;
+    return system.render(entry, { t, formatTime: formatFull, formatFull });
   }
 
   function renderTimeline() {
