@@ -27,8 +27,16 @@ function card(channel, section, ...details) {
     h("div", { className: "admin-item-head" },
       h("strong", { className: "admin-item-name" }, t(`admin.channel_${channel}`)), " ",
       h("span", { className: `badge admin-state admin-state-${state}` }, t(STATE_KEY[state]))),
-    h("p", { className: state === "bad" ? "form-error" : "muted" }, section.message),
+    h("p", { className: state === "bad" ? "form-error" : "muted", dataset: { code: section.code || "" } }, said(section)),
     ...details);
+}
+
+// a section's message: its code + params in the reader's language (static/i18n.json health.message.*), else the
+// server's English text
+function said(section) {
+  const key = `health.message.${section.code}`;
+  const text = section.code ? t(key, section.params || {}) : key;
+  return text === key ? section.message : text;
 }
 
 function mailbox(m) {

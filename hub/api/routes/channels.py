@@ -29,6 +29,12 @@ MAILBOX_HEALTH = {
     },
     "required": ["name", "connected", "mode", "last_sync_at", "last_error", "backlog"],
 }
+# the message as a code + params (static/i18n.json "health.message.<code>"): the admin page's language; `message`
+# stays the English text for API clients
+_CODED = {
+    "code": {"type": "string"},
+    "params": {"type": "object", "additionalProperties": {"type": "string"}},
+}
 _SECTION = {
     "type": "object",
     "description": "configured: set up in the settings; connected: its sender is running in this process",
@@ -36,8 +42,9 @@ _SECTION = {
         "configured": {"type": "boolean"},
         "connected": {"type": "boolean"},
         "message": {"type": "string"},
+        **_CODED,
     },
-    "required": ["configured", "connected", "message"],
+    "required": ["configured", "connected", "message", "code", "params"],
 }
 CHANNELS_HEALTH = object_doc(
     "ChannelsHealth",
@@ -51,9 +58,10 @@ CHANNELS_HEALTH = object_doc(
             "properties": {
                 "configured": {"type": "boolean"},
                 "message": {"type": "string"},
+                **_CODED,
                 "mailboxes": {"type": "array", "items": MAILBOX_HEALTH},
             },
-            "required": ["configured", "message", "mailboxes"],
+            "required": ["configured", "message", "code", "params", "mailboxes"],
         },
     },
 )
@@ -92,15 +100,20 @@ async def channels_health(ctx: Ctx) -> Any:
                 "held": bool(state and state.lease_owner),
             }
         )
-    message = (
-        f"{len(mailboxes)} mailbox(es) configured"
+    said = (
+        _said("email.configured", f"{len(mailboxes)} mailbox(es) configured", count=len(mailboxes))
         if mailboxes
-        else "no mailbox is configured: set HUB_MAILBOXES (see the README)"
+        else _said("email.none", "no mailbox is configured: set HUB_MAILBOXES (see the README)")
     )
     return {
-        "email": {"configured": bool(mailboxes), "message": message, "mailboxes": mailboxes},
+        "email": {"configured": bool(mailboxes), **said, "mailboxes": mailboxes},
         **_other_channels(ctx),
     }
+
+
+def _said(code: str, message: str, **params: Any) -> dict[str, Any]:
+    """A section's message: the English text and its code + params (the admin page renders the reader's language)."""
+    return {"message": message, "code": code, "params": {k: str(v) for k, v in params.items()}}
 
 
 _PROVIDERS = ("twilio", "zadarma", "novofon", "mango", "generic")
@@ -116,9 +129,18 @@ def _other_channels(ctx: Ctx) -> dict[str, Any]:
     telegram = {
         "configured": bool(bots),
         "connected": bool(bots) and senders.get("telegram") is not None,
-        "message": f"{len(bots)} bot(s), {settings.telegram_mode}"
-        if bots
-        else "no Telegram bot is configured: set HUB_TELEGRAM_BOTS (see the README)",
+        **(
+            _said(
+                "telegram.configured",
+                f"{len(bots)} bot(s), {settings.telegram_mode}",
+                count=len(bots),
+                mode=settings.telegram_mode,
+            )
+            if bots
+            else _said(
+                "telegram.none", "no Telegram bot is configured: set HUB_TELEGRAM_BOTS (see the README)"
+            )
+        ),
         "bots": bots,
     }
     phone = settings.telephony if isinstance(settings.telephony, dict) else {}
@@ -127,9 +149,18 @@ def _other_channels(ctx: Ctx) -> dict[str, Any]:
     telephony = {
         "configured": bool(providers),
         "connected": bool(providers) and senders.get("phone") is not None,
-        "message": f"{', '.join(providers)}; click-to-call {'on' if ctx.hub.dialer else 'off'}"
-        if providers
-        else "no telephony provider is configured: set HUB_TELEPHONY (see docs/telephony.md)",
+        **(
+            _said(
+                "telephony.configured" if ctx.hub.dialer else "telephony.configured_no_dialer",
+                f"{', '.join(providers)}; click-to-call {'on' if ctx.hub.dialer else 'off'}",
+                providers=", ".join(providers),
+            )
+            if providers
+            else _said(
+                "telephony.none",
+                "no telephony provider is configured: set HUB_TELEPHONY (see docs/telephony.md)",
+            )
+        ),
         "providers": providers,
         "numbers": {str(k): str(v) for k, v in numbers.items()},
         "dialer": ctx.hub.dialer is not None,
@@ -138,18 +169,32 @@ def _other_channels(ctx: Ctx) -> dict[str, Any]:
     webchat = {
         "configured": True,
         "connected": senders.get("webchat") is not None,
-        "message": f"the widget may be embedded on {', '.join(origins)}"
-        if origins
-        else "the widget works on this hub's own pages only: add sites to HUB_WIDGET_ORIGINS",
+        **(
+            _said(
+                "webchat.origins",
+                f"the widget may be embedded on {', '.join(origins)}",
+                origins=", ".join(origins),
+            )
+            if origins
+            else _said(
+                "webchat.own",
+                "the widget works on this hub's own pages only: add sites to HUB_WIDGET_ORIGINS",
+            )
+        ),
         "origins": origins,
     }
     hook = bool(settings.api_webhook_url)
     api_channel = {
         "configured": True,
         "connected": senders.get("api") is not None,
-        "message": "replies are POSTed to HUB_API_WEBHOOK_URL (signed)"
-        if hook
-        else "messages come in through POST /api/v1/inbound; replies go nowhere: set HUB_API_WEBHOOK_URL",
+        **(
+            _said("api.webhook", "replies are POSTed to HUB_API_WEBHOOK_URL (signed)")
+            if hook
+            else _said(
+                "api.no_webhook",
+                "messages come in through POST /api/v1/inbound; replies go nowhere: set HUB_API_WEBHOOK_URL",
+            )
+        ),
         "webhook": hook,
     }
     return {"telegram": telegram, "telephony": telephony, "webchat": webchat, "api": api_channel}
