@@ -38,11 +38,21 @@ class Clock:
         return self.now
 
 
+class ConnectedTelegram:
+    """The customers' channel is connected (an agent's reply to an unconnected one is refused); no worker runs."""
+
+    channel = "telegram"
+
+    async def send(self, message) -> None:
+        return None
+
+
 def make_hub(store, settings, clock: Clock) -> Hub:
     """A hub process on `store` with the SLA listeners (its timer is not started: tests call run_due)."""
     hub = Hub(
         settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.secret_key, 3600), clock=clock
     )
+    hub.channels.register(ConnectedTelegram())
     hub.sla = CONFIG
     hub.recorded = EventRecorder()  # type: ignore[attr-defined]
     hub.bus.subscribe(NotificationCreated, hub.recorded)
