@@ -75,10 +75,11 @@ async def test_the_after_hours_note_highlights_its_mention_and_the_bell_speaks_t
 
     # the bell: the mention, in Russian (the stored text is the English rendering)
     await expect(page.locator("#bell-count")).to_have_text("2")  # the mention and the hand-off itself
-    await page.wait_for_function("window.__desktop.some((n) => n.body.startsWith('Бот'))")
+    await page.wait_for_function("window.__desktop.some((n) => n.body.includes('Бот передал'))")
     shown = {n["title"]: n["body"] for n in await page.evaluate("window.__desktop")}
-    mention_body = next(body for body in shown.values() if body.startswith("Бот"))
-    assert mention_body.startswith(opening) and callback in mention_body, shown
+    # the body: which conversation (client · subject), then the note's text
+    mention_body = next(body for body in shown.values() if "Бот передал" in body)
+    assert mention_body.split("\n")[-1].startswith(opening) and callback in mention_body, shown
     assert not any("Bot handoff" in body for body in shown.values()), shown
     await page.click("#bell")
     item = page.locator("#bell-list li[data-kind=mention]")
