@@ -130,3 +130,18 @@ async def eventually(check: Callable[[], Any], *, within: float = 5.0, interval:
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(interval)
+
+
+def recording_hub(store, settings, clock: Clock, *recorded: type) -> Hub:
+    """A hub process on `store` (its own bus, the given clock) whose `recorded` keeps the events of these types:
+    a timer test's worker."""
+    from hub.auth import Tokens
+    from hub.events import EventBus, EventRecorder
+
+    hub = Hub(
+        settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.secret_key, 3600), clock=clock
+    )
+    hub.recorded = EventRecorder()  # type: ignore[attr-defined]
+    for event_type in recorded:
+        hub.bus.subscribe(event_type, hub.recorded)
+    return hub

@@ -11,51 +11,20 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from core_helpers import T0, Clock, make_department, make_user, receive, tg
+from core_helpers import T0, Clock, make_department, make_user, receive, recording_hub, tg
 
 from hub.actions.conversations import update_conversation
-from hub.auth import Tokens
 from hub.context import Hub
 from hub.domain import ConversationStatus, EntryKind, Role
 from hub.errors import Invalid
-from hub.events import ConversationUpdated, EventBus, EventRecorder, NotificationCreated
+from hub.events import ConversationUpdated, NotificationCreated
 from hub.snooze_timers import SnoozeTimers
 
 HOUR = 3600
 
 
 def make_hub(store, settings, clock: Clock) -> Hub:
-    hub = Hub(
-        settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.secret_key, 3600), clock=clock
-    )
-    hub.recorded = EventRecorder()  # type: ignore[attr-defined]
-    hub.bus.subscribe(NotificationCreated, hub.recorded)
-    hub.bus.subscribe(ConversationUpdated, hub.recorded)
-    return hub
-
-
-@pytest.fixture
-async def stores(store, tmp_path):
-    """A second handle on the same data (what a second hub process would open)."""
-    opened = []
-
-    async def another():
-        if store.name == "sqlite":
-            from hub.store.sqlite import open_sqlite_store
-
-            second = await open_sqlite_store(tmp_path / "hub.db")
-            opened.append(second)
-            return second
-        return store
-
-    yield another
-    for s in opened:
-        await s.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
+    return recording_hub(store, settings, clock, NotificationCreated, ConversationUpdated)
 
 
 @pytest.fixture

@@ -10,52 +10,22 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from core_helpers import T0, Clock
+from core_helpers import T0, Clock, recording_hub
 from support import eventually
 
 from hub.actions import staff
 from hub.actions.tasks import create_task, update_task
-from hub.auth import Tokens
 from hub.context import Hub
 from hub.domain import Client, Role
 from hub.domain_tasks import NoticeKind, notice_key
-from hub.events import EventBus, EventRecorder, NotificationCreated
+from hub.events import NotificationCreated
 from hub.task_timers import TaskTimers
 
 MINUTE = 60
 
 
 def make_hub(store, settings, clock: Clock) -> Hub:
-    hub = Hub(
-        settings=settings, store=store, bus=EventBus(), tokens=Tokens(settings.secret_key, 3600), clock=clock
-    )
-    hub.recorded = EventRecorder()  # type: ignore[attr-defined]
-    hub.bus.subscribe(NotificationCreated, hub.recorded)
-    return hub
-
-
-@pytest.fixture
-async def stores(store, tmp_path):
-    """The store and a second handle on the same data (what a second hub process would open)."""
-    opened = []
-
-    async def another():
-        if store.name == "sqlite":
-            from hub.store.sqlite import open_sqlite_store
-
-            second = await open_sqlite_store(tmp_path / "hub.db")
-            opened.append(second)
-            return second
-        return store  # mongomock lives in this process: one database object is what two clients would share
-
-    yield another
-    for s in opened:
-        await s.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
+    return recording_hub(store, settings, clock, NotificationCreated)
 
 
 @pytest.fixture
