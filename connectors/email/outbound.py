@@ -21,7 +21,7 @@ from connectors.email.parse import normalize_subject
 from hub.context import Hub
 from hub.domain import Client, Conversation, Direction, IdentityKind, TimelineEntry, new_id
 from hub.errors import Invalid
-from hub.outbound import DeliveryError, NewThread, OutboundMessage
+from hub.outbound import DeliveryError, NewThread, OutboundMessage, ReplyProblem
 from hub.queries import email as mail_queries
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,17 @@ class EmailSender:
         self.timeout = timeout
         self.templates = Environment(
             loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False
+        )
+
+    def reply_problem(self, conversation: Conversation) -> ReplyProblem | None:
+        """With no mailbox configured an email cannot go out: said before anyone types (the composer, 409)."""
+        if self.mailboxes:
+            return None
+        return ReplyProblem(
+            "email.no_mailbox",
+            {},
+            "No mailbox is configured, so no email can be sent. An admin adds one to HUB_MAILBOXES (its IMAP and "
+            "SMTP servers; README: Email) and restarts the hub.",
         )
 
     def _box(self, thread_key: str) -> MailboxConfig:

@@ -67,3 +67,23 @@ async def test_a_reply_to_an_unconnected_channel_is_refused_and_said_beforehand(
         "allowed": True,
         "problem": None,
     }
+
+
+async def test_an_email_reply_without_a_mailbox_is_refused_and_said_beforehand(sqlite_server, sqlite_admin):
+    """The email channel is installed with no mailbox (the demo's case): its conversations say so too."""
+    hub = sqlite_server.hub
+    assert hub.channels.get("email") is not None and not hub.settings.mailboxes
+    result = await ingest(
+        hub,
+        InboundMessage(
+            channel="email",
+            provider_message_id="<no-mailbox-1@client.example>",
+            thread_key="support:<no-mailbox-1@client.example>",
+            identities=(make_identity(IdentityKind.email, "olga@client.example"),),
+            text="Where is my invoice?",
+        ),
+    )
+    path = f"/api/v1/conversations/{result.entry.conversation_id}"
+    problem = (await sqlite_admin.ok("GET", path))["reply"]["problem"]
+    assert problem["code"] == "email.no_mailbox" and "HUB_MAILBOXES" in problem["text"]
+    (await sqlite_admin.post(f"{path}/replies", {"text": "Attached"})).error(409, "channel_not_connected")

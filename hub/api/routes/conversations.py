@@ -126,6 +126,10 @@ async def conversation_timeline(ctx: Ctx, conversation_id: str, query: TimelineP
     body=ReplyIn,
     status=201,
     response=schemas.ENTRY,
+    responses={
+        409: "the conversation's channel cannot carry a reply now (`channel_not_connected`: no connector sends on "
+        "it, no mailbox, a Telegram bot this hub does not run); the conversation's `reply` said so beforehand"
+    },
 )
 async def reply(ctx: Ctx, conversation_id: str, body: ReplyIn) -> Any:
     conversation = await conversation_queries.get(ctx.hub, ctx.user, conversation_id)
