@@ -8,12 +8,15 @@ Content-Security-Policy: scripts only from this origin, no inline script (the pa
 Customer data is always put into the page as text (static/dom.js builds nodes; there is no innerHTML in static/).
 The one exception is an e-mail's HTML (entry.html, already cleaned by nh3 when it was ingested): the inbox shows it,
 on request, inside `<iframe sandbox="" srcdoc=...>` (no scripts, opaque origin, and this page's policy inherited).
-Interface texts: static/i18n.json (en, ru), embedded in every page; static/i18n.js picks the language (the header
+Interface texts: static/i18n.json (en, ru); every page embeds the reader's dictionary (`reader_language`: the
+switch's cookie, the browser's first language, HUB_LANGUAGE) and serves the others at /i18n/<lang>.json;
+static/i18n.js picks the language (the header
 switch, kept in localStorage; else Russian for a browser language starting with "ru"; else HUB_LANGUAGE).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -35,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
 TEMPLATES_DIR = ROOT / "templates"
 I18N_FILE = STATIC_DIR / "i18n.json"
+LANGUAGE_COOKIE = (
+    "hub_lang"  # the header switch's choice (static/i18n.js), so the page embeds that dictionary
+)
 SOCKET_IO_JS = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
@@ -133,11 +139,46 @@ def install(app: web.Application) -> None:
     def static_url(filename: str) -> str:
         return assets.url(filename) or str(static.url_for(filename=filename))
 
+    # each page embeds one dictionary, the reader's (a weak link pays for one language, not both); the other is
+    # fetched when the reader switches (/i18n/<lang>.json, gzip, cached)
+    i18n_bodies = {lang: json.dumps(texts, ensure_ascii=False).encode() for lang, texts in i18n.items()}
+    i18n_gzip = {lang: gzip.compress(body, 9) for lang, body in i18n_bodies.items()}
+
+    async def i18n_json(request: web.Request) -> web.StreamResponse:
+        lang = request.match_info["lang"]
+        if lang not in i18n_bodies:
+            raise web.HTTPNotFound()
+        headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding"}
+        if "gzip" in accepted(request.headers.get("Accept-Encoding", "")):
+            return web.Response(
+                body=i18n_gzip[lang],
+                content_type="application/json",
+                headers={**headers, "Content-Encoding": "gzip"},
+            )
+        return web.Response(body=i18n_bodies[lang], content_type="application/json", headers=headers)
+
+    app.router.add_get("/i18n/{lang}.json", i18n_json)
+
+    def reader_language(request: web.Request) -> str:
+        """As static/i18n.js picks it: the header switch's choice (its cookie), Russian when the browser's first
+        language is Russian, else HUB_LANGUAGE."""
+        chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+        if chosen in i18n:
+            return chosen
+        first = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
+        if first.startswith("ru") and "ru" in i18n:
+            return "ru"
+        setting = hub_of(request).settings.language
+        return setting if setting in i18n else "en"
+
     def render(request: web.Request, template: str, **context: Any) -> web.Response:
+        lang = reader_language(request)
         html = env.get_template(template).render(
             static=static_url,
             language=hub_of(request).settings.language,
-            i18n=i18n,
+            reader_language=lang,
+            languages=",".join(i18n),
+            i18n={lang: i18n[lang]},
             **context,
         )
         response = web.Response(
@@ -146,7 +187,7 @@ def install(app: web.Application) -> None:
             charset="utf-8",
             headers={**security_headers(request), "Vary": "Accept-Encoding"},
         )
-        # the pages embed both dictionaries (and the inbox its first data): gzip when the browser takes it
+        # the pages embed a dictionary (and the inbox its first data): gzip when the browser takes it
         if "gzip" in accepted(request.headers.get("Accept-Encoding", "")):
             response.enable_compression(web.ContentCoding.gzip)
         return response

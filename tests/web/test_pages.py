@@ -229,3 +229,26 @@ async def test_the_pages_have_an_icon_and_favicon_ico_is_served(pages, http):
     assert icon.startswith("data:image/svg+xml,%3Csvg")  # the brand's mark, allowed by img-src data:
     response, shop = await get(http, pages.url + "/demo/site")
     assert response.status == 200 and '<link rel="icon" href="/favicon.ico">' in shop
+
+
+async def test_a_page_embeds_the_readers_dictionary_only_and_serves_the_other(start_pages, http):
+    """A weak link pays for one language: the switch's cookie, else the browser's first language, else
+    HUB_LANGUAGE decides which dictionary the page carries; the other comes from /i18n/<lang>.json."""
+    running = await start_pages(language="en")
+
+    async def embedded(headers: dict[str, str]) -> set[str]:
+        response = await http.get(running.url + "/login", headers=headers)
+        html = await response.text()
+        block = re.search(r'<script type="application/json" id="hub-i18n">(.*?)</script>', html, re.S)
+        assert block and 'data-languages="en,ru"' in html
+        return set(json.loads(block.group(1)))
+
+    assert await embedded({}) == {"en"}
+    assert await embedded({"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"}) == {"ru"}
+    assert await embedded({"Accept-Language": "ru-RU", "Cookie": "hub_lang=en"}) == {"en"}
+    assert await embedded({"Cookie": "hub_lang=xx"}) == {"en"}  # not a language: ignored
+    texts = json.loads((assets.ROOT / "static" / "i18n.json").read_text(encoding="utf-8"))
+    response = await http.get(running.url + "/i18n/ru.json", headers={"Accept-Encoding": "gzip"})
+    assert response.status == 200 and response.headers["Content-Encoding"] == "gzip"
+    assert await response.json() == texts["ru"]
+    assert (await http.get(running.url + "/i18n/xx.json")).status == 404
