@@ -197,7 +197,8 @@ def stop_dovecot(server: Dovecot) -> None:
 
 class CuttingProxy:
     """A TCP proxy in front of a server; `cut_after(n)` closes the connection once n more bytes went to the
-    client (a connection that dies in the middle of a FETCH)."""
+    client (a connection that dies in the middle of a FETCH). `connections` counts the clients it took;
+    `upstream` keeps what the clients sent (the first MiB)."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
@@ -206,6 +207,8 @@ class CuttingProxy:
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.cuts = 0
+        self.connections = 0
+        self.upstream = bytearray()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -217,10 +220,13 @@ class CuttingProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._writers |= {writer, up_writer}
+        self.connections += 1
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, downstream: bool) -> None:
             try:
                 while data := await src.read(16384):
+                    if not downstream and len(self.upstream) < 1 << 20:
+                        self.upstream += data
                     if downstream and self._budget is not None:
                         if len(data) >= self._budget:
                             dst.write(data[: self._budget])

@@ -1,7 +1,7 @@
 """The email channel against real servers where they misbehave: an SMTP server that answers 4xx (the reply is
 retried and goes out once the server takes it) or 5xx (the reply is marked failed with the server's text, nothing
 is resent); and a Dovecot that offers no IDLE (the worker polls, says so in its health, and still takes each mail
-once)."""
+once); and an IDLE renewed every second (the worker re-issues it on one connection and still hears new mail)."""
 
 from __future__ import annotations
 
@@ -113,6 +113,33 @@ async def test_without_idle_the_worker_polls_and_takes_each_mail_once(tmp_path, 
         three = await stored(store, "<m33@client.example>")
         inbound = [e.id for e in await all_entries(store, one.client_id) if e.direction is Direction.inbound]
         assert sorted(inbound) == sorted([one.id, two.id, three.id])  # each mail once
+    finally:
+        await hub.stop()
+        await store.close()
+
+
+async def test_idle_is_reissued_on_the_same_connection_and_still_hears_new_mail(
+    tmp_path, dovecot, proxy, smtp
+):
+    from hub.store.sqlite import open_sqlite_store
+
+    _keeper, smtp_port = smtp
+    store = await open_sqlite_store(tmp_path / "hub.db")
+    hub = MailHub(tmp_path, store, {"mailboxes": [mailbox_config(proxy.port, smtp_port, idle_renew=1.0)]})
+    try:
+        await hub.start()
+        state = await hub.synced()
+        assert state.mode == "idle"
+
+        async def renewed():
+            return proxy.upstream.count(b" IDLE\r\n") >= 4 or None  # the first IDLE and three renewals
+
+        await eventually(renewed, within=30, what="IDLE re-issued three times")
+        assert proxy.connections == 1  # renewed in place, not by reconnecting
+        dovecot.deliver("support", mail(41, subject="After the renewals"))
+        entry = await arrived(store, "<m41@client.example>")
+        assert "After the renewals" in (entry.meta.get("subject") or entry.text)
+        assert proxy.connections == 1
     finally:
         await hub.stop()
         await store.close()
