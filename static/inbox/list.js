@@ -75,7 +75,14 @@ export function renderTabs() {
 
 export function renderList() {
   const items = [...state.conversations.values()].filter(inCurrentList).sort(byActivity);
+  // a re-render (a live update) must not take the keyboard focus away from the row it was on
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".conv-item");
+  const focusedId = focused && els.list.contains(focused) ? focused.dataset.conversationId : null;
   els.list.replaceChildren(...items.map(renderListItem));
+  if (focusedId) {
+    const again = els.list.querySelector(`.conv-item[data-conversation-id="${CSS.escape(focusedId)}"]`);
+    if (again) again.focus({ preventScroll: true });
+  }
   els.listEmpty.hidden = items.length > 0;
   const unread = items.reduce((sum, c) => sum + (c.unread > 0 ? 1 : 0), 0);
   document.title = `${unread ? `(${unread}) ` : ""}${t("page.inbox")} · ${t("app.name")}`;
