@@ -182,6 +182,7 @@ def _build(settings: Settings, store: Store, owns_store: bool, poll_interval: fl
         await worker.stop()
         if relay is not None:
             await relay.stop()
+        await hub.settles.flush()  # what this process ingested is settled before it stops
         if owns_store:
             await store.close()
 

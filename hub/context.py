@@ -18,6 +18,7 @@ from hub.files import FileStore
 from hub.links import ContinueLinkProvider
 from hub.mailer import Mailer
 from hub.outbound import ChannelRegistry
+from hub.settling import SettleQueue
 from hub.store.port import Store
 
 
@@ -51,6 +52,8 @@ class Hub:
     # clients known to have a name: ingest skips the "fill an empty name" update for them
     named_clients: RecentIds = field(default_factory=RecentIds)
     clock: Callable[[], datetime] = utcnow
+    # the ingest's settle writes, made together after the answers (hub.settling)
+    settles: SettleQueue = field(default_factory=SettleQueue)
     # active users, cached per process (recipients of pushes are picked from it at emit time)
     directory: Directory = field(default_factory=Directory)
     # who answers a new conversation on a channel first: the bots issue makes this `bot` where a flow is set

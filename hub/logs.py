@@ -9,12 +9,13 @@ import json
 import logging
 import os
 import re
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+
+from hub.domain import random_hex
 
 REQUEST_ID: ContextVar[str] = ContextVar("hub_request_id", default="")
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -28,7 +29,7 @@ def request_id() -> str:
 @web.middleware
 async def request_ids(request: web.Request, handler):
     given = request.headers.get(HEADER, "")
-    rid = given if _SANE.fullmatch(given) else uuid.uuid4().hex[:16]
+    rid = given if _SANE.fullmatch(given) else random_hex(8)
     token = REQUEST_ID.set(rid)
     try:
         response = await handler(request)

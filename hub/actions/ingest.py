@@ -3,7 +3,8 @@
 Idempotent (the timeline's unique dedupe key), race-safe without transactions (unique identities and
 conversation keys decide who wins; losers adopt the winner's records), and self-repairing: the entry is stored
 unsettled (with a settle lease held by its ingest), the conversation's touch is idempotent per entry, and only after
-the touch and the events is it settled. A crash in between leaves an unsettled entry that the next delivery of the
+the touch and the events is it settled (together with the other entries of a burst, after the answer:
+hub.settling). A crash in between leaves an unsettled entry that the next delivery of the
 same message, or the recovery sweep (`settle_stale`), completes exactly once (`settle_entry`).
 """
 
@@ -140,7 +141,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         entry.settled = False
         await _release(hub, entry.id, lease_until)
         raise
-    await store.timeline.settle(entry.id)
+    hub.settles.add(store.timeline, entry.id)  # written with the burst's others, after the answer
     if hub.after_inbound is not None:  # the routing rules (installed by the composition root)
         after = await hub.after_inbound(hub, message, after, entry, conv_created) or after
     return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)

@@ -98,6 +98,25 @@ async def test_unsettled_lists_the_old_ones_oldest_first(store):
     assert (await store.timeline.get(older.id)).settled is True
 
 
+async def test_settle_many_settles_the_unsettled_ones_in_one_write(store):
+    first, second, done = unsettled(1), unsettled(2), entry("c1")
+    for e in (first, second, done):
+        await store.timeline.insert(e)
+    assert await store.timeline.settle_many([first.id, second.id, done.id, first.id, "no-such-entry"]) == 2
+    assert [(await store.timeline.get(e.id)).settled for e in (first, second, done)] == [True, True, True]
+    assert await store.timeline.unsettled(older_than=at(10_000)) == []
+    assert await store.timeline.settle_many([first.id]) == 0
+    assert await store.timeline.settle_many([]) == 0
+
+
+async def test_settle_many_takes_more_ids_than_one_statement_holds(store):
+    many = [unsettled(i) for i in range(1_200)]
+    for e in many:
+        await store.timeline.insert(e)
+    assert await store.timeline.settle_many([e.id for e in many]) == 1_200
+    assert await store.timeline.unsettled(older_than=at(10_000), limit=10) == []
+
+
 async def test_claim_settle_is_exclusive_while_the_lease_runs(store):
     e = unsettled(0)
     await store.timeline.insert(e)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -199,6 +200,18 @@ class MongoTimelineRepo(MongoRepo):
             )
         )
         return result.modified_count == 1
+
+    async def settle_many(self, entry_ids: Sequence[str]) -> int:
+        ids = list(dict.fromkeys(entry_ids))
+        if not ids:
+            return 0
+        result = await self._rt(
+            self._c.update_many(
+                {"_id": {"$in": ids}, "settled": False},
+                {"$set": {"settled": True}, "$unset": {"settle_lease_until": ""}},
+            )
+        )
+        return result.modified_count
 
     async def unsettled(self, *, older_than: datetime, limit: int = 100) -> list[TimelineEntry]:
         check_limit(limit)

@@ -8,7 +8,7 @@ from pymongo import ASCENDING
 
 from hub.domain_views import VIEW_MUTABLE, SavedView
 from hub.store.mongo.base import MongoRepo, check_keys, to_bson, to_doc, to_model, to_models
-from hub.store.port import ViewQuery, check_limit
+from hub.store.port import ViewQuery, check_limit, dump_fields
 
 INDEXES: dict[str, list[tuple[Any, ...]]] = {
     "saved_views": [
@@ -32,7 +32,7 @@ class MongoViewRepo(MongoRepo):
         check_keys(changes, VIEW_MUTABLE, "saved view")
         if not changes:
             return await self.get(view_id)
-        values = SavedView.model_construct(**changes).model_dump(mode="python", include=set(changes))
+        values = dump_fields(SavedView, changes, "python")
         if "filters" in changes:
             values["filters"] = changes["filters"].model_dump(mode="json")
         if "name" in changes:

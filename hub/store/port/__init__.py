@@ -44,6 +44,7 @@ from hub.store.port.common import (
     StoreError,
     StoreStats,
     check_limit,
+    dump_fields,
 )
 from hub.store.port.conversations import (
     ConversationRepo,
@@ -77,6 +78,7 @@ from hub.store.port.work import (
 )
 
 __all__ = [
+    "dump_fields",
     "AssignmentRepo",
     "CALL_EVENT_MEMORY",
     "CANNED_MUTABLE",

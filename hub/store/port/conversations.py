@@ -176,6 +176,10 @@ class TimelineRepo(Protocol):
     async def settle(self, entry_id: str) -> bool:
         """Mark the entry settled (and drop its lease); True when it was unsettled."""
 
+    async def settle_many(self, entry_ids: Sequence[str]) -> int:
+        """`settle` for several entries in one write (the ingest settles its entries together, after the
+        answer); how many were unsettled."""
+
     async def unsettled(self, *, older_than: datetime, limit: int = 100) -> list[TimelineEntry]:
         """Entries still unsettled whose created_at <= older_than, oldest first (indexed: only unsettled entries
         are in that index)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain_sla import SLA_MUTABLE, BreachCount, SlaBreach, SlaClock, SlaTarget
+from hub.store.port import dump_fields
 from hub.store.sqlite.base import Base, from_ts, set_doc_paths, ts
 
 SCHEMA = """
@@ -47,7 +48,8 @@ class SqliteSla(Base):
         return bool(rows)
 
     async def get(self, conversation_id: str) -> SlaClock | None:
-        rows = await self.fetch("SELECT doc FROM sla_clocks WHERE id = ?", (conversation_id,))
+        # every customer message reads its conversation's clock: a point read on the event loop's thread
+        rows = await self.fetch_now("SELECT doc FROM sla_clocks WHERE id = ?", (conversation_id,))
         return _clock(rows[0]) if rows else None
 
     async def get_many(self, conversation_ids: Sequence[str]) -> dict[str, SlaClock]:
@@ -63,7 +65,7 @@ class SqliteSla(Base):
             raise ValueError(f"SLA clock fields not updatable: {sorted(unknown)}")
         if not changes:
             return await self.get(conversation_id)
-        dumped = SlaClock.model_construct(**changes).model_dump(mode="json", include=set(changes))
+        dumped = dump_fields(SlaClock, changes)
         rescheduled = "next_notice_at" in changes or "next_notice" in changes
         if rescheduled and not {"next_notice", "next_notice_at"} <= set(changes):
             raise ValueError("a new schedule sets next_notice and next_notice_at together")

@@ -63,7 +63,7 @@ class SqliteDepartments(Base):
         )
 
     async def get(self, department_id: str) -> Department | None:
-        rows = await self.fetch("SELECT doc FROM departments WHERE id = ?", (department_id,))
+        rows = await self.fetch_now("SELECT doc FROM departments WHERE id = ?", (department_id,))
         return Department.model_validate_json(rows[0][0]) if rows else None
 
     async def get_by_name(self, name: str) -> Department | None:

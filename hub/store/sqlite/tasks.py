@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain_tasks import NoticeKind, Task
-from hub.store.port import TASK_MUTABLE, TaskQuery, TaskScope, check_limit
+from hub.store.port import TASK_MUTABLE, TaskQuery, TaskScope, check_limit, dump_fields
 from hub.store.sqlite.base import Base, from_ts, to_json, ts
 from hub.store.sqlite.clients import partner_scope_sql
 from hub.store.sqlite.conversations import scope_sql
@@ -119,7 +119,7 @@ class SqliteTasks(Base):
             raise ValueError(f"task fields not updatable: {sorted(unknown)}")
         if not changes:
             return await self.get(task_id)
-        dumped = Task.model_construct(**changes).model_dump(mode="json", include=set(changes))
+        dumped = dump_fields(Task, changes)
         paths, params = [], []
         for key in changes:
             paths.append(f"'$.{key}', json(?)")

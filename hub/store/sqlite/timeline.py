@@ -276,6 +276,19 @@ class SqliteTimeline(Base):
         )
         return count == 1
 
+    async def settle_many(self, entry_ids: Sequence[str]) -> int:
+        count = 0
+        ids = list(dict.fromkeys(entry_ids))
+        for start in range(0, len(ids), 500):  # (SQLite's limit on parameters is far above, 32,766)
+            chunk = ids[start : start + 500]
+            count += await self.run(
+                "UPDATE timeline SET unsettled_since = NULL, settle_lease = NULL, "
+                "doc = json_set(doc, '$.settled', json('true')) "
+                f"WHERE id IN ({','.join('?' * len(chunk))}) AND unsettled_since IS NOT NULL",
+                chunk,
+            )
+        return count
+
     async def unsettled(self, *, older_than: datetime, limit: int = 100) -> list[TimelineEntry]:
         check_limit(limit)
         rows = await self.fetch(

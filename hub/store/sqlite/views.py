@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain_views import VIEW_MUTABLE, SavedView
-from hub.store.port import ViewQuery, check_limit
+from hub.store.port import ViewQuery, check_limit, dump_fields
 from hub.store.sqlite.base import Base, model_json, set_doc_paths
 
 SCHEMA = """
@@ -50,7 +50,7 @@ class SqliteViews(Base):
             raise ValueError(f"not updatable: {sorted(unknown)}")
         if not changes:
             return await self.get(view_id)
-        dumped = SavedView.model_construct(**changes).model_dump(mode="json", include=set(changes))
+        dumped = dump_fields(SavedView, changes)
         doc_sql, params = set_doc_paths(dumped)
         columns = ["doc = " + doc_sql]
         for key, column in (("name", "name_key"), ("shared", "shared"), ("department_id", "department_id")):
