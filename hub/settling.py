@@ -41,7 +41,9 @@ class SettleQueue:
                     await timeline.settle_many(ids)
                 except Exception:
                     log.warning(
-                        "could not settle %d entries; the recovery sweep completes them", len(ids), exc_info=True
+                        "could not settle %d entries; the recovery sweep completes them",
+                        len(ids),
+                        exc_info=True,
                     )
         finally:
             self._task = None
