@@ -17,13 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 def utcnow() -> datetime:
     """Now, in UTC, truncated to milliseconds (what MongoDB can store), so every store round-trips it exactly."""
-    return truncate_ms(datetime.now(UTC))
+    value = datetime.now(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def truncate_ms(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
+    elif value.tzinfo is not UTC:  # already UTC (most values): no conversion to make
+        value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 

@@ -21,7 +21,9 @@ def ts(value: datetime | None) -> str | None:
         return None
     # "YYYY-MM-DDTHH:MM:SS.mmm+00:00" -> "...mmmZ" (isoformat pads the year and truncates to milliseconds; about
     # half the cost of strftime, and the ingest formats some ten datetimes per message)
-    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_ts(value: str | None) -> datetime | None:
