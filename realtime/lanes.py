@@ -26,6 +26,7 @@ emits then go through the manager as usual) and the failure is logged.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import json
@@ -40,6 +41,9 @@ from hub import events as hub_events
 from realtime.dispatch import Handler, OrderedDispatch, conversation_key
 
 log = logging.getLogger(__name__)
+
+# events per PUBLISH at most: a subscriber decodes a PUBLISH's events in one go on its event loop (~10-20 µs each)
+MAX_BATCH = 200
 
 local_only: ContextVar[bool] = ContextVar("realtime_local_only", default=False)
 """True while a lane's event runs: the listeners' emits go to this process's sockets only (every process runs it)."""
@@ -122,9 +126,10 @@ class RedisLanes:
         self.published = 0  # events put into Redis
         self.publishes = 0  # PUBLISH commands that carried them
         self.received = 0
-        self._outbox: list[str] = []  # encoded events for the next PUBLISH
-        self._outbox_sent: asyncio.Future[None] | None = None  # done when the next PUBLISH has returned
-        self._sending = False
+        # the PUBLISHes to make, in order: each its encoded events (at most MAX_BATCH) and a future done when it
+        # has returned
+        self._outbox: collections.deque[tuple[list[str], asyncio.Future[None]]] = collections.deque()
+        self._pump_task: asyncio.Task[None] | None = None
 
     def subscribe(self, event_type: type, handler: Handler) -> None:
         name = getattr(handler, "__name__", repr(handler))
@@ -147,34 +152,38 @@ class RedisLanes:
         self._bus.subscribe(event_type, publish)
 
     def _send(self, encoded: str) -> asyncio.Future[None]:
-        """Put an encoded event into the next PUBLISH; done when that PUBLISH has returned."""
-        if self._outbox_sent is None:
-            self._outbox_sent = asyncio.get_running_loop().create_future()
-            self._outbox_sent.add_done_callback(_retrieve)
-        self._outbox.append(encoded)
-        if not self._sending:
-            self._sending = True
+        """Put an encoded event into the next PUBLISH that has room; done when that PUBLISH has returned."""
+        loop = asyncio.get_running_loop()
+        if not self._outbox or len(self._outbox[-1][0]) >= MAX_BATCH:
+            sent = loop.create_future()
+            sent.add_done_callback(_retrieve)
+            self._outbox.append(([], sent))
+        batch, sent = self._outbox[-1]
+        batch.append(encoded)
+        if self._pump_task is None or self._pump_task.done():
             # it starts on the loop's next turn: what the other requests publish meanwhile joins this PUBLISH
-            asyncio.get_running_loop().create_task(self._pump())
-        return self._outbox_sent
+            self._pump_task = loop.create_task(self._pump(), name="hub-lanes-publish")
+        return sent
 
     async def _pump(self) -> None:
-        try:
-            while self._outbox:
-                batch, sent = self._outbox, self._outbox_sent
-                self._outbox, self._outbox_sent = [], None
-                try:
-                    await self._redis.publish(self.channel, "[" + ",".join(batch) + "]")
-                except Exception as exc:
-                    if sent is not None and not sent.done():
-                        sent.set_exception(exc)
-                else:
-                    self.published += len(batch)
-                    self.publishes += 1
-                    if sent is not None and not sent.done():
-                        sent.set_result(None)
-        finally:
-            self._sending = False
+        while self._outbox:
+            batch, sent = self._outbox.popleft()  # no longer the last: nothing joins it now
+            try:
+                await self._redis.publish(self.channel, "[" + ",".join(batch) + "]")
+            except asyncio.CancelledError:  # shutting down: the waiting publishers push from this process
+                for _batch, pending in [(batch, sent), *self._outbox]:
+                    if not pending.done():
+                        pending.set_exception(ConnectionError("the lanes are stopping"))
+                self._outbox.clear()
+                raise
+            except Exception as exc:
+                if not sent.done():
+                    sent.set_exception(exc)
+            else:
+                self.published += len(batch)
+                self.publishes += 1
+                if not sent.done():
+                    sent.set_result(None)
 
     async def start(self) -> None:
         import redis.asyncio as redis
@@ -184,10 +193,14 @@ class RedisLanes:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        for task in (
+            self._task,
+            self._pump_task,
+        ):  # a PUBLISH still on its way: its publishers push from here
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         if self._redis is not None:
             await self._redis.aclose()
 

@@ -6,10 +6,11 @@ is run on its own process instead."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from hub.domain import Conversation
 from hub.events import ConversationRead
-from realtime.lanes import RedisLanes
+from realtime.lanes import MAX_BATCH, RedisLanes
 from tests.support import eventually
 
 
@@ -121,3 +122,53 @@ async def test_a_publisher_cancelled_while_it_waits_leaves_the_others_publish_in
     finally:
         await a.stop()
         await b.stop()
+
+
+async def test_a_large_burst_is_split_into_bounded_publishes_in_order(redis_url):
+    """1,000 publishers at once (a busy process): no PUBLISH carries more than MAX_BATCH events (a subscriber
+    decodes one PUBLISH in one go on its loop), and the other process still runs them all in publication order."""
+    bus_a, _seen_a, a = await lanes_on(redis_url)
+    _bus_b, seen_b, b = await lanes_on(redis_url)
+    try:
+        sizes: list[int] = []
+        real_publish = a._redis.publish
+
+        async def recording(channel, message):
+            sizes.append(len(json.loads(message)))
+            return await real_publish(channel, message)
+
+        a._redis.publish = recording
+        conversation = Conversation(client_id="c", channel="api", thread_key="t")
+        await asyncio.gather(*(bus_a.publish(ConversationRead(conversation, f"u{i}")) for i in range(1000)))
+
+        async def all_there() -> bool | None:
+            return len(seen_b.seen) >= 1000 or None
+
+        await eventually(all_there, what="all 1,000 events on the other process")
+        assert seen_b.seen == [(conversation.id, f"u{i}") for i in range(1000)]
+        assert sum(sizes) == 1000
+        assert max(sizes) <= MAX_BATCH < 1000
+        assert len(sizes) <= 1000 // MAX_BATCH + 2
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+async def test_stopping_while_a_publish_hangs_pushes_its_events_from_this_process(redis_url, caplog):
+    """Redis stops answering mid-PUBLISH and the process shuts down: the waiting publishers return, and their
+    events run on this process (logged) instead of waiting forever."""
+    bus, seen, lanes = await lanes_on(redis_url)
+    never = asyncio.Event()
+
+    async def hanging(*_args, **_kwargs):
+        await never.wait()
+
+    lanes._redis.publish = hanging
+    conversation = Conversation(client_id="c", channel="api", thread_key="t")
+    publishers = asyncio.gather(*(bus.publish(ConversationRead(conversation, f"u{i}")) for i in range(300)))
+    await asyncio.sleep(0.05)
+    assert seen.seen == []  # they wait for the PUBLISH
+    await lanes.stop()
+    await asyncio.wait_for(publishers, timeout=5)
+    assert seen.seen == [(conversation.id, f"u{i}") for i in range(300)]
+    assert caplog.text.count("lanes: Redis took no ConversationRead") == 300
