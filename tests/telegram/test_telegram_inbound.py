@@ -325,9 +325,9 @@ async def test_a_failure_to_store_is_500_and_the_redelivery_is_stored(tg1, monke
 
 
 async def test_slow_work_is_answered_200_and_finished_in_the_background(tg1, monkeypatch):
-    import connectors.telegram
+    import connectors.telegram.connector
 
-    monkeypatch.setattr(connectors.telegram, "WEBHOOK_INLINE_SECONDS", 0.05)
+    monkeypatch.setattr(connectors.telegram.connector, "WEBHOOK_INLINE_SECONDS", 0.05)
     tg1.standin.download_delay = 0.5
     tg1.standin.add_file("big", "documents/big.bin", b"big file")
     doc = {"file_id": "big", "file_unique_id": "b", "file_name": "big.bin", "file_size": 8}
