@@ -79,14 +79,6 @@ def encode(handler: str, event: Any) -> str:
     return json.dumps({"h": handler, "t": type(event).__name__, "e": fields}, separators=(",", ":"))
 
 
-def decode(raw: str | bytes, types: dict[str, type]) -> tuple[str, Any] | None:
-    try:
-        return _decoded(json.loads(raw), types)
-    except Exception:
-        log.exception("lanes: dropped a message that does not decode")
-        return None
-
-
 def decode_many(raw: str | bytes, types: dict[str, type]) -> list[tuple[str, Any]]:
     """A PUBLISH's events in their order: a JSON array of encoded events (or one event, as sent before batching)."""
     try:
@@ -193,10 +185,9 @@ class RedisLanes:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def stop(self) -> None:
-        for task in (
-            self._task,
-            self._pump_task,
-        ):  # a PUBLISH still on its way: its publishers push from here
+        # a PUBLISH still on its way is given up: its publishers push from this process (should it have reached
+        # Redis, this process's sockets get those events twice; the inbox keeps an entry once by its id)
+        for task in (self._task, self._pump_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -1,6 +1,6 @@
 """realtime.lanes carries a conversation's events between hub processes as JSON: every event the actions publish
 for a conversation (a new conversation and its first message, an assignment, a re-route, a snooze, a read, a split)
-comes back out of `encode`/`decode` equal to what was published, so each process's listeners push the same as the
+comes back out of `encode`/`decode_many` equal to what was published, so each process's listeners push the same as the
 publisher's would. `changes` values travel in their JSON form (a datetime as its ISO text)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hub.domain import ConversationStatus, IdentityKind, Role
 from hub.identities import make_identity
 from hub.inbound import InboundMessage
 from realtime.dispatch import conversation_key
-from realtime.lanes import _event_types, decode, encode
+from realtime.lanes import _event_types, decode_many, encode
 
 
 async def test_every_conversation_event_of_the_actions_survives_the_trip(hub):
@@ -61,7 +61,7 @@ async def test_every_conversation_event_of_the_actions_survives_the_trip(hub):
     } <= kinds
     types = _event_types()
     for event in lane_events:
-        handler, back = decode(encode("h", event), types)
+        [(handler, back)] = decode_many(encode("h", event), types)
         assert handler == "h"
         changes = getattr(event, "changes", None)
         if changes is not None:  # Any values: compared in their JSON form
