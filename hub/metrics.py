@@ -24,6 +24,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -133,10 +134,12 @@ class Metrics:
     # --- wiring -------------------------------------------------------------------------------------------------
 
     def subscribe(self, hub: Hub) -> None:
+        inbound = _Children(self.inbound)
+
         async def entry_added(event: EntryAdded) -> None:
             entry = event.entry
             if entry.direction is Direction.inbound:
-                self.inbound.labels(entry.channel).inc()
+                inbound.of(entry.channel).inc()
                 self.ingest.observe(max(0.0, (hub.clock() - entry.created_at).total_seconds()))
 
         async def delivery_changed(event: DeliveryChanged) -> None:
@@ -149,7 +152,7 @@ class Metrics:
         hub.bus.subscribe(DeliveryChanged, delivery_changed)
 
     def middleware(self):
-        http = self.http
+        http = _Children(self.http)
 
         @web.middleware
         async def measure(request: web.Request, handler):
@@ -165,7 +168,7 @@ class Metrics:
             finally:
                 resource = request.match_info.route.resource
                 route = resource.canonical if resource is not None else "unmatched"
-                http.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
+                http.of(request.method, route, str(status)).observe(time.perf_counter() - started)
 
         return measure
 
@@ -190,6 +193,23 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Children:
+    """A labelled metric's children by their label values, looked up once: `labels()` checks and converts its
+    values and takes a lock on every call (two calls per ingested message; issue #13)."""
+
+    __slots__ = ("_metric", "_known")
+
+    def __init__(self, metric: Any) -> None:
+        self._metric = metric
+        self._known: dict[tuple[str, ...], Any] = {}
+
+    def of(self, *values: str) -> Any:
+        child = self._known.get(values)
+        if child is None:
+            child = self._known[values] = self._metric.labels(*values)
+        return child
 
 
 METRICS_KEY = web.AppKey("metrics", Metrics)

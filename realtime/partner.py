@@ -187,10 +187,13 @@ class PartnerListeners:
 
     async def conversation_changed(self, event: ConversationCreated | ConversationUpdated) -> None:
         conversation = event.conversation
+        organisations = await self._by_organisation()
+        if not organisations:  # no partner user: no client to read (a store trip per message)
+            return
         client = await client_queries.find(self.hub, conversation.client_id)
         if client is None:
             return
-        for view, members in await self._by_organisation():
+        for view, members in organisations:
             viewers = [u for u in members if access.can_view_conversation(u, conversation, client, view)]
             await self.emit(
                 "conversation:updated", {"conversation": conversation_json(conversation)}, rooms_of(viewers)

@@ -74,13 +74,19 @@ _CONV_TIMES = {"last_message_at", "created_at", "updated_at", "snoozed_until"}
 _CONV_JSON = {"bot_state"}
 
 
+# the model's own validator (what `model_validate` calls, without its per-call keyword handling): every ingest builds
+# two conversations from rows (its look-up, its touch), ~40% cheaper this way (issue #13)
+_validate_conversation = Conversation.__pydantic_validator__.validate_python
+
+
 def _conv_from_row(row: Sequence[Any]) -> Conversation:
     data = dict(zip(_CONV_NAMES, row, strict=True))
     for key in _CONV_TIMES:
         data[key] = from_ts(data[key])
     for key in _CONV_JSON:
-        data[key] = json.loads(data[key])
-    return Conversation.model_validate(data)
+        value = data[key]
+        data[key] = {} if value == "{}" else json.loads(value)  # (most conversations have no bot state)
+    return _validate_conversation(data)  # type: ignore[no-any-return]
 
 
 def _conv_params(conv: Conversation) -> list[Any]:
