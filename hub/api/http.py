@@ -180,7 +180,7 @@ async def user_from_token(hub: Hub, token: str | None) -> User | None:
         claims = hub.tokens.verify(token)
     except InvalidToken:
         return None
-    user = await hub.store.users.get(claims.user_id)
+    user = await hub.directory.user(hub.store, claims.user_id)
     if user is None or not user.active or user.token_version != claims.version:
         return None
     return user

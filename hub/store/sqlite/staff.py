@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from hub.domain import Department, User
@@ -19,45 +18,17 @@ CREATE TABLE IF NOT EXISTS departments (
 """
 
 
-# How long `SqliteUsers.get` answers from the user rows it read last. Every authenticated request reads its user;
-# after another process's commit that point read costs ~35 µs here (the reader's page cache starts empty, the pages
-# come from the WAL), a tenth of an ingest's own SQL (issue #13). This process's own writes replace the kept row at
-# once; another process sharing the file (`hub serve --workers N`) is seen within this time.
-USER_ROW_SECONDS = 1.0
-_KEPT_USERS = 4096  # rows kept at most (then all are dropped: the next reads fill it again)
-
-
 class SqliteUsers(Base):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._rows: dict[str, tuple[float, str]] = {}  # user id -> (monotonic time read, doc)
-        self._writes = 0  # a read that overlapped a write keeps nothing
-
-    def _keep(self, user_id: str, doc: str) -> None:
-        if len(self._rows) >= _KEPT_USERS:
-            self._rows.clear()
-        self._rows[user_id] = (time.monotonic(), doc)
-
     async def create(self, user: User) -> None:
-        self._writes += 1
-        self._rows.pop(user.id, None)
         await self.run(
             "INSERT INTO users(id, email_key, doc) VALUES (?,?,?)",
             (user.id, user.email.lower(), model_json(user)),
         )
 
     async def get(self, user_id: str) -> User | None:
-        kept = self._rows.get(user_id)
-        if kept is not None and time.monotonic() - kept[0] < USER_ROW_SECONDS:
-            return User.model_validate_json(kept[1])  # a new object each time: callers may change theirs
-        writes = self._writes
-        # on the event loop's thread (Base.fetch_now)
+        # every authenticated request reads its user: on the event loop's thread (Base.fetch_now)
         rows = await self.fetch_now("SELECT doc FROM users WHERE id = ?", (user_id,))
-        if not rows:
-            return None
-        if writes == self._writes:
-            self._keep(user_id, rows[0][0])
-        return User.model_validate_json(rows[0][0])
+        return User.model_validate_json(rows[0][0]) if rows else None
 
     async def get_by_email(self, email: str) -> User | None:
         rows = await self.fetch("SELECT doc FROM users WHERE email_key = ?", (email.strip().lower(),))
@@ -74,18 +45,10 @@ class SqliteUsers(Base):
         if not changes:
             return await self.get(user_id)
         doc_sql, params = set_doc_paths({k: getattr(v, "value", v) for k, v in changes.items()})
-        self._writes += 1
-        self._rows.pop(user_id, None)
-        try:
-            rows = await self.fetch(
-                f"UPDATE users SET doc = {doc_sql} WHERE id = ? RETURNING doc", (*params, user_id)
-            )
-        finally:
-            self._writes += 1  # (reads that began while it ran keep nothing either)
-        if not rows:
-            return None
-        self._keep(user_id, rows[0][0])
-        return User.model_validate_json(rows[0][0])
+        rows = await self.fetch(
+            f"UPDATE users SET doc = {doc_sql} WHERE id = ? RETURNING doc", (*params, user_id)
+        )
+        return User.model_validate_json(rows[0][0]) if rows else None
 
     async def count(self) -> int:
         rows = await self.fetch("SELECT count(*) FROM users")
