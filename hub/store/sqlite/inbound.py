@@ -18,6 +18,7 @@ from hub.store.sqlite.base import Base
 from hub.store.sqlite.batch import NOT_READ
 from hub.store.sqlite.conversations import _CONV_COLUMNS, conv_from_rows, touch_statement
 from hub.store.sqlite.identities import owners_statement
+from hub.store.sqlite.search import follower_of
 from hub.store.sqlite.timeline import BY_DEDUPE_KEY, _entry, insert_statement
 
 _THREAD = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE client_id = ? AND channel = ? AND thread_key = ?"
@@ -92,4 +93,5 @@ class SqliteInbound(Base):
         if not stored:
             return False, None
         entry.seq = stored[0][0]
+        follower_of(self.db).added()  # its search row follows (hub.store.sqlite.search)
         return True, conv_from_rows(touched)

@@ -10,7 +10,7 @@ from hub.domain import Delivery, TimelineEntry
 from hub.search_terms import entry_text, terms_of_async
 from hub.store.port import CALL_EVENT_MEMORY, Cursor, EntryScope, check_limit
 from hub.store.sqlite.base import Base, model_json, to_json, ts
-from hub.store.sqlite.search import terms_column
+from hub.store.sqlite.search import follower_of, terms_column
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS timeline (
@@ -144,6 +144,7 @@ class SqliteTimeline(Base):
         if not rows:
             return False
         entry.seq = rows[0][0]
+        follower_of(self.db).added()  # its search row follows (hub.store.sqlite.search)
         return True
 
     async def get(self, entry_id: str) -> TimelineEntry | None:
