@@ -112,6 +112,11 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
     if content_type not in ("application/json", "") and not content_type.endswith("+json"):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = await request.read()
+    if raw:
+        try:  # parsed and validated in one pass by pydantic (issue #13: ~2% of an ingest's CPU)
+            return model.model_validate_json(raw)
+        except ValidationError:
+            pass  # the answer for a bad body, exactly as the steps below give it
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:

@@ -15,15 +15,24 @@ from hub.store.sqlite.batch import NOT_READ, batcher_of
 TOP = "\U0010ffff"
 
 
+_formatted: dict[datetime, str] = {}  # the last datetimes formatted (an ingest formats each of its times 2-3 times)
+
+
 def ts(value: datetime | None) -> str | None:
     """Fixed-width UTC text for a datetime column."""
     if value is None:
         return None
+    text = _formatted.get(value)
+    if text is not None:
+        return text
     # "YYYY-MM-DDTHH:MM:SS.mmm+00:00" -> "...mmmZ" (isoformat pads the year and truncates to milliseconds; about
-    # half the cost of strftime, and the ingest formats some ten datetimes per message)
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+    # half the cost of strftime)
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    text = utc.isoformat(timespec="milliseconds")[:-6] + "Z"
+    if len(_formatted) >= 64:
+        _formatted.clear()
+    _formatted[value] = text
+    return text
 
 
 def from_ts(value: str | None) -> datetime | None:
