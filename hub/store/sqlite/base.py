@@ -15,7 +15,8 @@ from hub.store.sqlite.batch import NOT_READ, batcher_of
 TOP = "\U0010ffff"
 
 
-_formatted: dict[datetime, str] = {}  # the last datetimes formatted (an ingest formats each of its times 2-3 times)
+# the last datetimes formatted (an ingest formats each of its times 2-3 times)
+_formatted: dict[datetime, str] = {}
 
 
 def ts(value: datetime | None) -> str | None:
