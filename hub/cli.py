@@ -88,12 +88,22 @@ def _serve(settings: Settings, *, demo: bool, reuse_port: bool = False) -> None:
             print=announce if not reuse_port else None,
             access_log=None,
             reuse_port=reuse_port or None,
+            loop=_event_loop(),
         )
     except ConfigurationError as exc:
         print("The hub cannot start:", file=sys.stderr)
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed (a dependency off Windows): ~3% more ingest in the same run (issue #13)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from hub.store.sqlite import views as view_tables
 from hub.store.sqlite.base import from_ts, ts
 from hub.store.sqlite.batch import open_reader
 from hub.store.sqlite.canned import SqliteCanned
+from hub.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, start_checkpointer
 from hub.store.sqlite.clients import SqliteClients
 from hub.store.sqlite.conversations import SqliteConversations
 from hub.store.sqlite.email_codes import SqliteEmailCodes
@@ -125,5 +126,9 @@ async def open_sqlite_store(path: str | Path) -> Store:
     )
     store.inbound = SqliteInbound(db, stats)
     store._closers.append(open_reader(db, str(path)))  # point reads on the event loop (issue #13)
+    if str(path) != ":memory:":
+        # checkpoints on a thread of their own; the writer's own only as the backstop (issue #13)
+        await db.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
+        store._closers.append(start_checkpointer(str(path)))
     store._closers.append(db.close)
     return store
