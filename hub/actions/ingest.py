@@ -11,6 +11,7 @@ same message, or the recovery sweep (`settle_stale`), completes exactly once (`s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,6 +58,9 @@ class Resolution:
     client_id: str
     created: bool
     events: tuple[Event, ...]
+    # the thread `resolve_client` was asked for, got or created with a new client (then: created or not)
+    conversation: Conversation | None = None
+    conversation_created: bool = False
 
 
 async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
@@ -71,21 +75,26 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
             await settle_entry(hub, existing)
         return IngestResult(entry=existing, duplicate=True)
 
-    resolution = await resolve_client(hub, message.identities, message.display_name, owners=found.owners)
+    def thread(client_id: str) -> Conversation:
+        return Conversation(
+            client_id=client_id,
+            channel=message.channel,
+            thread_key=message.thread_key,
+            subject=message.subject[:300],
+            handler=hub.initial_handler(message.channel),
+            department_id=message.department_id,
+        )
+
+    resolution = await resolve_client(
+        hub, message.identities, message.display_name, owners=found.owners, thread=thread
+    )
     known = found.conversation
-    if known is not None and known.client_id == resolution.client_id:
+    if resolution.conversation is not None:  # a new client's, created with it
+        conversation, conv_created = resolution.conversation, resolution.conversation_created
+    elif known is not None and known.client_id == resolution.client_id:
         conversation, conv_created = known, False
     else:
-        conversation, conv_created = await store.conversations.get_or_create(
-            Conversation(
-                client_id=resolution.client_id,
-                channel=message.channel,
-                thread_key=message.thread_key,
-                subject=message.subject[:300],
-                handler=hub.initial_handler(message.channel),
-                department_id=message.department_id,
-            )
-        )
+        conversation, conv_created = await store.conversations.get_or_create(thread(resolution.client_id))
     now = hub.clock()
     entry = TimelineEntry(
         client_id=resolution.client_id,
@@ -269,12 +278,15 @@ async def resolve_client(
     display_name: str = "",
     *,
     owners: dict[Identity, str] | None = None,
+    thread: Callable[[str], Conversation] | None = None,
 ) -> Resolution:
     """The client these identities belong to, creating it when none is known.
 
     Identities are in order of specificity: the first known one decides the client. Unknown identities are
     attached to it; identities owned by another client become a merge suggestion, never a silent merge.
     `owners`: what `identities.owners(identities)` answered just before (the ingest's look-up), else it is asked.
+    `thread(client_id)`: the conversation proposal to get or create together with a new client (in the same round
+    trip where the store can: `InboundRepo.create_client`); a known client's is left to the caller.
     """
     store = hub.store
     for _attempt in range(3):
@@ -283,12 +295,11 @@ async def resolve_client(
         if owners:
             return await _attach_to_known(hub, identities, owners, display_name)
         client = Client(name=display_name.strip()[:200], identities=list(identities))
-        await store.clients.create(client)
-        primary = identities[0]
-        owner = await store.identities.claim(primary, client.id)
-        if owner != client.id:
-            # another inbound from the same new sender won the race: drop ours, adopt theirs
-            await store.clients.delete(client.id)
+        new = await store.inbound.create_client(
+            client, identities[0], thread(client.id) if thread is not None else None
+        )
+        if new.owner != client.id:
+            # another inbound from the same new sender won the race: ours is dropped, theirs adopted
             owners = None
             continue
         if client.name:
@@ -300,7 +311,7 @@ async def resolve_client(
                 suggestion = await _suggest_merge(hub, client.id, other, identity)
                 if suggestion:
                     events.append(suggestion)
-        return Resolution(client.id, True, tuple(events))
+        return Resolution(client.id, True, tuple(events), new.conversation, new.conversation_created)
     raise RuntimeError("could not resolve the sender after 3 attempts")
 
 

@@ -1,6 +1,7 @@
 """Store contract: store.inbound, the ingest's combined steps — lookup (dedupe key, identity owners, the thread's
-conversation) and append (the entry, then the conversation's touch only when the entry was stored). SQLite does
-each in one trip to its thread, the append in one transaction (both or neither; the last tests)."""
+conversation), append (the entry, then the conversation's touch only when the entry was stored) and create_client
+(a new sender's client, identity and conversation). SQLite does each in one trip to its thread, the writes in one
+transaction (all or nothing; the last tests)."""
 
 from __future__ import annotations
 
@@ -146,6 +147,58 @@ async def test_concurrent_appends_each_count_once(store):
     assert len({e.seq for e in entries}) == 10
 
 
+# --- create_client ------------------------------------------------------------------------------------------------
+
+
+async def test_create_client_stores_the_client_its_identity_and_the_proposed_conversation(store):
+    c = client("Анна", telegram(1))
+    proposal = conversation(c.id, thread_key="t1")
+    new = await store.inbound.create_client(c, telegram(1), proposal)
+    assert (new.owner, new.conversation_created) == (c.id, True)
+    assert new.conversation.id == proposal.id and new.conversation.client_id == c.id
+    assert (await store.clients.get(c.id)).name == "Анна"
+    assert await store.identities.owners([telegram(1)]) == {telegram(1): c.id}
+    found = await store.inbound.lookup("telegram:m1", [telegram(1)], "telegram", "t1")
+    assert found.conversation.id == proposal.id
+
+
+async def test_create_client_without_a_proposal_creates_no_conversation(store):
+    c = client("Анна", telegram(1))
+    new = await store.inbound.create_client(c, telegram(1), None)
+    assert (new.owner, new.conversation, new.conversation_created) == (c.id, None, False)
+    assert (await store.clients.get(c.id)) is not None
+    assert await store.inbound.lookup("telegram:m1", [telegram(1)], "telegram", "t1") == InboundLookup(
+        owners={telegram(1): c.id}
+    )
+
+
+async def test_create_client_whose_identity_is_taken_leaves_the_first_owner_and_stores_nothing(store):
+    first, _ = await known(store, telegram(1))
+    late = client("Анна", telegram(1))
+    new = await store.inbound.create_client(late, telegram(1), conversation(late.id, thread_key="t9"))
+    assert (new.owner, new.conversation, new.conversation_created) == (first.id, None, False)
+    assert await store.clients.get(late.id) is None
+    assert await store.identities.owners([telegram(1)]) == {telegram(1): first.id}
+    assert await store.inbound.lookup("telegram:m1", [telegram(1)], "telegram", "t9") == InboundLookup(
+        owners={telegram(1): first.id}
+    )
+
+
+async def test_concurrent_first_messages_of_one_sender_make_one_client(store):
+    rivals = [client(f"Анна {i}", phone("+79161234567")) for i in range(5)]
+    results = await asyncio.gather(
+        *(
+            store.inbound.create_client(c, phone("+79161234567"), conversation(c.id, thread_key="t"))
+            for c in rivals
+        )
+    )
+    owners = {r.owner for r in results}
+    assert len(owners) == 1
+    (winner,) = owners
+    assert [r.conversation_created for r in results].count(True) == 1
+    assert [await store.clients.get(c.id) is not None for c in rivals] == [c.id == winner for c in rivals]
+
+
 # --- SQLite: one trip each, and the append is one transaction -----------------------------------------------------
 
 
@@ -167,6 +220,24 @@ async def test_sqlite_lookup_and_append_are_one_round_trip_each(sqlite_store):
     before = store.stats.round_trips
     await append(store, entry(c.id, conversation_id=conv.id, provider_id="m1"))
     assert store.stats.round_trips - before == 1
+    newcomer = client("Иван", telegram(2))
+    before, batches = store.stats.round_trips, store.inbound._batch.batches
+    await store.inbound.create_client(newcomer, telegram(2), conversation(newcomer.id))
+    assert (store.stats.round_trips - before, store.inbound._batch.batches - batches) == (1, 1)
+
+
+async def test_sqlite_a_failing_conversation_insert_undoes_the_new_client_and_its_identity(
+    sqlite_store, monkeypatch
+):
+    import hub.store.sqlite.conversations as conversations_module
+
+    store = sqlite_store
+    monkeypatch.setattr(conversations_module, "_INSERT_CONV", "INSERT INTO no_such_table VALUES (?)")
+    c = client("Анна", telegram(1))
+    with pytest.raises(Exception, match="no_such_table"):
+        await store.inbound.create_client(c, telegram(1), conversation(c.id))
+    assert await store.clients.get(c.id) is None  # all or nothing
+    assert await store.identities.owners([telegram(1)]) == {}
 
 
 async def test_sqlite_a_failing_touch_undoes_the_entry(sqlite_store, monkeypatch):

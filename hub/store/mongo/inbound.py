@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.domain import Conversation, Identity, TimelineEntry
+from hub.domain import Client, Conversation, Identity, TimelineEntry
 from hub.store.mongo.base import to_model
-from hub.store.port import InboundLookup, Store
+from hub.store.port import InboundLookup, NewSender, Store
 
 
 class MongoInboundRepo:
@@ -60,3 +60,17 @@ class MongoInboundRepo:
             entry_id=entry.id,
         )
         return True, touched
+
+    async def create_client(
+        self, client: Client, primary: Identity, conversation: Conversation | None
+    ) -> NewSender:
+        store = self._store
+        await store.clients.create(client)
+        owner = await store.identities.claim(primary, client.id)
+        if owner != client.id:
+            await store.clients.delete(client.id)
+            return NewSender(owner)
+        if conversation is None:
+            return NewSender(owner)
+        got, created = await store.conversations.get_or_create(conversation)
+        return NewSender(owner, got, created)

@@ -50,6 +50,7 @@ from hub.store.port.conversations import (
     ConversationRepo,
     InboundLookup,
     InboundRepo,
+    NewSender,
     ReadRepo,
     TimelineRepo,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "IdentityRepo",
     "InboundLookup",
     "InboundRepo",
+    "NewSender",
     "MailboxRepo",
     "MergeRepo",
     "NotificationRepo",

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from hub.domain import (
     Attachment,
+    Client,
     Conversation,
     Delivery,
     Identity,
@@ -253,6 +254,17 @@ class InboundLookup:
     conversation: Conversation | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NewSender:
+    """What `InboundRepo.create_client` did."""
+
+    # who owns the primary identity now: the new client, or the one that was first
+    owner: str
+    # the conversation proposed, got or created (None when the claim was lost or none was proposed)
+    conversation: Conversation | None = None
+    conversation_created: bool = False
+
+
 class InboundRepo(Protocol):
     """The ingest's steps for the common case (a known sender in a known thread) in fewer round trips: what
     `hub.actions.ingest` would otherwise ask the timeline, identity and conversation repositories one by one."""
@@ -280,3 +292,12 @@ class InboundRepo(Protocol):
         (stored, the touched conversation: None when refused or applied already). On SQLite one round trip and
         one transaction (both or neither); elsewhere two steps, and a crash between them leaves an unsettled
         entry without its touch, which `hub.actions.ingest.settle_entry` completes like any other."""
+
+    async def create_client(
+        self, client: Client, primary: Identity, conversation: Conversation | None
+    ) -> NewSender:
+        """A sender nobody knows: `clients.create(client)`, `identities.claim(primary, client.id)` and, only when
+        that claim is the new client's, `conversations.get_or_create(conversation)` (a proposal whose client_id is
+        client.id); when another client owns `primary` already (a concurrent first message of the same sender),
+        `clients.delete(client.id)` instead. On SQLite one round trip and one transaction; elsewhere the steps one
+        after the other (a crash between them leaves a client without identities, which nothing finds)."""

@@ -72,19 +72,24 @@ def partner_scope_sql(scope: PartnerScope) -> tuple[str, list[Any]]:
     return ("(" + " OR ".join(anyof) + ")" if anyof else "0"), params
 
 
+def create_statement(client: Client) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT of `SqliteClients.create` and its parameters."""
+    return (
+        "INSERT INTO clients(id, updated_at, name_terms, id_terms, partners, doc) VALUES (?,?,?,?,?,?)",
+        (
+            client.id,
+            ts(client.updated_at),
+            to_json(search_terms(client.name, [])),
+            to_json(search_terms("", client.identities)),
+            to_json(client.partner_ids),
+            model_json(client),
+        ),
+    )
+
+
 class SqliteClients(Base):
     async def create(self, client: Client) -> None:
-        await self.run(
-            "INSERT INTO clients(id, updated_at, name_terms, id_terms, partners, doc) VALUES (?,?,?,?,?,?)",
-            (
-                client.id,
-                ts(client.updated_at),
-                to_json(search_terms(client.name, [])),
-                to_json(search_terms("", client.identities)),
-                to_json(client.partner_ids),
-                model_json(client),
-            ),
-        )
+        await self.run(*create_statement(client))
 
     async def get(self, client_id: str) -> Client | None:
         rows = await self.fetch("SELECT doc FROM clients WHERE id = ?", (client_id,))

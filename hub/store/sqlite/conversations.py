@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from hub.domain import Conversation, utcnow
-from hub.store.port import CONVERSATION_MUTABLE, TOUCH_MEMORY, ConversationQuery, Scope, check_limit
+from hub.store.port import (
+    CONVERSATION_MUTABLE,
+    TOUCH_MEMORY,
+    ConversationQuery,
+    DuplicateError,
+    Scope,
+    check_limit,
+)
 from hub.store.sqlite.base import Base, from_ts, to_json, ts
 
 SCHEMA = """
@@ -247,23 +257,40 @@ def conv_from_rows(rows: Sequence[Any]) -> Conversation | None:
     return _conv_from_row(rows[0]) if rows else None
 
 
+_INSERT_CONV = (
+    f"INSERT INTO conversations({_CONV_COLUMNS}) VALUES ({','.join('?' * len(_CONV_NAMES))}) "
+    f"ON CONFLICT(client_id, channel, thread_key) DO NOTHING RETURNING {_CONV_COLUMNS}"
+)
+_BY_THREAD = (
+    f"SELECT {_CONV_COLUMNS} FROM conversations WHERE client_id = ? AND channel = ? AND thread_key = ?"
+)
+
+
+def get_or_create_unit(proposal: Conversation) -> Callable[[sqlite3.Connection], tuple[list[Any], bool]]:
+    """`SqliteConversations.get_or_create` as one unit of a batch (hub.store.sqlite.batch): (its row, created)."""
+    triple = (proposal.client_id, proposal.channel, proposal.thread_key)
+    params = _conv_params(proposal)
+
+    def unit(conn: sqlite3.Connection) -> tuple[list[Any], bool]:
+        rows = conn.execute(_BY_THREAD, triple).fetchall()
+        if rows:
+            return rows, False
+        rows = conn.execute(_INSERT_CONV, params).fetchall()
+        if rows:
+            return rows, True
+        return conn.execute(_BY_THREAD, triple).fetchall(), False  # (another writer's, in between)
+
+    return unit
+
+
 class SqliteConversations(Base):
     async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
-        # the common case (an existing thread) costs one SELECT; a new thread one more INSERT
-        select = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE client_id = ? AND channel = ? AND thread_key = ?"
-        triple = (proposal.client_id, proposal.channel, proposal.thread_key)
-        rows = await self.fetch(select, triple)
-        if rows:
-            return _conv_from_row(rows[0]), False
-        rows = await self.fetch(
-            f"INSERT INTO conversations({_CONV_COLUMNS}) VALUES ({','.join('?' * len(_CONV_NAMES))}) "
-            f"ON CONFLICT(client_id, channel, thread_key) DO NOTHING RETURNING {_CONV_COLUMNS}",
-            _conv_params(proposal),
-        )
-        if rows:
-            return _conv_from_row(rows[0]), True
-        rows = await self.fetch(select, triple)  # lost a race to a concurrent insert
-        return _conv_from_row(rows[0]), False
+        self.stats.round_trips += 1
+        try:
+            rows, created = await self._batch.submit_unit(get_or_create_unit(proposal), writes=True)
+        except aiosqlite.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
+        return _conv_from_row(rows[0]), created
 
     async def get(self, conversation_id: str) -> Conversation | None:
         rows = await self.fetch(f"SELECT {_CONV_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,))

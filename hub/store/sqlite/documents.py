@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, doc TEXT NOT NULL, u
 
 class SqliteDocuments(Base):
     async def get(self, key: str) -> dict[str, Any] | None:
-        rows = await self.fetch("SELECT doc FROM documents WHERE key = ?", (key,))
+        rows = await self.fetch_now("SELECT doc FROM documents WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else None
 
     async def put(self, key: str, value: dict[str, Any], *, at: datetime) -> None:

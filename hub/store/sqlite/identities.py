@@ -24,6 +24,15 @@ def owners_statement(wanted: Sequence[Identity]) -> tuple[str, list[Any]]:
     return f"SELECT kind, value, client_id FROM identities WHERE {anyof}", params
 
 
+def claim_statement(identity: Identity, client_id: str) -> tuple[str, tuple[Any, ...]]:
+    """The upsert of `SqliteIdentities.claim` (rows: [(owner,)]: `client_id` when the identity was free)."""
+    return (
+        "INSERT INTO identities(kind, value, client_id) VALUES (?,?,?) "
+        "ON CONFLICT(kind, value) DO UPDATE SET client_id = identities.client_id RETURNING client_id",
+        (identity.kind.value, identity.value, client_id),
+    )
+
+
 class SqliteIdentities(Base):
     async def owners(self, identities: Sequence[Identity]) -> dict[Identity, str]:
         wanted = list(dict.fromkeys(identities))
@@ -34,11 +43,7 @@ class SqliteIdentities(Base):
         return {i: found[(i.kind.value, i.value)] for i in wanted if (i.kind.value, i.value) in found}
 
     async def claim(self, identity: Identity, client_id: str) -> str:
-        rows = await self.fetch(
-            "INSERT INTO identities(kind, value, client_id) VALUES (?,?,?) "
-            "ON CONFLICT(kind, value) DO UPDATE SET client_id = identities.client_id RETURNING client_id",
-            (identity.kind.value, identity.value, client_id),
-        )
+        rows = await self.fetch(*claim_statement(identity, client_id))
         return rows[0][0]
 
     async def reassign(self, from_client_id: str, to_client_id: str) -> None:

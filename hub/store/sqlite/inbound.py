@@ -12,16 +12,15 @@ from typing import Any
 
 import aiosqlite
 
-from hub.domain import Conversation, Identity, TimelineEntry
-from hub.store.port import DuplicateError, InboundLookup
+from hub.domain import Client, Conversation, Identity, TimelineEntry
+from hub.store.port import DuplicateError, InboundLookup, NewSender
 from hub.store.sqlite.base import Base
 from hub.store.sqlite.batch import NOT_READ
-from hub.store.sqlite.conversations import _CONV_COLUMNS, conv_from_rows, touch_statement
-from hub.store.sqlite.identities import owners_statement
+from hub.store.sqlite.clients import create_statement
+from hub.store.sqlite.conversations import _BY_THREAD, conv_from_rows, get_or_create_unit, touch_statement
+from hub.store.sqlite.identities import claim_statement, owners_statement
 from hub.store.sqlite.search import follower_of
 from hub.store.sqlite.timeline import BY_DEDUPE_KEY, _entry, insert_statement
-
-_THREAD = f"SELECT {_CONV_COLUMNS} FROM conversations WHERE client_id = ? AND channel = ? AND thread_key = ?"
 
 
 class SqliteInbound(Base):
@@ -43,7 +42,7 @@ class SqliteInbound(Base):
             return (
                 [],
                 [(i, c) for i, c in zip(wanted, owned, strict=True) if c],
-                conn.execute(_THREAD, (first, channel, thread_key)).fetchall(),
+                conn.execute(_BY_THREAD, (first, channel, thread_key)).fetchall(),
             )
 
         self.stats.round_trips += 1
@@ -95,3 +94,27 @@ class SqliteInbound(Base):
         entry.seq = stored[0][0]
         follower_of(self.db).added()  # its search row follows (hub.store.sqlite.search)
         return True, conv_from_rows(touched)
+
+    async def create_client(
+        self, client: Client, primary: Identity, conversation: Conversation | None
+    ) -> NewSender:
+        create = create_statement(client)
+        claim = claim_statement(primary, client.id)
+        thread = get_or_create_unit(conversation) if conversation is not None else None
+
+        def write(conn: sqlite3.Connection) -> tuple[str, list[Any], bool]:
+            conn.execute(*create)
+            owner = conn.execute(*claim).fetchall()[0][0]
+            if owner != client.id:
+                conn.execute("DELETE FROM clients WHERE id = ?", (client.id,))
+                return owner, [], False
+            if thread is None:
+                return owner, [], False
+            return (owner, *thread(conn))
+
+        self.stats.round_trips += 1
+        try:
+            owner, rows, created = await self._batch.submit_unit(write, writes=True)
+        except aiosqlite.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
+        return NewSender(owner, conv_from_rows(rows), created)
