@@ -10,7 +10,7 @@ from typing import Any
 import aiosqlite
 
 from hub.store.port import DuplicateError, StoreStats
-from hub.store.sqlite.batch import NOT_READ, batcher_of
+from hub.store.sqlite.batch import batcher_of
 
 TOP = "\U0010ffff"
 
@@ -65,12 +65,9 @@ class Base:
             raise DuplicateError(str(exc)) from exc
 
     async def fetch_now(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        """`fetch` for a point read by a key: on the event loop's thread when it can (`Batcher.read_now`)."""
-        rows = self._batch.read_now(lambda conn: conn.execute(sql, params).fetchall())
-        if rows is NOT_READ:
-            return await self.fetch(sql, params)
+        """`fetch` for a point read by a key: on the reader's thread when there is one (`Batcher.read`)."""
         self.stats.round_trips += 1
-        return rows  # type: ignore[no-any-return]
+        return await self._batch.read(lambda conn: conn.execute(sql, params).fetchall())  # type: ignore[no-any-return]
 
     async def run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run a statement; the number of rows it changed."""

@@ -32,6 +32,10 @@ from typing import Any
 
 import aiosqlite
 
+from hub.store.sqlite.reader import NOT_READ, ReaderThread
+
+__all__ = ["NOT_READ", "Batcher", "Unit", "batcher_of", "open_reader"]
+
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -64,13 +68,6 @@ def _writes(sql: str | Unit) -> bool:
     return not sql.lstrip()[:6].upper().startswith("SELECT")
 
 
-class _Missing:
-    pass
-
-
-NOT_READ = _Missing()  # `Batcher.read_now` could not read on the loop: go through the thread instead
-
-
 class Batcher:
     """At most one batch on aiosqlite's thread at a time: a statement submitted while none is there goes at once
     (a lone caller waits no longer than before); those submitted meanwhile wait together and go as the next batch
@@ -81,22 +78,20 @@ class Batcher:
         self._pending: list[_Item] = []
         self._busy = False
         self.batches = 0  # trips to aiosqlite's thread (the statements are counted in StoreStats.round_trips)
-        # a second, read-only connection to the same file, used on the event loop's thread (`read_now`)
-        self.reader: sqlite3.Connection | None = None
+        # a second, read-only connection to the same file on a thread of its own (`read`)
+        self.reader: ReaderThread | None = None
 
-    def read_now(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
-        """Run `fn(reader)` at once on the calling (event loop) thread, on the read-only connection: point reads
-        by a key, which take microseconds, where the trip to aiosqlite's thread and back would cost more than the
-        read (issue #13). It sees what is committed (WAL: each statement reads the latest commit), so a caller that
-        awaited its write reads it. NOT_READ when there is no reader (":memory:", closed) or SQLite answered busy
-        or locked: the caller then goes through the thread."""
+    async def read(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        """`fn(conn)` for point reads by a key: on the reader's thread (hub.store.sqlite.reader), where the event
+        loop does not wait for SQLite and the reads do not queue behind the write batches; it sees what is
+        committed when it starts, so a caller reads every write it awaited. Through aiosqlite's thread when there is
+        no reader (":memory:", closed) or it could not answer (busy, locked)."""
         reader = self.reader
-        if reader is None:
-            return NOT_READ
-        try:
-            return fn(reader)
-        except (sqlite3.OperationalError, sqlite3.ProgrammingError):
-            return NOT_READ
+        if reader is not None:
+            result = await reader.read(fn)
+            if result is not NOT_READ:
+                return result
+        return await self.submit_unit(fn, writes=False)
 
     def submit(self, sql: str | Unit, params: Params, want_rows: bool) -> asyncio.Future[Any]:
         future = asyncio.get_running_loop().create_future()
@@ -220,20 +215,14 @@ def _run_batch(
 
 
 def open_reader(db: aiosqlite.Connection, path: str) -> Callable[[], Awaitable[None]]:
-    """Give the connection's batcher its read-only connection (`Batcher.read_now`); returns its async closer."""
+    """Give the connection's batcher its reader (`Batcher.read`); returns its async closer."""
     batcher = batcher_of(db)
 
     async def close() -> None:
         reader, batcher.reader = batcher.reader, None
         if reader is not None:
-            reader.close()
+            await reader.close()
 
-    if path == ":memory:":
-        return close
-    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    # reads in WAL mode wait for nobody; a short busy wait covers the rare recovery of the WAL index (then the
-    # read goes through aiosqlite's thread instead), so the event loop never blocks for long
-    for pragma in ("query_only=1", "busy_timeout=20", "cache_size=-16384", "mmap_size=268435456"):
-        reader.execute(f"PRAGMA {pragma}")
-    batcher.reader = reader
+    if path != ":memory:":
+        batcher.reader = ReaderThread(path)
     return close

@@ -1,7 +1,7 @@
-"""The ingest's combined steps (InboundRepo): its reads at once on the event loop's thread (the read-only
-connection, `Batcher.read_now`; else one trip to aiosqlite's thread), and its entry with the conversation's touch in
-one trip, one transaction (issue #13: each trip costs a thread hand-off both ways, which under load is what a
-request waits for, not the SQL)."""
+"""The ingest's combined steps (InboundRepo): its reads in one hand-off to the reader's thread (the read-only
+connection, `Batcher.read`; else one trip to aiosqlite's thread), its entry with the conversation's touch in one
+trip and one transaction, and a new sender's client, identity and conversation in another (issue #13: each trip
+costs a thread hand-off both ways, which under load is what a request waits for, not the SQL)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import aiosqlite
 from hub.domain import Client, Conversation, Identity, TimelineEntry
 from hub.store.port import DuplicateError, InboundLookup, NewSender
 from hub.store.sqlite.base import Base
-from hub.store.sqlite.batch import NOT_READ
 from hub.store.sqlite.clients import create_statement
 from hub.store.sqlite.conversations import _BY_THREAD, conv_from_rows, get_or_create_unit, touch_statement
 from hub.store.sqlite.identities import claim_statement, owners_statement
@@ -46,10 +45,7 @@ class SqliteInbound(Base):
             )
 
         self.stats.round_trips += 1
-        found = self._batch.read_now(read)  # point reads: on the event loop's thread when it can
-        if found is NOT_READ:
-            found = await self._batch.submit_unit(read, writes=False)
-        duplicate, owners, thread = found
+        duplicate, owners, thread = await self._batch.read(read)  # point reads: on the reader's thread
         if duplicate:
             return InboundLookup(duplicate=_entry(duplicate[0]))
         return InboundLookup(owners=dict(owners), conversation=conv_from_rows(thread))

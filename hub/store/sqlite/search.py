@@ -22,7 +22,7 @@ import aiosqlite
 from hub.domain import TimelineEntry
 from hub.store.port import SearchScope, check_limit
 from hub.store.sqlite.base import Base, to_json
-from hub.store.sqlite.batch import NOT_READ, Batcher, batcher_of
+from hub.store.sqlite.batch import Batcher, batcher_of
 from hub.store.sqlite.clients import partner_scope_sql
 from hub.store.sqlite.conversations import scope_sql
 
@@ -99,8 +99,8 @@ class FtsFollower:
             follow.add_done_callback(_logged)
 
     async def catch_up(self) -> None:
-        positions = self._batch.read_now(lambda conn: conn.execute(_POSITIONS).fetchone())
-        if positions is not NOT_READ and positions[0] is not None and (positions[1] or 0) <= positions[0]:
+        positions = await self._batch.read(lambda conn: conn.execute(_POSITIONS).fetchone())
+        if positions[0] is not None and (positions[1] or 0) <= positions[0]:
             return  # nothing new since the last follow-up (the common case of a quiet hub)
         done = False
         while not done:

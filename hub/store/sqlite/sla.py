@@ -48,7 +48,7 @@ class SqliteSla(Base):
         return bool(rows)
 
     async def get(self, conversation_id: str) -> SlaClock | None:
-        # every customer message reads its conversation's clock: a point read on the event loop's thread
+        # every customer message reads its conversation's clock: a point read on the reader's thread
         rows = await self.fetch_now("SELECT doc FROM sla_clocks WHERE id = ?", (conversation_id,))
         return _clock(rows[0]) if rows else None
 

@@ -26,7 +26,7 @@ class SqliteUsers(Base):
         )
 
     async def get(self, user_id: str) -> User | None:
-        # every authenticated request reads its user: on the event loop's thread (Base.fetch_now)
+        # every authenticated request reads its user: on the reader's thread (Base.fetch_now)
         rows = await self.fetch_now("SELECT doc FROM users WHERE id = ?", (user_id,))
         return User.model_validate_json(rows[0][0]) if rows else None
 
