@@ -128,7 +128,9 @@ class Batcher:
             _deliver(batch, None, ValueError("Connection closed"))
             return
         try:
-            batch[0][3].get_loop().call_soon_threadsafe(_deliver, batch, None, ValueError("Connection closed"))
+            batch[0][3].get_loop().call_soon_threadsafe(
+                _deliver, batch, None, ValueError("Connection closed")
+            )
         except RuntimeError:
             pass
 
