@@ -87,3 +87,36 @@ async def test_a_statement_python_cannot_bind_fails_alone_and_the_batch_still_co
         assert names == {"A", "B"}
     finally:
         await store.close()
+
+
+async def test_a_failing_unit_among_others_undoes_only_its_own_statements(tmp_path):
+    path = tmp_path / "hub.db"
+    store = await open_sqlite_store(path)
+    try:
+        batcher = batcher_of(store.timeline.db)
+        await store.timeline.db.execute("CREATE TABLE pairs (k TEXT PRIMARY KEY, half INTEGER)")
+
+        def pair(key: str, fail: bool):
+            def unit(conn):
+                conn.execute("INSERT INTO pairs VALUES (?, 1)", (key,))
+                if fail:
+                    raise ValueError(f"{key} gave up halfway")
+                conn.execute("INSERT INTO pairs VALUES (?, 2)", (key + "'",))
+                return key
+
+            return unit
+
+        # the first unit goes alone (the thread is idle); the others queue up behind it and go as one batch
+        results = await asyncio.gather(
+            *(batcher.submit_unit(pair(f"k{i}", fail=i == 5), writes=True) for i in range(10)),
+            return_exceptions=True,
+        )
+        assert [r if isinstance(r, str) else "failed" for r in results] == [
+            "failed" if i == 5 else f"k{i}" for i in range(10)
+        ]
+        assert isinstance(results[5], ValueError)
+        with sqlite3.connect(path) as other:
+            kept = {k for (k,) in other.execute("SELECT k FROM pairs")}
+        assert kept == {k for i in range(10) if i != 5 for k in (f"k{i}", f"k{i}'")}  # k5 left nothing
+    finally:
+        await store.close()

@@ -171,14 +171,26 @@ def _deliver(batch: list[_Item], results: list[tuple[bool, Any]] | None, error: 
             future.set_exception(results[index][1])
 
 
-def _execute(conn: sqlite3.Connection, sql: str | Unit, params: Params, want_rows: bool) -> Any:
+def _execute(
+    conn: sqlite3.Connection, sql: str | Unit, params: Params, want_rows: bool, *, bare: bool = False
+) -> Any:
     if isinstance(sql, Unit):
+        if bare and sql.writes:  # inside the batch's transaction, no savepoint of its own (see _run_batch)
+            try:
+                return sql.fn(conn)
+            except Exception as exc:
+                raise _Retry from exc
         return _run_unit(conn, sql)
     cursor = conn.execute(sql, params)
     try:
         return cursor.fetchall() if want_rows else cursor.rowcount
     finally:
         cursor.close()
+
+
+class _Retry(Exception):
+    """A writing unit failed without a savepoint of its own: the batch's transaction is rolled back and the batch
+    runs again, each writing unit in its savepoint."""
 
 
 def _run_unit(conn: sqlite3.Connection, unit: Unit) -> Any:
@@ -215,9 +227,25 @@ def _run_unit(conn: sqlite3.Connection, unit: Unit) -> Any:
 def _run_batch(
     conn: sqlite3.Connection, batch: list[tuple[str | Unit, Params, bool]]
 ) -> list[tuple[bool, Any]]:
-    """On aiosqlite's thread: run the batch, its writes in one transaction when there are two or more."""
-    out: list[tuple[bool, Any]] = []
+    """On aiosqlite's thread: run the batch, its writes in one transaction when there are two or more.
+
+    The writing units of a grouped batch first run without a SAVEPOINT each (two statements fewer per unit, and
+    each statement on this thread waits for the GIL again: issue #13); should one of them fail, nothing of the
+    batch is kept yet, so its transaction is rolled back and the batch runs again with the savepoints, where the
+    failing unit fails alone."""
     grouped = sum(1 for sql, _, _ in batch if _writes(sql)) > 1
+    if grouped:
+        try:
+            return _run_statements(conn, batch, grouped=True, bare=True)
+        except _Retry:
+            pass
+    return _run_statements(conn, batch, grouped=grouped, bare=False)
+
+
+def _run_statements(
+    conn: sqlite3.Connection, batch: list[tuple[str | Unit, Params, bool]], *, grouped: bool, bare: bool
+) -> list[tuple[bool, Any]]:
+    out: list[tuple[bool, Any]] = []
     opened: int | None = None  # index of the first statement inside our transaction
     for sql, params, want_rows in batch:
         if grouped and opened is None and not conn.in_transaction and _writes(sql):
@@ -227,7 +255,14 @@ def _run_batch(
             except sqlite3.Error:
                 pass  # (busy beyond busy_timeout) each statement then runs by itself, as it would have
         try:
-            out.append((True, _execute(conn, sql, params, want_rows)))
+            out.append((True, _execute(conn, sql, params, want_rows, bare=bare and opened is not None)))
+        except _Retry:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise
         except Exception as exc:  # sqlite3's errors, and e.g. OverflowError for an int SQLite cannot hold
             out.append((False, exc))
             if opened is not None and not conn.in_transaction:
