@@ -213,15 +213,20 @@ def _run_unit(conn: sqlite3.Connection, unit: Unit) -> Any:
         try:
             conn.execute("COMMIT")
         except sqlite3.Error:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+            _rollback(conn)
             raise
     else:
         conn.execute("RELEASE hub_unit")
     return result
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK what is still open (an error may have ended the transaction already)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _run_batch(
@@ -257,11 +262,7 @@ def _run_statements(
         try:
             out.append((True, _execute(conn, sql, params, want_rows, bare=bare and opened is not None)))
         except _Retry:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+            _rollback(conn)
             raise
         except Exception as exc:  # sqlite3's errors, and e.g. OverflowError for an int SQLite cannot hold
             out.append((False, exc))
@@ -273,11 +274,7 @@ def _run_statements(
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
+            _rollback(conn)
             out[opened:] = [(False, exc)] * (len(out) - opened)
     return out
 
