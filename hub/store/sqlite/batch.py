@@ -136,7 +136,6 @@ class Batcher:
 
     def _drain(self) -> None:
         """On aiosqlite's thread: run the pending statements as batches, one after the other, until none is left."""
-        conn = self.db._conn
         for _turn in range(self.MAX_TURN):
             with self._lock:
                 batch, self._pending = self._pending, []
@@ -147,11 +146,9 @@ class Batcher:
             results: list[tuple[bool, Any]] | None = None
             error: BaseException | None = None
             try:
-                results = _run_batch(conn, [item[:3] for item in batch])
-            except (
-                BaseException
-            ) as exc:  # (nothing of _run_batch should raise; if it does, its callers hear it)
-                error = exc
+                results = _run_batch(self.db._conn, [item[:3] for item in batch])
+            except BaseException as exc:
+                error = exc  # (nothing of _run_batch should raise, nor the closed connection: its callers hear it)
             try:
                 batch[0][3].get_loop().call_soon_threadsafe(_deliver, batch, results, error)
             except RuntimeError:  # the loop is closed: nobody waits any more
