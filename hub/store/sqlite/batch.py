@@ -82,9 +82,8 @@ class Batcher:
         self._lock = threading.Lock()  # guards _pending and _busy (the loop adds, the thread takes)
         self._pending: list[_Item] = []
         self._busy = False
-        self.batches = (
-            0  # batches run on aiosqlite's thread (the statements are counted in StoreStats.round_trips)
-        )
+        # batches run on aiosqlite's thread (the statements are counted in StoreStats.round_trips)
+        self.batches = 0
         # a second, read-only connection to the same file on a thread of its own (`read`)
         self.reader: ReaderThread | None = None
 
@@ -124,15 +123,11 @@ class Batcher:
             self._busy = False
         if not batch:
             return
-        if not on_thread:
-            _deliver(batch, None, ValueError("Connection closed"))
-            return
-        try:
-            batch[0][3].get_loop().call_soon_threadsafe(
-                _deliver, batch, None, ValueError("Connection closed")
-            )
-        except RuntimeError:
-            pass
+        closed = ValueError("Connection closed")
+        if on_thread:
+            _post(batch, None, closed)
+        else:
+            _deliver(batch, None, closed)
 
     def _drain(self) -> None:
         """On aiosqlite's thread: run the pending statements as batches, one after the other, until none is left."""
@@ -149,11 +144,16 @@ class Batcher:
                 results = _run_batch(self.db._conn, [item[:3] for item in batch])
             except BaseException as exc:
                 error = exc  # (nothing of _run_batch should raise, nor the closed connection: its callers hear it)
-            try:
-                batch[0][3].get_loop().call_soon_threadsafe(_deliver, batch, results, error)
-            except RuntimeError:  # the loop is closed: nobody waits any more
-                pass
+            _post(batch, results, error)
         self._start(on_thread=True)  # more to do: behind whatever else waits for the thread
+
+
+def _post(batch: list[_Item], results: list[tuple[bool, Any]] | None, error: BaseException | None) -> None:
+    """From aiosqlite's thread: answer the batch's callers on their event loop."""
+    try:
+        batch[0][3].get_loop().call_soon_threadsafe(_deliver, batch, results, error)
+    except RuntimeError:  # the loop is closed: nobody waits any more
+        pass
 
 
 def _deliver(batch: list[_Item], results: list[tuple[bool, Any]] | None, error: BaseException | None) -> None:

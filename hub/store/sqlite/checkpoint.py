@@ -33,7 +33,6 @@ class Checkpointer:
         self._conn.execute("PRAGMA busy_timeout=0")  # a pass that cannot start now waits for the next one
         self._every = every
         self._stop = threading.Event()
-        self.passes = 0
         self._thread = threading.Thread(target=self._run, name="hub-sqlite-checkpoint", daemon=True)
         self._thread.start()
 
@@ -41,7 +40,6 @@ class Checkpointer:
         while not self._stop.wait(self._every):
             try:
                 self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                self.passes += 1
             except sqlite3.Error as exc:  # busy (the writer's own checkpoint is running), or the file is gone
                 log.debug("WAL checkpoint pass skipped: %s", exc)
 
