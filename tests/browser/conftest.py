@@ -3,6 +3,10 @@
 One Chromium per test module (fixture `browser`, module-scoped; every test of a module runs on the module's event
 loop: `pytestmark = pytest.mark.asyncio(loop_scope="module")`); a fresh hub per test (fixture `web_hub`). The pages
 load the built static files (the inbox bundled by esbuild), rebuilt once per session when a source changed.
+
+Wait for page state with `expect(locator)` or `support.eventually(lambda: page.evaluate(...))`, never with
+`page.wait_for_function`: its polls after the first run `eval` inside the page, which the pages' CSP refuses (the
+test then passes only when the state was already there at the first poll).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.async_api import expect
+from support import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -68,7 +69,8 @@ async def test_a_mention_while_the_tab_is_in_the_background_shows_on_the_desktop
     await page.evaluate("window.dispatchEvent(new Event('blur'))")
     await _note(web_hub, conversation_id, "@agent2 could you check the courier's photos?")
     await expect(page.locator("#bell-count")).to_have_text("2")
-    await page.wait_for_function("window.__desktop.length > 0")
+    # polled from here: wait_for_function's later polls run eval in the page, which the inbox's CSP refuses
+    await eventually(lambda: page.evaluate("window.__desktop.length > 0"), what="a desktop notification")
     shown = await page.evaluate("window.__desktop")
     assert [(n["title"], n["body"]) for n in shown] == [
         ("Agent One mentioned you", "Pavel Client\n@agent2 could you check the courier's photos?")

@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from conftest import AGENT_PASSWORD, WebHub, start_web_hub
 from playwright.async_api import expect
+from support import eventually
 from test_inbox_desktop_notifications import RECORDER
 
 from hub.actions import staff
@@ -75,7 +76,11 @@ async def test_the_after_hours_note_highlights_its_mention_and_the_bell_speaks_t
 
     # the bell: the mention, in Russian (the stored text is the English rendering)
     await expect(page.locator("#bell-count")).to_have_text("2")  # the mention and the hand-off itself
-    await page.wait_for_function("window.__desktop.some((n) => n.body.includes('Бот передал'))")
+    # polled from here: wait_for_function's later polls run eval in the page, which the inbox's CSP refuses
+    await eventually(
+        lambda: page.evaluate("window.__desktop.some((n) => n.body.includes('Бот передал'))"),
+        what="the desktop notification of the hand-off note",
+    )
     shown = {n["title"]: n["body"] for n in await page.evaluate("window.__desktop")}
     # the body: which conversation (client · subject), then the note's text
     mention_body = next(body for body in shown.values() if "Бот передал" in body)
