@@ -40,6 +40,7 @@ from hub.events import (
     MergeSuggested,
 )
 from hub.inbound import InboundMessage
+from hub.store.port import FirstEntry
 from hub.text import preview, sanitize_html
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class Resolution:
     # the thread `resolve_client` was asked for, got or created with a new client (then: created or not)
     conversation: Conversation | None = None
     conversation_created: bool = False
+    # the first entry appended with a new client (`first`): the entry, and (stored, the touched conversation)
+    appended: tuple[TimelineEntry, tuple[bool, Conversation | None]] | None = None
 
 
 async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
@@ -85,8 +88,36 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
             department_id=message.department_id,
         )
 
+    now = hub.clock()
+    lease_until = now + SETTLE_LEASE
+
+    def new_entry(client_id: str, conversation_id: str) -> TimelineEntry:
+        return TimelineEntry(
+            client_id=client_id,
+            conversation_id=conversation_id,
+            kind=message.kind,
+            direction=Direction.inbound,
+            channel=message.channel,
+            author=Author(type=AuthorType.client, id=client_id, name=message.display_name),
+            text=message.text,
+            html=sanitize_html(message.html),
+            attachments=list(message.attachments),
+            provider_id=message.provider_message_id,
+            dedupe_key=key,
+            occurred_at=_plausible_time(message.occurred_at, now),
+            created_at=now,
+            meta=_entry_meta(message),
+            # the touch and the events are still to come: until settled, a re-send or the sweep can complete them
+            settled=False,
+        )
+
+    def first(client_id: str, conversation: Conversation) -> FirstEntry:
+        # a new sender's: stored with its client, in the same round trip where the store can
+        entry = new_entry(client_id, conversation.id)
+        return FirstEntry(entry, lease_until, at=entry.occurred_at, now=now, **_touch_args(entry))
+
     resolution = await resolve_client(
-        hub, message.identities, message.display_name, owners=found.owners, thread=thread
+        hub, message.identities, message.display_name, owners=found.owners, thread=thread, first=first
     )
     known = found.conversation
     if resolution.conversation is not None:  # a new client's, created with it
@@ -95,39 +126,23 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
         conversation, conv_created = known, False
     else:
         conversation, conv_created = await store.conversations.get_or_create(thread(resolution.client_id))
-    now = hub.clock()
-    entry = TimelineEntry(
-        client_id=resolution.client_id,
-        conversation_id=conversation.id,
-        kind=message.kind,
-        direction=Direction.inbound,
-        channel=message.channel,
-        author=Author(type=AuthorType.client, id=resolution.client_id, name=message.display_name),
-        text=message.text,
-        html=sanitize_html(message.html),
-        attachments=list(message.attachments),
-        provider_id=message.provider_message_id,
-        dedupe_key=key,
-        occurred_at=_plausible_time(message.occurred_at, now),
-        created_at=now,
-        meta=_entry_meta(message),
-        # the touch and the events are still to come: until settled, a re-send or the sweep can complete them
-        settled=False,
-    )
-    lease_until = now + SETTLE_LEASE
     # what resolve_client changed is stored for good (whoever wins the entry): announce it before the steps that
     # may fail
     for event in resolution.events:
         await hub.bus.publish(event)
-    try:
-        # the entry and the conversation's touch (idempotent per entry), in one round trip where the store can
-        stored, touched = await store.inbound.append(
-            entry, lease_until=lease_until, at=entry.occurred_at, now=now, **_touch_args(entry)
-        )
-    except BaseException:
-        # it may be stored without its touch (a store without transactions): a re-send or the sweep completes it
-        await _release(hub, entry.id, lease_until)
-        raise
+    if resolution.appended is not None:
+        entry, (stored, touched) = resolution.appended
+    else:
+        entry = new_entry(resolution.client_id, conversation.id)
+        try:
+            # the entry and the conversation's touch (idempotent per entry), in one round trip where the store can
+            stored, touched = await store.inbound.append(
+                entry, lease_until=lease_until, at=entry.occurred_at, now=now, **_touch_args(entry)
+            )
+        except BaseException:
+            # it may be stored without its touch (a store without transactions): a re-send or the sweep completes
+            await _release(hub, entry.id, lease_until)
+            raise
     if not stored:
         # a concurrent delivery of the same message won the unique key. The conversation this call created is
         # stored all the same: announce it, nobody else will.
@@ -279,6 +294,7 @@ async def resolve_client(
     *,
     owners: dict[Identity, str] | None = None,
     thread: Callable[[str], Conversation] | None = None,
+    first: Callable[[str, Conversation], FirstEntry] | None = None,
 ) -> Resolution:
     """The client these identities belong to, creating it when none is known.
 
@@ -287,6 +303,8 @@ async def resolve_client(
     `owners`: what `identities.owners(identities)` answered just before (the ingest's look-up), else it is asked.
     `thread(client_id)`: the conversation proposal to get or create together with a new client (in the same round
     trip where the store can: `InboundRepo.create_client`); a known client's is left to the caller.
+    `first(client_id, proposal)`: the new client's first entry, appended with them in that round trip (with
+    `thread`); `Resolution.appended` says what became of it (None: not appended, the caller appends it).
     """
     store = hub.store
     for _attempt in range(3):
@@ -295,9 +313,10 @@ async def resolve_client(
         if owners:
             return await _attach_to_known(hub, identities, owners, display_name)
         client = Client(name=display_name.strip()[:200], identities=list(identities))
-        new = await store.inbound.create_client(
-            client, identities[0], thread(client.id) if thread is not None else None
-        )
+        proposal = thread(client.id) if thread is not None else None
+        entry = first(client.id, proposal) if first is not None and proposal is not None else None
+        # (appends `entry` only where that is one transaction with the client: nothing to release should it fail)
+        new = await store.inbound.create_client(client, identities[0], proposal, entry)
         if new.owner != client.id:
             # another inbound from the same new sender won the race: ours is dropped, theirs adopted
             owners = None
@@ -311,7 +330,10 @@ async def resolve_client(
                 suggestion = await _suggest_merge(hub, client.id, other, identity)
                 if suggestion:
                     events.append(suggestion)
-        return Resolution(client.id, True, tuple(events), new.conversation, new.conversation_created)
+        appended = (entry.entry, new.appended) if entry is not None and new.appended is not None else None
+        return Resolution(
+            client.id, True, tuple(events), new.conversation, new.conversation_created, appended
+        )
     raise RuntimeError("could not resolve the sender after 3 attempts")
 
 

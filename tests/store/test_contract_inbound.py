@@ -11,7 +11,7 @@ import pytest
 from store_factories import at, client, conversation, email, entry, phone, telegram
 
 from hub.domain import ConversationStatus
-from hub.store.port import InboundLookup
+from hub.store.port import FirstEntry, InboundLookup
 from hub.store.sqlite import open_sqlite_store
 
 
@@ -199,6 +199,54 @@ async def test_concurrent_first_messages_of_one_sender_make_one_client(store):
     assert [await store.clients.get(c.id) is not None for c in rivals] == [c.id == winner for c in rivals]
 
 
+def first_of(e, *, seconds=1):
+    return FirstEntry(e, at(30), e.occurred_at, f"p{seconds}", True, True, at(seconds))
+
+
+async def test_create_client_appends_the_first_entry_where_that_is_one_transaction(store):
+    c = client("Анна", telegram(1))
+    proposal = conversation(c.id, thread_key="t1")
+    e = entry(c.id, conversation_id=proposal.id, provider_id="m1", occurred_at=at(1))
+    new = await store.inbound.create_client(c, telegram(1), proposal, first_of(e))
+    if store.name != "sqlite":  # no transaction: left to the caller's append, nothing stored
+        assert new.appended is None and new.conversation_created
+        assert await store.timeline.get_by_dedupe_key(e.dedupe_key) is None
+        return
+    stored, touched = new.appended
+    assert stored and e.seq is not None
+    assert (touched.id, touched.unread, touched.last_message_at, touched.last_message_preview) == (
+        proposal.id,
+        1,
+        at(1),
+        "p1",
+    )
+    assert [x.id for x in await store.timeline.conversation_page(proposal.id, limit=10)] == [e.id]
+    assert (await store.inbound.lookup(e.dedupe_key, [telegram(1)], "telegram", "t1")).duplicate.id == e.id
+
+
+async def test_create_client_whose_identity_is_taken_does_not_append_the_entry(store):
+    first, _ = await known(store, telegram(1))
+    late = client("Анна", telegram(1))
+    proposal = conversation(late.id, thread_key="t9")
+    e = entry(late.id, conversation_id=proposal.id, provider_id="m1")
+    new = await store.inbound.create_client(late, telegram(1), proposal, first_of(e))
+    assert (new.owner, new.appended) == (first.id, None)
+    assert await store.timeline.get_by_dedupe_key(e.dedupe_key) is None
+
+
+async def test_create_client_with_a_duplicate_first_entry_keeps_the_client_and_says_not_stored(store):
+    first, conv = await known(store, telegram(1))
+    assert (await append(store, entry(first.id, conversation_id=conv.id, provider_id="m1")))[0]
+    c = client("Иван", telegram(2))
+    proposal = conversation(c.id, thread_key="t1")
+    twin = entry(c.id, conversation_id=proposal.id, provider_id="m1")  # the same dedupe key
+    new = await store.inbound.create_client(c, telegram(2), proposal, first_of(twin))
+    appended = (False, None) if store.name == "sqlite" else None  # (elsewhere: left to the caller)
+    assert (new.owner, new.conversation_created, new.appended) == (c.id, True, appended)
+    assert (await store.conversations.get(proposal.id)).unread == 0  # no touch without the entry
+    assert (await store.timeline.get_by_dedupe_key(twin.dedupe_key)).client_id == first.id
+
+
 # --- SQLite: one trip each, and the append is one transaction -----------------------------------------------------
 
 
@@ -221,9 +269,12 @@ async def test_sqlite_lookup_and_append_are_one_round_trip_each(sqlite_store):
     await append(store, entry(c.id, conversation_id=conv.id, provider_id="m1"))
     assert store.stats.round_trips - before == 1
     newcomer = client("Иван", telegram(2))
+    proposal = conversation(newcomer.id)
+    first = first_of(entry(newcomer.id, conversation_id=proposal.id, provider_id="m2"))
     before, batches = store.stats.round_trips, store.inbound._batch.batches
-    await store.inbound.create_client(newcomer, telegram(2), conversation(newcomer.id))
+    new = await store.inbound.create_client(newcomer, telegram(2), proposal, first)
     assert (store.stats.round_trips - before, store.inbound._batch.batches - batches) == (1, 1)
+    assert new.appended[0] and new.conversation_created
 
 
 async def test_sqlite_a_failing_conversation_insert_undoes_the_new_client_and_its_identity(
@@ -237,6 +288,28 @@ async def test_sqlite_a_failing_conversation_insert_undoes_the_new_client_and_it
     with pytest.raises(Exception, match="no_such_table"):
         await store.inbound.create_client(c, telegram(1), conversation(c.id))
     assert await store.clients.get(c.id) is None  # all or nothing
+    assert await store.identities.owners([telegram(1)]) == {}
+
+
+async def test_sqlite_a_failing_first_entry_undoes_the_new_client_and_its_conversation(
+    sqlite_store, monkeypatch
+):
+    import hub.store.sqlite.inbound as inbound_module
+
+    store = sqlite_store
+
+    async def failing(entry, lease_until):
+        return "INSERT INTO no_such_table VALUES (?)", (entry.id,)
+
+    monkeypatch.setattr(inbound_module, "insert_statement", failing)
+    c = client("Анна", telegram(1))
+    proposal = conversation(c.id)
+    with pytest.raises(Exception, match="no_such_table"):
+        await store.inbound.create_client(
+            c, telegram(1), proposal, first_of(entry(c.id, conversation_id=proposal.id, provider_id="m1"))
+        )
+    assert await store.clients.get(c.id) is None  # all or nothing
+    assert await store.conversations.get(proposal.id) is None
     assert await store.identities.owners([telegram(1)]) == {}
 
 

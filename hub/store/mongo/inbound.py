@@ -9,7 +9,7 @@ from typing import Any
 
 from hub.domain import Client, Conversation, Identity, TimelineEntry
 from hub.store.mongo.base import to_model
-from hub.store.port import InboundLookup, NewSender, Store
+from hub.store.port import FirstEntry, InboundLookup, NewSender, Store
 
 
 class MongoInboundRepo:
@@ -62,7 +62,11 @@ class MongoInboundRepo:
         return True, touched
 
     async def create_client(
-        self, client: Client, primary: Identity, conversation: Conversation | None
+        self,
+        client: Client,
+        primary: Identity,
+        conversation: Conversation | None,
+        first: FirstEntry | None = None,
     ) -> NewSender:
         store = self._store
         await store.clients.create(client)
@@ -73,4 +77,6 @@ class MongoInboundRepo:
         if conversation is None:
             return NewSender(owner)
         got, created = await store.conversations.get_or_create(conversation)
+        # `first` is left to the caller's `append`: without a transaction, the new client is announced before
+        # the steps that may fail after it
         return NewSender(owner, got, created)

@@ -48,6 +48,7 @@ from hub.store.port.common import (
 )
 from hub.store.port.conversations import (
     ConversationRepo,
+    FirstEntry,
     InboundLookup,
     InboundRepo,
     NewSender,
@@ -99,6 +100,7 @@ __all__ = [
     "EntryScope",
     "GrantRepo",
     "IdentityRepo",
+    "FirstEntry",
     "InboundLookup",
     "InboundRepo",
     "NewSender",

@@ -255,6 +255,20 @@ class InboundLookup:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstEntry:
+    """A new sender's first message, for `InboundRepo.create_client` to append together with its client: the
+    arguments of `InboundRepo.append`."""
+
+    entry: TimelineEntry
+    lease_until: datetime | None
+    at: datetime
+    preview: str
+    inbound: bool
+    reopen: bool
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class NewSender:
     """What `InboundRepo.create_client` did."""
 
@@ -263,6 +277,9 @@ class NewSender:
     # the conversation proposed, got or created (None when the claim was lost or none was proposed)
     conversation: Conversation | None = None
     conversation_created: bool = False
+    # what `append` answered for the first entry: (stored, touched); None when it was not appended (no entry
+    # given, the claim lost, the conversation got is not the entry's, or a store without transactions)
+    appended: tuple[bool, Conversation | None] | None = None
 
 
 class InboundRepo(Protocol):
@@ -294,10 +311,16 @@ class InboundRepo(Protocol):
         entry without its touch, which `hub.actions.ingest.settle_entry` completes like any other."""
 
     async def create_client(
-        self, client: Client, primary: Identity, conversation: Conversation | None
+        self,
+        client: Client,
+        primary: Identity,
+        conversation: Conversation | None,
+        first: FirstEntry | None = None,
     ) -> NewSender:
         """A sender nobody knows: `clients.create(client)`, `identities.claim(primary, client.id)` and, only when
         that claim is the new client's, `conversations.get_or_create(conversation)` (a proposal whose client_id is
         client.id); when another client owns `primary` already (a concurrent first message of the same sender),
-        `clients.delete(client.id)` instead. On SQLite one round trip and one transaction; elsewhere the steps one
-        after the other (a crash between them leaves a client without identities, which nothing finds)."""
+        `clients.delete(client.id)` instead. On SQLite one round trip and one transaction, which also appends
+        `first` (`append`'s arguments) when the conversation got is `first.entry`'s; elsewhere the steps one after
+        the other (a crash between them leaves a client without identities, which nothing finds), and `first` is
+        left to the caller's `append` (`NewSender.appended` None), after it has announced the new client."""

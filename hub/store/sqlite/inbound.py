@@ -1,19 +1,19 @@
 """The ingest's combined steps (InboundRepo): its reads in one hand-off to the reader's thread (the read-only
 connection, `Batcher.read`; else one trip to aiosqlite's thread), its entry with the conversation's touch in one
-trip and one transaction, and a new sender's client, identity and conversation in another (issue #13: each trip
-costs a thread hand-off both ways, which under load is what a request waits for, not the SQL)."""
+trip and one transaction, and a new sender's client, identity, conversation and first entry in one (issue #13: each
+trip costs a thread hand-off both ways, which under load is what a request waits for, not the SQL)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from hub.domain import Client, Conversation, Identity, TimelineEntry
-from hub.store.port import DuplicateError, InboundLookup, NewSender
+from hub.store.port import DuplicateError, FirstEntry, InboundLookup, NewSender
 from hub.store.sqlite.base import Base
 from hub.store.sqlite.clients import create_statement
 from hub.store.sqlite.conversations import _BY_THREAD, conv_from_rows, get_or_create_unit, touch_statement
@@ -61,30 +61,18 @@ class SqliteInbound(Base):
         reopen: bool,
         now: datetime,
     ) -> tuple[bool, Conversation | None]:
-        insert = await insert_statement(entry, lease_until)
-        touch = None
-        if entry.conversation_id is not None:
-            touch = touch_statement(
-                entry.conversation_id,
-                at=at,
-                preview=preview,
-                inbound=inbound,
-                reopen=reopen,
-                now=now,
-                entry_id=entry.id,
-            )
-
-        def write(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-            stored = conn.execute(*insert).fetchall()
-            if not stored or touch is None:
-                return stored, []
-            return stored, conn.execute(*touch).fetchall()
-
+        first = FirstEntry(entry, lease_until, at, preview, inbound, reopen, now)
+        write = await _append_unit(first)
         self.stats.round_trips += 1
         try:
             stored, touched = await self._batch.submit_unit(write, writes=True)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
+        return self._appended(entry, stored, touched)
+
+    def _appended(
+        self, entry: TimelineEntry, stored: list[Any], touched: list[Any]
+    ) -> tuple[bool, Conversation | None]:
         if not stored:
             return False, None
         entry.seq = stored[0][0]
@@ -92,25 +80,65 @@ class SqliteInbound(Base):
         return True, conv_from_rows(touched)
 
     async def create_client(
-        self, client: Client, primary: Identity, conversation: Conversation | None
+        self,
+        client: Client,
+        primary: Identity,
+        conversation: Conversation | None,
+        first: FirstEntry | None = None,
     ) -> NewSender:
         create = create_statement(client)
         claim = claim_statement(primary, client.id)
         thread = get_or_create_unit(conversation) if conversation is not None else None
+        append = await _append_unit(first) if first is not None and thread is not None else None
+        its_conversation = first.entry.conversation_id if first is not None else None
 
-        def write(conn: sqlite3.Connection) -> tuple[str, list[Any], bool]:
+        def write(
+            conn: sqlite3.Connection,
+        ) -> tuple[str, list[Any], bool, tuple[list[Any], list[Any]] | None]:
             conn.execute(*create)
             owner = conn.execute(*claim).fetchall()[0][0]
             if owner != client.id:
                 conn.execute("DELETE FROM clients WHERE id = ?", (client.id,))
-                return owner, [], False
+                return owner, [], False, None
             if thread is None:
-                return owner, [], False
-            return (owner, *thread(conn))
+                return owner, [], False, None
+            rows, created = thread(conn)
+            if append is None or not rows or rows[0][0] != its_conversation:
+                return owner, rows, created, None
+            return owner, rows, created, append(conn)
 
         self.stats.round_trips += 1
         try:
-            owner, rows, created = await self._batch.submit_unit(write, writes=True)
+            owner, rows, created, appended = await self._batch.submit_unit(write, writes=True)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
-        return NewSender(owner, conv_from_rows(rows), created)
+        got = conv_from_rows(rows)
+        if appended is None:
+            return NewSender(owner, got, created)
+        assert first is not None
+        return NewSender(owner, got, created, self._appended(first.entry, *appended))
+
+
+async def _append_unit(first: FirstEntry) -> Callable[[sqlite3.Connection], tuple[list[Any], list[Any]]]:
+    """The entry's INSERT and, when that stored it, the conversation's touch: (insert rows, touch rows)."""
+    entry = first.entry
+    insert = await insert_statement(entry, first.lease_until)
+    touch = None
+    if entry.conversation_id is not None:
+        touch = touch_statement(
+            entry.conversation_id,
+            at=first.at,
+            preview=first.preview,
+            inbound=first.inbound,
+            reopen=first.reopen,
+            now=first.now,
+            entry_id=entry.id,
+        )
+
+    def write(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+        stored = conn.execute(*insert).fetchall()
+        if not stored or touch is None:
+            return stored, []
+        return stored, conn.execute(*touch).fetchall()
+
+    return write
