@@ -268,6 +268,17 @@ class TimelineEntry(Model):
                 dedupe_key(self.channel, self.provider_id) if self.provider_id else f"id:{self.id}"
             )
 
+    def addressed(self, client_id: str, conversation_id: str) -> TimelineEntry:
+        """A copy of this client's message (not stored yet) for the client and conversation found for it (the
+        author too): what a store that resolves the sender in the same trip as the insert stores."""
+        return self.model_copy(
+            update={
+                "client_id": client_id,
+                "conversation_id": conversation_id,
+                "author": self.author.model_copy(update={"id": client_id}),
+            }
+        )
+
 
 def dedupe_key(channel: str, provider_id: str) -> str:
     return f"{channel}:{provider_id}"

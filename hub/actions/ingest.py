@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,8 +69,32 @@ class Resolution:
 async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
     store = hub.store
     key = dedupe_key(message.channel, message.provider_message_id)
-    # the dedupe key, the sender's identities and their thread, in one round trip where the store can
-    found = await store.inbound.lookup(key, message.identities, message.channel, message.thread_key)
+    now = hub.clock()
+    lease_until = now + SETTLE_LEASE
+    # the entry, before its client and conversation are known (TimelineEntry.addressed fills them in)
+    draft = TimelineEntry(
+        client_id="",
+        kind=message.kind,
+        direction=Direction.inbound,
+        channel=message.channel,
+        author=Author(type=AuthorType.client, name=message.display_name),
+        text=message.text,
+        html=sanitize_html(message.html),
+        attachments=list(message.attachments),
+        provider_id=message.provider_message_id,
+        dedupe_key=key,
+        occurred_at=_plausible_time(message.occurred_at, now),
+        created_at=now,
+        meta=_entry_meta(message),
+        # the touch and the events are still to come: until settled, a re-send or the sweep can complete them
+        settled=False,
+    )
+    template = FirstEntry(draft, lease_until, at=draft.occurred_at, now=now, **_touch_args(draft))
+    # the dedupe key, the sender's identities and their thread — and for a sender known completely the entry with
+    # the conversation's touch — in one round trip where the store can
+    found = await store.inbound.lookup(
+        key, message.identities, message.channel, message.thread_key, append=template
+    )
     existing = found.duplicate
     if existing is not None:
         if not existing.settled:
@@ -78,71 +102,59 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
             await settle_entry(hub, existing)
         return IngestResult(entry=existing, duplicate=True)
 
-    def thread(client_id: str) -> Conversation:
-        return Conversation(
-            client_id=client_id,
-            channel=message.channel,
-            thread_key=message.thread_key,
-            subject=message.subject[:300],
-            handler=hub.initial_handler(message.channel),
-            department_id=message.department_id,
-        )
-
-    now = hub.clock()
-    lease_until = now + SETTLE_LEASE
-
-    def new_entry(client_id: str, conversation_id: str) -> TimelineEntry:
-        return TimelineEntry(
-            client_id=client_id,
-            conversation_id=conversation_id,
-            kind=message.kind,
-            direction=Direction.inbound,
-            channel=message.channel,
-            author=Author(type=AuthorType.client, id=client_id, name=message.display_name),
-            text=message.text,
-            html=sanitize_html(message.html),
-            attachments=list(message.attachments),
-            provider_id=message.provider_message_id,
-            dedupe_key=key,
-            occurred_at=_plausible_time(message.occurred_at, now),
-            created_at=now,
-            meta=_entry_meta(message),
-            # the touch and the events are still to come: until settled, a re-send or the sweep can complete them
-            settled=False,
-        )
-
-    def first(client_id: str, conversation: Conversation) -> FirstEntry:
-        # a new sender's: stored with its client, in the same round trip where the store can
-        entry = new_entry(client_id, conversation.id)
-        return FirstEntry(entry, lease_until, at=entry.occurred_at, now=now, **_touch_args(entry))
-
-    resolution = await resolve_client(
-        hub, message.identities, message.display_name, owners=found.owners, thread=thread, first=first
-    )
-    known = found.conversation
-    if resolution.conversation is not None:  # a new client's, created with it
-        conversation, conv_created = resolution.conversation, resolution.conversation_created
-    elif known is not None and known.client_id == resolution.client_id:
-        conversation, conv_created = known, False
+    client_created = False
+    if found.appended is not None and found.conversation is not None:
+        entry, (stored, touched) = found.appended
+        conversation, conv_created = found.conversation, False
+        named = await _fill_name(hub, entry.client_id, message.display_name)
+        if named is not None:
+            await hub.bus.publish(named)
     else:
-        conversation, conv_created = await store.conversations.get_or_create(thread(resolution.client_id))
-    # what resolve_client changed is stored for good (whoever wins the entry): announce it before the steps that
-    # may fail
-    for event in resolution.events:
-        await hub.bus.publish(event)
-    if resolution.appended is not None:
-        entry, (stored, touched) = resolution.appended
-    else:
-        entry = new_entry(resolution.client_id, conversation.id)
-        try:
-            # the entry and the conversation's touch (idempotent per entry), in one round trip where the store can
-            stored, touched = await store.inbound.append(
-                entry, lease_until=lease_until, at=entry.occurred_at, now=now, **_touch_args(entry)
+
+        def thread(client_id: str) -> Conversation:
+            return Conversation(
+                client_id=client_id,
+                channel=message.channel,
+                thread_key=message.thread_key,
+                subject=message.subject[:300],
+                handler=hub.initial_handler(message.channel),
+                department_id=message.department_id,
             )
-        except BaseException:
-            # it may be stored without its touch (a store without transactions): a re-send or the sweep completes
-            await _release(hub, entry.id, lease_until)
-            raise
+
+        def first(client_id: str, conversation: Conversation) -> FirstEntry:
+            # a new sender's: stored with its client, in the same round trip where the store can
+            return replace(template, entry=draft.addressed(client_id, conversation.id))
+
+        resolution = await resolve_client(
+            hub, message.identities, message.display_name, owners=found.owners, thread=thread, first=first
+        )
+        client_created = resolution.created
+        known = found.conversation
+        if resolution.conversation is not None:  # a new client's, created with it
+            conversation, conv_created = resolution.conversation, resolution.conversation_created
+        elif known is not None and known.client_id == resolution.client_id:
+            conversation, conv_created = known, False
+        else:
+            conversation, conv_created = await store.conversations.get_or_create(thread(resolution.client_id))
+        # what resolve_client changed is stored for good (whoever wins the entry): announce it before the steps
+        # that may fail
+        for event in resolution.events:
+            await hub.bus.publish(event)
+        if resolution.appended is not None:
+            entry, (stored, touched) = resolution.appended
+        else:
+            entry = draft.addressed(resolution.client_id, conversation.id)
+            try:
+                # the entry and the conversation's touch (idempotent per entry), in one round trip where the store
+                # can
+                stored, touched = await store.inbound.append(
+                    entry, lease_until=lease_until, at=entry.occurred_at, now=now, **_touch_args(entry)
+                )
+            except BaseException:
+                # it may be stored without its touch (a store without transactions): a re-send or the sweep
+                # completes it
+                await _release(hub, entry.id, lease_until)
+                raise
     if not stored:
         # a concurrent delivery of the same message won the unique key. The conversation this call created is
         # stored all the same: announce it, nobody else will.
@@ -168,7 +180,7 @@ async def ingest(hub: Hub, message: InboundMessage) -> IngestResult:
     hub.settles.add(store.timeline, entry.id)  # written with the burst's others, after the answer
     if hub.after_inbound is not None:  # the routing rules (installed by the composition root)
         after = await hub.after_inbound(hub, message, after, entry, conv_created) or after
-    return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=resolution.created)
+    return IngestResult(entry=entry, duplicate=False, conversation=after, client_created=client_created)
 
 
 def _entry_meta(message: InboundMessage) -> dict[str, Any]:
@@ -343,13 +355,9 @@ async def _attach_to_known(
     store = hub.store
     client_id = next(owners[i] for i in identities if i in owners)
     events: list[Event] = []
-    name = display_name.strip()[:200]
-    if name and client_id not in hub.named_clients:
-        # a client first known by a number without a name (a call) takes the name they give later
-        named = await store.clients.fill_name(client_id, name, at=hub.clock())
-        if named is not None:
-            events.append(ClientUpdated(named, ("name",)))
-        hub.named_clients.add(client_id)
+    named = await _fill_name(hub, client_id, display_name)
+    if named is not None:
+        events.append(named)
     for identity in identities:
         owner = owners.get(identity)
         if owner is None:
@@ -364,6 +372,16 @@ async def _attach_to_known(
             if suggestion:
                 events.append(suggestion)
     return Resolution(client_id, False, tuple(events))
+
+
+async def _fill_name(hub: Hub, client_id: str, display_name: str) -> ClientUpdated | None:
+    """A client first known by a number without a name (a call) takes the name they give later."""
+    name = display_name.strip()[:200]
+    if not name or client_id in hub.named_clients:
+        return None
+    named = await hub.store.clients.fill_name(client_id, name, at=hub.clock())
+    hub.named_clients.add(client_id)
+    return ClientUpdated(named, ("name",)) if named is not None else None
 
 
 async def _suggest_merge(

@@ -82,6 +82,70 @@ async def test_lookup_of_a_stored_message_gives_the_entry_and_reads_nothing_else
     assert found.duplicate.settled is False
 
 
+# --- lookup with append: a sender known completely gets the entry in the same trip -----------------------------
+
+
+def draft(provider_id, *, seconds=1):
+    """An inbound message before its client and conversation are known (as hub.actions.ingest drafts it)."""
+    return first_of(
+        entry("", provider_id=provider_id, occurred_at=at(seconds), settled=False), seconds=seconds
+    )
+
+
+async def test_lookup_with_append_stores_a_known_senders_entry_addressed_to_them(store):
+    c, conv = await known(store, telegram(1), phone("+79161234567"))
+    await store.conversations.update(conv.id, {"status": ConversationStatus.resolved})
+    message = draft("m1")
+
+    found = await store.inbound.lookup(
+        "telegram:m1", [telegram(1), phone("+79161234567")], "telegram", "t1", append=message
+    )
+
+    assert found.owners == {telegram(1): c.id, phone("+79161234567"): c.id}
+    assert found.conversation.status is ConversationStatus.resolved  # as it was before the entry
+    if store.name != "sqlite":  # no transaction: left to the caller
+        assert found.appended is None
+        assert await store.timeline.get_by_dedupe_key("telegram:m1") is None
+        return
+    e, (stored, touched) = found.appended
+    assert stored and e.id == message.entry.id and e.seq is not None
+    assert (e.client_id, e.conversation_id, e.author.id) == (c.id, conv.id, c.id)
+    assert (touched.id, touched.status, touched.unread, touched.last_message_preview) == (
+        conv.id,
+        ConversationStatus.open,
+        1,
+        "p1",
+    )
+    got = await store.timeline.get(e.id)
+    assert (got.client_id, got.conversation_id, got.author.id, got.settled) == (c.id, conv.id, c.id, False)
+
+
+async def test_lookup_with_append_appends_nothing_for_a_sender_not_known_completely(store):
+    c, _ = await known(store, telegram(1))
+    other, _ = await known(store, phone("+79161234567"))
+    cases = [
+        ([telegram(9)], "t1"),  # nobody knows them
+        ([telegram(1), email("new@example.com")], "t1"),  # an identity of theirs to attach
+        ([telegram(1), phone("+79161234567")], "t1"),  # an identity of another client's: a merge to suggest
+        ([telegram(1)], "t2"),  # no conversation in this thread yet
+    ]
+    for n, (identities, thread) in enumerate(cases):
+        message = draft(f"n{n}")
+        found = await store.inbound.lookup(f"telegram:n{n}", identities, "telegram", thread, append=message)
+        assert found.appended is None, (identities, thread)
+        assert found == await store.inbound.lookup(f"telegram:n{n}", identities, "telegram", thread)
+        assert await store.timeline.get_by_dedupe_key(f"telegram:n{n}") is None
+
+
+async def test_lookup_with_append_of_a_stored_message_gives_the_entry_and_appends_nothing(store):
+    c, conv = await known(store, telegram(1))
+    e = entry(c.id, conversation_id=conv.id, provider_id="m1")
+    assert await store.timeline.insert(e)
+    found = await store.inbound.lookup(e.dedupe_key, [telegram(1)], "telegram", "t1", append=draft("m1"))
+    assert (found.duplicate.id, found.appended) == (e.id, None)
+    assert (await store.conversations.get(conv.id)).unread == 0
+
+
 # --- append -------------------------------------------------------------------------------------------------------
 
 
@@ -268,6 +332,9 @@ async def test_sqlite_lookup_and_append_are_one_round_trip_each(sqlite_store):
     before = store.stats.round_trips
     await append(store, entry(c.id, conversation_id=conv.id, provider_id="m1"))
     assert store.stats.round_trips - before == 1
+    before = store.stats.round_trips
+    found = await store.inbound.lookup("telegram:m9", [telegram(1)], "telegram", "t1", append=draft("m9"))
+    assert store.stats.round_trips - before == 1 and found.appended[1][0]
     newcomer = client("Иван", telegram(2))
     proposal = conversation(newcomer.id)
     first = first_of(entry(newcomer.id, conversation_id=proposal.id, provider_id="m2"))
@@ -298,10 +365,10 @@ async def test_sqlite_a_failing_first_entry_undoes_the_new_client_and_its_conver
 
     store = sqlite_store
 
-    async def failing(entry, lease_until):
+    def failing(entry, lease_until, terms):
         return "INSERT INTO no_such_table VALUES (?)", (entry.id,)
 
-    monkeypatch.setattr(inbound_module, "insert_statement", failing)
+    monkeypatch.setattr(inbound_module, "insert_with_terms", failing)
     c = client("Анна", telegram(1))
     proposal = conversation(c.id)
     with pytest.raises(Exception, match="no_such_table"):
@@ -327,6 +394,10 @@ async def test_sqlite_a_failing_touch_undoes_the_entry(sqlite_store, monkeypatch
         await append(store, failing)
     assert await store.timeline.get(failing.id) is None  # both or neither
     assert await store.timeline.get_by_dedupe_key(failing.dedupe_key) is None
+    message = draft("m2")  # the same through lookup's append
+    with pytest.raises(Exception, match="no_such_table"):
+        await store.inbound.lookup("telegram:m2", [telegram(1)], "telegram", "t1", append=message)
+    assert await store.timeline.get(message.entry.id) is None
 
     # a failing append in a batch with other callers' writes undoes only its own statements
     monkeypatch.setattr(

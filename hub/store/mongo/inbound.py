@@ -18,8 +18,14 @@ class MongoInboundRepo:
         self._conversations = conversations
 
     async def lookup(
-        self, dedupe_key: str, identities: Sequence[Identity], channel: str, thread_key: str
+        self,
+        dedupe_key: str,
+        identities: Sequence[Identity],
+        channel: str,
+        thread_key: str,
+        append: FirstEntry | None = None,
     ) -> InboundLookup:
+        # `append` is left to the caller: without a transaction the steps would be the same calls anyway
         store = self._store
         duplicate = await store.timeline.get_by_dedupe_key(dedupe_key)
         if duplicate is not None:

@@ -250,8 +250,12 @@ class InboundLookup:
     duplicate: TimelineEntry | None = None
     # IdentityRepo.owners of the sender's identities
     owners: dict[Identity, str] = field(default_factory=dict)
-    # the conversation of the first owned identity's owner in the message's thread, when it exists
+    # the conversation of the first owned identity's owner in the message's thread, when it exists (as it was
+    # before the entry below, when there is one)
     conversation: Conversation | None = None
+    # the entry `lookup(..., append=...)` appended for a sender known completely: the entry (addressed to the owner
+    # and the conversation above), and (stored, the touched conversation) as `append` answers
+    appended: tuple[TimelineEntry, tuple[bool, Conversation | None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,11 +291,22 @@ class InboundRepo(Protocol):
     `hub.actions.ingest` would otherwise ask the timeline, identity and conversation repositories one by one."""
 
     async def lookup(
-        self, dedupe_key: str, identities: Sequence[Identity], channel: str, thread_key: str
+        self,
+        dedupe_key: str,
+        identities: Sequence[Identity],
+        channel: str,
+        thread_key: str,
+        append: FirstEntry | None = None,
     ) -> InboundLookup:
         """`timeline.get_by_dedupe_key(dedupe_key)`; when there is none, `identities.owners(identities)` and, when
         one of them is owned, the conversation of (the owner of the first owned identity in `identities` order,
-        channel, thread_key) if it exists (no conversation is created). One round trip on SQLite."""
+        channel, thread_key) if it exists (no conversation is created). One round trip on SQLite.
+
+        `append` (a client's message whose client and conversation are still to be found): when the sender is
+        known completely — every identity owned by that one client, whose conversation in this thread exists —
+        also `append` of it, addressed to them (`TimelineEntry.addressed`), in the same round trip and
+        transaction (SQLite); `InboundLookup.appended` says what became of it. Elsewhere (and for any other
+        sender) it is not appended (`appended` None): the caller resolves the sender and appends."""
 
     async def append(
         self,

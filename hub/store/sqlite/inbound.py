@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,36 +20,65 @@ from hub.store.sqlite.clients import create_statement
 from hub.store.sqlite.conversations import _BY_THREAD, conv_from_rows, get_or_create_unit, touch_statement
 from hub.store.sqlite.identities import claim_statement, owners_statement
 from hub.store.sqlite.search import follower_of
-from hub.store.sqlite.timeline import BY_DEDUPE_KEY, _entry, insert_statement
+from hub.store.sqlite.timeline import BY_DEDUPE_KEY, _entry, entry_terms, insert_with_terms
 
 
 class SqliteInbound(Base):
     async def lookup(
-        self, dedupe_key: str, identities: Sequence[Identity], channel: str, thread_key: str
+        self,
+        dedupe_key: str,
+        identities: Sequence[Identity],
+        channel: str,
+        thread_key: str,
+        append: FirstEntry | None = None,
     ) -> InboundLookup:
         wanted = list(dict.fromkeys(identities))
         owners_sql, owners_params = owners_statement(wanted)
 
-        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], list[Any]]:
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], list[Any], bool]:
             duplicate = conn.execute(BY_DEDUPE_KEY, (dedupe_key,)).fetchall()
             if duplicate or not wanted:
-                return duplicate, [], []
+                return duplicate, [], [], False
             found = {(k, v): c for k, v, c in conn.execute(owners_sql, owners_params).fetchall()}
             owned = [found.get((i.kind.value, i.value)) for i in wanted]
             first = next((c for c in owned if c is not None), None)
             if first is None:
-                return [], [], []
+                return [], [], [], False
             return (
                 [],
                 [(i, c) for i, c in zip(wanted, owned, strict=True) if c],
                 conn.execute(_BY_THREAD, (first, channel, thread_key)).fetchall(),
+                all(c == first for c in owned),
             )
 
         self.stats.round_trips += 1
-        duplicate, owners, thread = await self._batch.read(read)  # point reads: on the reader's thread
+        if append is None:
+            duplicate, owners, thread, _ = await self._batch.read(read)  # point reads: on the reader's thread
+            appended = None
+        else:
+            terms = await entry_terms(append.entry)
+
+            def read_and_append(conn: sqlite3.Connection) -> tuple[Any, ...]:
+                duplicate, owners, thread, complete = read(conn)
+                if not (complete and thread):
+                    return duplicate, owners, thread, None
+                addressed = append.entry.addressed(owners[0][1], thread[0][0])
+                return duplicate, owners, thread, (addressed, _append_rows(conn, append, addressed, terms))
+
+            # a writing unit: the reads and, for a sender known completely, the entry with its touch
+            try:
+                duplicate, owners, thread, appended = await self._batch.submit_unit(
+                    read_and_append, writes=True
+                )
+            except aiosqlite.IntegrityError as exc:
+                raise DuplicateError(str(exc)) from exc
         if duplicate:
             return InboundLookup(duplicate=_entry(duplicate[0]))
-        return InboundLookup(owners=dict(owners), conversation=conv_from_rows(thread))
+        found = InboundLookup(owners=dict(owners), conversation=conv_from_rows(thread))
+        if appended is None:
+            return found
+        entry, (stored, touched) = appended
+        return replace(found, appended=(entry, self._appended(entry, stored, touched)))
 
     async def append(
         self,
@@ -121,24 +151,27 @@ class SqliteInbound(Base):
 
 async def _append_unit(first: FirstEntry) -> Callable[[sqlite3.Connection], tuple[list[Any], list[Any]]]:
     """The entry's INSERT and, when that stored it, the conversation's touch: (insert rows, touch rows)."""
-    entry = first.entry
-    insert = await insert_statement(entry, first.lease_until)
-    touch = None
-    if entry.conversation_id is not None:
-        touch = touch_statement(
-            entry.conversation_id,
-            at=first.at,
-            preview=first.preview,
-            inbound=first.inbound,
-            reopen=first.reopen,
-            now=first.now,
-            entry_id=entry.id,
-        )
+    terms = await entry_terms(first.entry)
 
     def write(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-        stored = conn.execute(*insert).fetchall()
-        if not stored or touch is None:
-            return stored, []
-        return stored, conn.execute(*touch).fetchall()
+        return _append_rows(conn, first, first.entry, terms)
 
     return write
+
+
+def _append_rows(
+    conn: sqlite3.Connection, first: FirstEntry, entry: TimelineEntry, terms: str
+) -> tuple[list[Any], list[Any]]:
+    stored = conn.execute(*insert_with_terms(entry, first.lease_until, terms)).fetchall()
+    if not stored or entry.conversation_id is None:
+        return stored, []
+    touch = touch_statement(
+        entry.conversation_id,
+        at=first.at,
+        preview=first.preview,
+        inbound=first.inbound,
+        reopen=first.reopen,
+        now=first.now,
+        entry_id=entry.id,
+    )
+    return stored, conn.execute(*touch).fetchall()

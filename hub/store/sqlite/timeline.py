@@ -121,6 +121,18 @@ def _entry_scope_sql(scope: EntryScope) -> tuple[str, list[Any]]:
 
 async def insert_statement(entry: TimelineEntry, lease_until: datetime | None) -> tuple[str, tuple[Any, ...]]:
     """The INSERT of `SqliteTimeline.insert` and its parameters (its rows: [(seq,)], or none for a duplicate)."""
+    return insert_with_terms(entry, lease_until, await entry_terms(entry))
+
+
+async def entry_terms(entry: TimelineEntry) -> str:
+    """The search terms column of an entry (in a worker thread for a long text)."""
+    return terms_column(await terms_of_async(entry_text(entry.text, entry.meta)))
+
+
+def insert_with_terms(
+    entry: TimelineEntry, lease_until: datetime | None, terms: str
+) -> tuple[str, tuple[Any, ...]]:
+    """`insert_statement` with its search terms (`entry_terms`) computed already."""
     delivery = entry.delivery
     return _INSERT, (
         entry.id,
@@ -133,7 +145,7 @@ async def insert_statement(entry: TimelineEntry, lease_until: datetime | None) -
         ts(delivery.lease_until) if delivery else None,
         None if entry.settled else ts(entry.created_at),
         None if entry.settled else ts(lease_until),
-        terms_column(await terms_of_async(entry_text(entry.text, entry.meta))),
+        terms,
         model_json(entry),
     )
 
