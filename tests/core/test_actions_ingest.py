@@ -429,12 +429,12 @@ class TwoSteps:
         self._create_client = store.inbound.create_client
 
     async def lookup(self, dedupe_key, identities, channel, thread_key, append=None):
-        return await self._lookup(dedupe_key, identities, channel, thread_key)  # the entry: through append, below
+        # the entry: through append, below
+        return await self._lookup(dedupe_key, identities, channel, thread_key)
 
     async def create_client(self, client, primary, conversation, first=None):
-        return await self._create_client(
-            client, primary, conversation
-        )  # the first entry: through append, below
+        # the first entry: through append, below
+        return await self._create_client(client, primary, conversation)
 
     async def append(self, entry, *, lease_until, at, preview, inbound, reopen, now):
         if not await self.store.timeline.insert(entry, lease_until=lease_until):
