@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -15,8 +16,11 @@ class InvalidIdentity(ValueError):
     pass
 
 
+@lru_cache(maxsize=4096)
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
-    """E.164 form of a phone number ('+79161234567'); raises InvalidIdentity when it is not a possible number."""
+    """E.164 form of a phone number ('+79161234567'); raises InvalidIdentity when it is not a possible number.
+    Remembered for the last 4,096 numbers (a pure function; phonenumbers takes ~35 µs a number, and every message
+    of a phone or Telegram contact normalizes the same few numbers again)."""
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]

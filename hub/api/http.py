@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError, WithJsonSchema
 
@@ -42,11 +43,16 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=_dumps)
+    return web.Response(body=_dumps(data), status=status, content_type="application/json", charset="utf-8")
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def _dumps(data: Any) -> bytes:
+    """Compact UTF-8 JSON: orjson (issue #13: ~4x faster than json.dumps for the REST answers), json.dumps for
+    what orjson refuses (an int beyond 64 bits, a key that is not a string)."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # (orjson.JSONEncodeError is one)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> web.Response:
