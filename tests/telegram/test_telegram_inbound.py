@@ -311,6 +311,17 @@ async def test_a_failure_to_store_is_500_and_the_redelivery_is_stored(tg1, monke
     async def broken(*_args, **_kwargs):
         raise ConnectionError("the database is down")
 
+    lookup, create_client = store.inbound.lookup, store.inbound.create_client
+
+    async def lookup_only(dedupe_key, identities, channel, thread_key, append=None):
+        # the entry is not appended with the look-up, but through `append`
+        return await lookup(dedupe_key, identities, channel, thread_key)
+
+    async def create_only(client, primary, conversation, first=None):
+        return await create_client(client, primary, conversation)  # nor with a new client
+
+    monkeypatch.setattr(store.inbound, "lookup", lookup_only)
+    monkeypatch.setattr(store.inbound, "create_client", create_only)
     monkeypatch.setattr(store.inbound, "append", broken)  # the write that stores an inbound entry
     status, body = await tg1.post_update(text_update("important", update_id=700, message_id=80))
     assert status == 500
