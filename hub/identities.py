@@ -19,8 +19,8 @@ class InvalidIdentity(ValueError):
 @lru_cache(maxsize=4096)
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
     """E.164 form of a phone number ('+79161234567'); raises InvalidIdentity when it is not a possible number.
-    Remembered for the last 4,096 numbers (a pure function; phonenumbers takes ~35 µs a number, and every message
-    of a phone or Telegram contact normalizes the same few numbers again)."""
+    Remembered for the last 4,096 numbers (a pure function; phonenumbers takes ~35 µs a number, and every call
+    and every message that carries a phone number normalizes the same few numbers again)."""
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
