@@ -229,7 +229,8 @@ async def _release(hub: Hub, entry_id: str, lease_until: datetime) -> None:
 async def settle_entry(hub: Hub, entry: TimelineEntry) -> bool:
     """Complete an entry that an ingest stored but did not settle, exactly once however many callers try: the one
     that takes the settle lease applies the conversation's touch (idempotent per entry: a touch that happened
-    before the crash is not applied twice), publishes what was never published — ConversationCreated when this
+    before the crash is not applied twice; skipped where the store writes it with the entry,
+    `InboundRepo.touch_is_atomic`), publishes what was never published — ConversationCreated when this
     entry is the conversation's first message, else ConversationUpdated when it reopened it, then EntryAdded — and
     settles it. Returns False when someone else holds the lease (or it is settled already).
 
@@ -244,7 +245,11 @@ async def settle_entry(hub: Hub, entry: TimelineEntry) -> bool:
         return False
     try:
         conversation = None
-        if claimed.conversation_id is not None:
+        if claimed.conversation_id is not None and store.inbound.touch_is_atomic:
+            # stored with its touch, in one transaction: nothing of the conversation is missing (touching it again
+            # would count it twice once the touch no longer remembers it, and could reopen the conversation)
+            conversation = await store.conversations.get(claimed.conversation_id)
+        elif claimed.conversation_id is not None:
             before = await store.conversations.get(claimed.conversation_id)
             touched = await _touch(hub, claimed, now)
             conversation = touched or await store.conversations.get(claimed.conversation_id) or before

@@ -13,6 +13,8 @@ from hub.store.port import FirstEntry, InboundLookup, NewSender, Store
 
 
 class MongoInboundRepo:
+    touch_is_atomic = False  # the entry, then the touch: a crash between them leaves an entry to touch
+
     def __init__(self, store: Store, conversations: Any) -> None:
         self._store = store
         self._conversations = conversations

@@ -290,6 +290,12 @@ class InboundRepo(Protocol):
     """The ingest's steps for the common case (a known sender in a known thread) in fewer round trips: what
     `hub.actions.ingest` would otherwise ask the timeline, identity and conversation repositories one by one."""
 
+    # True where an entry and its conversation's touch are stored in one transaction (SQLite): an entry that
+    # `append` stored has had its touch, so completing an unsettled one (`settle_entry`) must not touch it again.
+    # (The touch's own memory of the entries it applied keeps only the last TOUCH_MEMORY: an entry swept after
+    # more messages than that in its conversation would otherwise be counted twice and could reopen it.)
+    touch_is_atomic: bool
+
     async def lookup(
         self,
         dedupe_key: str,

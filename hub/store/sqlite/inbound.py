@@ -24,6 +24,8 @@ from hub.store.sqlite.timeline import BY_DEDUPE_KEY, _entry, entry_terms, insert
 
 
 class SqliteInbound(Base):
+    touch_is_atomic = True  # every entry is stored with its touch (one unit, one transaction)
+
     async def lookup(
         self,
         dedupe_key: str,
