@@ -26,7 +26,7 @@ from hub.store.sqlite import search as search_tables
 from hub.store.sqlite import sla as sla_tables
 from hub.store.sqlite import views as view_tables
 from hub.store.sqlite.base import from_ts, ts
-from hub.store.sqlite.batch import open_reader
+from hub.store.sqlite.batch import BUSY_TIMEOUT_MS, batcher_of, open_reader
 from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, start_checkpointer
 from hub.store.sqlite.clients import SqliteClients
@@ -88,10 +88,11 @@ async def open_sqlite_store(path: str | Path) -> Store:
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = await aiosqlite.connect(str(path), isolation_level=None)
+    # (check_same_thread=False: the batcher's quick items run on the event loop's thread, hub.store.sqlite.batch)
+    db = await aiosqlite.connect(str(path), isolation_level=None, check_same_thread=False)
     await db.execute("PRAGMA journal_mode=WAL")
     await db.execute("PRAGMA synchronous=NORMAL")
-    await db.execute("PRAGMA busy_timeout=5000")
+    await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # a large store stays fast when its hot index pages stay in memory: 64 MiB of page cache, reads through mmap
     await db.execute("PRAGMA cache_size=-65536")
     await db.execute("PRAGMA mmap_size=268435456")
@@ -129,6 +130,6 @@ async def open_sqlite_store(path: str | Path) -> Store:
     if str(path) != ":memory:":
         # checkpoints on a thread of their own; the writer's own only as the backstop (issue #13)
         await db.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
-        store._closers.append(start_checkpointer(str(path)))
+        store._closers.append(start_checkpointer(str(path), pause=batcher_of(db).pause))
     store._closers.append(db.close)
     return store

@@ -69,11 +69,12 @@ class Base:
         self.stats.round_trips += 1
         return await self._batch.read(lambda conn: conn.execute(sql, params).fetchall())  # type: ignore[no-any-return]
 
-    async def run(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run a statement; the number of rows it changed."""
+    async def run(self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, quick: bool = False) -> int:
+        """Run a statement; the number of rows it changed. `quick` for a write by key (it may run on the event
+        loop's thread: hub.store.sqlite.batch)."""
         self.stats.round_trips += 1
         try:
-            return await self._batch.submit(sql, params, False)
+            return await self._batch.submit(sql, params, False, quick=quick)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
 

@@ -27,8 +27,19 @@ CHECKPOINT_EVERY = 0.1  # seconds between passes; a pass with nothing new to cop
 WRITER_AUTOCHECKPOINT = 16_000  # pages (of 4 KiB): the writer's own checkpoint, the backstop
 
 
+# a WAL this long (pages) keeps the writes off the event loop's thread: the backstop could fire at the next commit
+INLINE_WAL_LIMIT = WRITER_AUTOCHECKPOINT // 2
+
+
 class Checkpointer:
-    def __init__(self, path: str, every: float = CHECKPOINT_EVERY) -> None:
+    """`pause()` (when given) is called after a pass that leaves the next write to restart the WAL (everything
+    copied: the restart syncs the WAL's header) or a WAL of INLINE_WAL_LIMIT pages or more: that write should not
+    run on the event loop's thread (hub.store.sqlite.batch)."""
+
+    def __init__(
+        self, path: str, every: float = CHECKPOINT_EVERY, pause: Callable[[], None] | None = None
+    ) -> None:
+        self._pause = pause
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA busy_timeout=0")  # a pass that cannot start now waits for the next one
         self._every = every
@@ -39,9 +50,14 @@ class Checkpointer:
     def _run(self) -> None:
         while not self._stop.wait(self._every):
             try:
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                rows = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error as exc:  # busy (the writer's own checkpoint is running), or the file is gone
                 log.debug("WAL checkpoint pass skipped: %s", exc)
+                continue
+            if self._pause is not None and rows:
+                _busy, pages, copied = rows[0]
+                if (pages > 0 and copied == pages) or pages >= INLINE_WAL_LIMIT:
+                    self._pause()
 
     def close(self) -> None:
         self._stop.set()
@@ -49,10 +65,10 @@ class Checkpointer:
         self._conn.close()
 
 
-def start_checkpointer(path: str) -> Callable[[], Awaitable[None]]:
+def start_checkpointer(path: str, pause: Callable[[], None] | None = None) -> Callable[[], Awaitable[None]]:
     """Checkpoint the WAL of the SQLite file at `path` on a thread of its own; returns its async closer (to run
     before the writer's connection closes, so that the last close finds no other connection and removes the WAL)."""
-    checkpointer = Checkpointer(path)
+    checkpointer = Checkpointer(path, pause=pause)
 
     async def close() -> None:
         await asyncio.to_thread(checkpointer.close)  # (waits for a pass under way)

@@ -287,7 +287,9 @@ class SqliteConversations(Base):
     async def get_or_create(self, proposal: Conversation) -> tuple[Conversation, bool]:
         self.stats.round_trips += 1
         try:
-            rows, created = await self._batch.submit_unit(get_or_create_unit(proposal), writes=True)
+            rows, created = await self._batch.submit_unit(
+                get_or_create_unit(proposal), writes=True, quick=True
+            )
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
         return _conv_from_row(rows[0]), created

@@ -70,7 +70,7 @@ class SqliteInbound(Base):
             # a writing unit: the reads and, for a sender known completely, the entry with its touch
             try:
                 duplicate, owners, thread, appended = await self._batch.submit_unit(
-                    read_and_append, writes=True
+                    read_and_append, writes=True, quick=True
                 )
             except aiosqlite.IntegrityError as exc:
                 raise DuplicateError(str(exc)) from exc
@@ -97,7 +97,7 @@ class SqliteInbound(Base):
         write = await _append_unit(first)
         self.stats.round_trips += 1
         try:
-            stored, touched = await self._batch.submit_unit(write, writes=True)
+            stored, touched = await self._batch.submit_unit(write, writes=True, quick=True)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
         return self._appended(entry, stored, touched)
@@ -141,7 +141,7 @@ class SqliteInbound(Base):
 
         self.stats.round_trips += 1
         try:
-            owner, rows, created, appended = await self._batch.submit_unit(write, writes=True)
+            owner, rows, created, appended = await self._batch.submit_unit(write, writes=True, quick=True)
         except aiosqlite.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
         got = conv_from_rows(rows)

@@ -286,6 +286,7 @@ class SqliteTimeline(Base):
             "UPDATE timeline SET unsettled_since = NULL, settle_lease = NULL, "
             "doc = json_set(doc, '$.settled', json('true')) WHERE id = ? AND unsettled_since IS NOT NULL",
             (entry_id,),
+            quick=True,
         )
         return count == 1
 
