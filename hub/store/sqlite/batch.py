@@ -231,6 +231,10 @@ class Batcher:
                     if self._inline:  # quick items came meanwhile: the loop's turn
                         _call_on_loop(self._inline[0][3], self._run_inline)
                     return
+                if self.pause_inline and any(_writes(item[0]) for item in batch):
+                    # this batch restarts the WAL, if a restart is due: the quick items submitted while it runs
+                    # wait for it, then go on the loop
+                    self.pause_inline = False
             self.batches += 1
             results: list[tuple[bool, Any]] | None = None
             error: BaseException | None = None
@@ -238,8 +242,6 @@ class Batcher:
                 results = _run_batch(self.db._conn, [item[:3] for item in batch])
             except BaseException as exc:
                 error = exc  # (nothing of _run_batch should raise, nor the closed connection: its callers hear it)
-            if self.pause_inline and any(_writes(item[0]) for item in batch):
-                self.pause_inline = False  # (a WAL restart, if one was due, has happened here)
             _post(batch, results, error)
         self._start(on_thread=True)  # more to do: behind whatever else waits for the thread
 

@@ -23,7 +23,9 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_EVERY = 0.1  # seconds between passes; a pass with nothing new to copy does no I/O
+# seconds between passes; a pass with nothing new to copy does no I/O. (Each pass that copies the whole WAL sends
+# the next write batch to aiosqlite's thread, hub.store.sqlite.batch: at most four a second.)
+CHECKPOINT_EVERY = 0.25
 WRITER_AUTOCHECKPOINT = 16_000  # pages (of 4 KiB): the writer's own checkpoint, the backstop
 
 

@@ -86,6 +86,7 @@ _INSERT = (
 
 
 BY_DEDUPE_KEY = "SELECT doc FROM timeline WHERE dedupe_key = ?"
+QUICK_SETTLES = 64  # a burst's settle of this many entries by key or fewer may run on the event loop's thread
 
 
 def _entry(row: Sequence[Any]) -> TimelineEntry:
@@ -300,6 +301,7 @@ class SqliteTimeline(Base):
                 "doc = json_set(doc, '$.settled', json('true')) "
                 f"WHERE id IN ({','.join('?' * len(chunk))}) AND unsettled_since IS NOT NULL",
                 chunk,
+                quick=len(chunk) <= QUICK_SETTLES,
             )
         return count
 
