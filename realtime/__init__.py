@@ -65,7 +65,8 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
     dispatch = OrderedDispatch("agent")
     # with Redis, a conversation's pushes in one order on every process (realtime.lanes)
     lanes = RedisLanes(hub.bus, dispatch, hub.settings.redis_url) if hub.settings.redis_url else None
-    AgentListeners(hub, sio).subscribe(lanes or DispatchingBus(hub.bus, dispatch))
+    agents = AgentListeners(hub, sio)
+    agents.subscribe(lanes or DispatchingBus(hub.bus, dispatch, skip=agents.nobody_here))
 
     async def start_pubsub(_app: web.Application) -> None:
         """Subscribed before the process listens: no socket is ever connected to a process deaf to the others."""

@@ -54,9 +54,13 @@ class OrderedDispatch:
         """Events published and not yet handled."""
         return self._pending
 
-    def wrap(self, handler: Handler) -> Handler:
+    def wrap(self, handler: Handler, skip: Callable[[], bool] | None = None) -> Handler:
+        """The handler as a bus subscriber that queues its events; none is queued while `skip()` is true (nobody
+        to push to: no task, no lane for it)."""
+
         async def enqueue(event: Any) -> None:
-            self.submit(handler, event)
+            if skip is None or not skip():
+                self.submit(handler, event)
 
         enqueue.__name__ = getattr(handler, "__name__", "handler")
         enqueue.__qualname__ = f"OrderedDispatch({getattr(handler, '__qualname__', enqueue.__name__)})"
@@ -112,11 +116,12 @@ class OrderedDispatch:
 
 class DispatchingBus:
     """What `AgentListeners.subscribe` sees as `hub.bus` when it should subscribe through an OrderedDispatch: every
-    handler it registers is wrapped (the other subscribers of the real bus are untouched)."""
+    handler it registers is wrapped (the other subscribers of the real bus are untouched). `skip`: see `wrap`."""
 
-    def __init__(self, bus: Any, dispatch: OrderedDispatch) -> None:
+    def __init__(self, bus: Any, dispatch: OrderedDispatch, skip: Callable[[], bool] | None = None) -> None:
         self._bus = bus
         self._dispatch = dispatch
+        self._skip = skip
 
     def subscribe(self, event_type: type, handler: Handler) -> None:
-        self._bus.subscribe(event_type, self._dispatch.wrap(handler))
+        self._bus.subscribe(event_type, self._dispatch.wrap(handler, self._skip))

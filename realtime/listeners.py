@@ -93,14 +93,16 @@ class AgentListeners:
         client = await client_queries.find(self.hub, entry.client_id)
         return await access.entry_viewers(self.hub, await self._staff(), entry, client, None)
 
-    def _nobody_here(self) -> bool:
+    def nobody_here(self) -> bool:
         """No agent socket is connected to this process. Every emit of these listeners goes to this process's own
         sockets (one process; with Redis each process runs them for its own: realtime.lanes), so then there is
-        nobody to work out recipients, unread counts and payloads for (issue #13: an ingest with no agent online)."""
+        nobody to work out recipients, unread counts and payloads for (issue #13: an ingest with no agent online).
+        Without Redis their events are not even queued then (`DispatchingBus(skip=...)`): a socket that connects
+        later loads what it shows after its connect, and gets the pushes from then on."""
         return not self.sio.manager.rooms.get(AGENT_NS, {}).get(None)
 
     async def entry_added(self, event: EntryAdded) -> None:
-        if self._nobody_here():
+        if self.nobody_here():
             return
         entry, conversation = event.entry, event.conversation
         viewers = await self._entry_viewers(entry, conversation)

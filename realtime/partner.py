@@ -98,7 +98,15 @@ class PartnerListeners:
     async def _partners(self) -> list[User]:
         return [u for u in await staff_queries.active_users(self.hub) if access.is_partner(u)]
 
+    def _nobody_anywhere(self) -> bool:
+        """No partner socket can get these pushes: none on this process, and no Redis to carry them to another
+        (issue #13: an ingest with no partner online reads no staff, no views, no client)."""
+        return not self.hub.settings.redis_url and not self.sio.manager.rooms.get(PARTNER_NS, {}).get(None)
+
     async def _by_organisation(self) -> list[tuple[access.PartnerView, list[User]]]:
+        """The partner organisations' views and their users; none when nobody can get the pushes."""
+        if self._nobody_anywhere():
+            return []
         partners = await self._partners()
         views = await access.partner_views(self.hub, partners)
         return [(view, [u for u in partners if access.partner_key(u) == key]) for key, view in views.items()]
