@@ -31,7 +31,7 @@ another process:
     lock, what could not get it fails at once with SQLITE_BUSY, having done nothing, and goes to aiosqlite's
     thread, where the busy timeout waits for the lock (callers that ran meanwhile may thus be stored before
     them: they were concurrent, none had awaited the other);
-  - the checkpointer tells (`pause_inline`) when the next write would restart the WAL (the restart syncs the
+  - the checkpointer tells (`Batcher.pause`) when the next write would restart the WAL (the restart syncs the
     WAL's header: an fdatasync) or when the WAL has grown to where the writer's own checkpoint, the backstop,
     could fire: that batch goes to the thread;
   - big units (the search rows' follow-up), lists and searches are not quick and stay on the thread.
@@ -109,9 +109,8 @@ class Batcher:
         # quick items on the loop's thread (see the module's docstring): off with `inline = False`
         self.inline = True
         self.inline_batches = 0  # of `batches`
-        self.pause_inline = (
-            False  # set by the checkpointer; the next batch goes to the thread, which clears it
-        )
+        # set by the checkpointer (`pause`): the next batch goes to the thread, which clears it
+        self.pause_inline = False
         self._inline: list[_Item] = []
 
     async def read(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
@@ -166,9 +165,8 @@ class Batcher:
         """On the event loop, at the turn after the quick items' submission: run them as one batch, hand what met
         another process's write lock to aiosqlite's thread."""
         with self._lock:
-            if (
-                self._busy or not self._inline
-            ):  # (the thread calls again when its batch is done; or taken along)
+            # (the thread calls again when its batch is done; or they were taken along to the thread)
+            if self._busy or not self._inline:
                 return
             batch, self._inline = self._inline, []
             self._busy = True  # the loop owns the connection until this returns
