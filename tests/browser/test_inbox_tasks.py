@@ -64,6 +64,9 @@ async def test_a_task_from_a_message_reaches_the_assignee_live_and_its_completio
     await expect(task.locator(".task-status")).to_have_value("open")
 
     # agent2 adds a checklist item and ticks it; agent1's card follows
+    # (the panel draws itself again once the task's client is loaded, which would drop a half-typed item: the
+    # client's name shows first, as a user sees it)
+    await expect(task.locator(".task-client")).to_have_text("Olga Client")
     await task.locator(".task-check-input").fill("Find the invoice in the ERP")
     await task.locator(".task-check-add button").click()
     await expect(card_task.locator(".task-checklist li")).to_have_text("Find the invoice in the ERP")

@@ -172,19 +172,16 @@ class Batcher:
             self._busy = True  # the loop owns the connection until this returns
         self.batches += 1
         self.inline_batches += 1
-        conn = self.db._conn
         results: list[tuple[bool, Any]] | None = None
         error: BaseException | None = None
+        again: list[_Item] = []
         try:
+            conn = self.db._conn
             conn.execute("PRAGMA busy_timeout=0")
             try:
                 results = _run_batch(conn, [item[:3] for item in batch])
             finally:
                 conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        except BaseException as exc:
-            error = exc
-        again: list[_Item] = []
-        if results is not None:
             done: list[_Item] = []
             answers: list[tuple[bool, Any]] = []
             for item, result in zip(batch, results, strict=True):
@@ -194,10 +191,13 @@ class Batcher:
                     done.append(item)
                     answers.append(result)
             batch, results = done, answers
-        with self._lock:
-            self._pending[:0] = again
-            start = bool(self._pending)
-            self._busy = start
+        except BaseException as exc:  # (the closed connection, say): its callers hear it
+            error, results, again = exc, None, []
+        finally:
+            with self._lock:  # whatever happened, the connection has no owner now, or the thread
+                self._pending[:0] = again
+                start = bool(self._pending)
+                self._busy = start
         if start:
             self._start()
         if batch:
