@@ -64,8 +64,12 @@ def create_server(app: web.Application, hub: Hub) -> socketio.AsyncServer:
     # the agent pushes run off the publisher's path (the HTTP answer does not wait for them), in publication order per conversation
     dispatch = OrderedDispatch("agent")
     # with Redis, a conversation's pushes in one order on every process (realtime.lanes)
-    lanes = RedisLanes(hub.bus, dispatch, hub.settings.redis_url) if hub.settings.redis_url else None
     agents = AgentListeners(hub, sio)
+    lanes = (
+        RedisLanes(hub.bus, dispatch, hub.settings.redis_url, skip=agents.nobody_here)
+        if hub.settings.redis_url
+        else None
+    )
     agents.subscribe(lanes or DispatchingBus(hub.bus, dispatch, skip=agents.nobody_here))
 
     async def start_pubsub(_app: web.Application) -> None:

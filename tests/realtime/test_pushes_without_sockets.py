@@ -1,12 +1,22 @@
 """Messages that arrive while no agent socket is connected (the agent pushes then work out no recipients): the
 first socket to connect afterwards gets the next message of the same conversation with everything counted, the
-messages it missed included."""
+messages it missed included. Both without Redis (their events are not queued) and with it (what comes from Redis is
+not decoded on a process with no agent socket: realtime.lanes)."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
 import socketio
+from support import make_settings
+
+
+@pytest.fixture(params=["one process", "redis"])
+def settings(request, tmp_path):
+    if request.param == "redis":
+        return make_settings(tmp_path, redis_url=request.getfixturevalue("redis_url"))
+    return make_settings(tmp_path)
 
 
 async def test_the_first_socket_after_messages_nobody_saw_gets_the_next_one_with_the_right_unread(server):
