@@ -1,6 +1,7 @@
 """Quick items on the event loop's thread (hub.store.sqlite.batch): the ingest's point reads and writes by key run
 on the loop, together, while everything else stays on aiosqlite's thread; the order of submission holds across the
-two, another process's write lock never stalls the loop, and a write that would restart the WAL (an fdatasync)
+two, another process's write lock never stalls the loop, the processes' batches take turns (the writer lock, whose
+waiter the kernel wakes), and a write that would restart the WAL (an fdatasync)
 goes to the thread."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from store_factories import client, conversation
 
 from hub.store.sqlite import open_sqlite_store
 from hub.store.sqlite.batch import Batcher, batcher_of
+from hub.store.sqlite.writer_lock import WriterLock
 
 
 @pytest.fixture
@@ -113,6 +115,31 @@ async def test_another_processs_write_lock_does_not_stall_the_loop_and_the_write
         assert [x for (x,) in rows] == [1, 2]
     finally:
         other.close()
+        await store.close()
+
+
+async def test_a_write_waits_for_another_processs_writing_turn_without_stalling_the_loop(
+    tmp_path, no_checkpoint_pauses
+):
+    store, batcher = await _open(tmp_path)
+    turn = WriterLock(str(tmp_path / "hub.db"))  # what another worker's batcher takes around its batch
+    try:
+        assert turn.acquire()
+        with sqlite3.connect(tmp_path / "hub.db", isolation_level=None) as other:
+            other.execute("INSERT INTO scratch(x) VALUES (1)")  # (SQLite's own lock is free again after this)
+
+        write = asyncio.ensure_future(batcher.submit_unit(_insert(2), writes=True, quick=True))
+        started = time.monotonic()
+        await asyncio.sleep(0.3)
+
+        assert time.monotonic() - started < 2.0  # the loop kept turning
+        assert not write.done()  # the write waits for the other's turn (on aiosqlite's thread) ...
+        turn.release()
+        assert await write != threading.get_ident()  # ... and runs once it is over
+        rows = await batcher.submit("SELECT x FROM scratch ORDER BY x", (), True)
+        assert [x for (x,) in rows] == [1, 2]
+    finally:
+        turn.close()
         await store.close()
 
 

@@ -26,7 +26,7 @@ from hub.store.sqlite import search as search_tables
 from hub.store.sqlite import sla as sla_tables
 from hub.store.sqlite import views as view_tables
 from hub.store.sqlite.base import from_ts, ts
-from hub.store.sqlite.batch import BUSY_TIMEOUT_MS, batcher_of, open_reader
+from hub.store.sqlite.batch import BUSY_TIMEOUT_MS, batcher_of, open_reader, open_writer_lock
 from hub.store.sqlite.canned import SqliteCanned
 from hub.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, start_checkpointer
 from hub.store.sqlite.clients import SqliteClients
@@ -132,4 +132,7 @@ async def open_sqlite_store(path: str | Path) -> Store:
         await db.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
         store._closers.append(start_checkpointer(str(path), pause=batcher_of(db).pause))
     store._closers.append(db.close)
+    if str(path) != ":memory:":
+        # the processes' turn at the write lock, woken by the kernel (issue #13: SQLite's own wait polls)
+        store._closers.append(open_writer_lock(db, str(path)))
     return store

@@ -34,7 +34,9 @@ another process:
   - the checkpointer tells (`Batcher.pause`) when the next write would restart the WAL (the restart syncs the
     WAL's header: an fdatasync) or when the WAL has grown to where the writer's own checkpoint, the backstop,
     could fire: that batch goes to the thread;
-  - big units (the search rows' follow-up), lists and searches are not quick and stay on the thread.
+  - big units (the search rows' follow-up), lists and searches are not quick and stay on the thread;
+  - a writing batch takes the processes' turn first (hub.store.sqlite.writer_lock): on the loop only if it is
+    free, else the batch goes to the thread, which waits for it.
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ from typing import Any
 import aiosqlite
 
 from hub.store.sqlite.reader import NOT_READ, ReaderThread
+from hub.store.sqlite.writer_lock import WriterLock
 
-__all__ = ["NOT_READ", "Batcher", "Unit", "batcher_of", "open_reader"]
+__all__ = ["NOT_READ", "Batcher", "Unit", "batcher_of", "open_reader", "open_writer_lock"]
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -112,6 +115,8 @@ class Batcher:
         # set by the checkpointer (`pause`): the next batch goes to the thread, which clears it
         self.pause_inline = False
         self._inline: list[_Item] = []
+        # the processes' turn at the write lock (hub.store.sqlite.writer_lock), taken around each writing batch
+        self.writer_lock: WriterLock | None = None
 
     async def read(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         """`fn(conn)` for point reads by a key: on the reader's thread (hub.store.sqlite.reader), where the event
@@ -175,13 +180,19 @@ class Batcher:
         results: list[tuple[bool, Any]] | None = None
         error: BaseException | None = None
         again: list[_Item] = []
+        lock = self.writer_lock if any(_writes(item[0]) for item in batch) else None
         try:
+            if lock is not None and not lock.try_acquire():
+                # another process's batch is writing: this one waits for its turn on the thread
+                raise _Later
             conn = self.db._conn
             conn.execute("PRAGMA busy_timeout=0")
             try:
                 results = _run_batch(conn, [item[:3] for item in batch])
             finally:
                 conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                if lock is not None:
+                    lock.release()
             done: list[_Item] = []
             answers: list[tuple[bool, Any]] = []
             for item, result in zip(batch, results, strict=True):
@@ -191,6 +202,8 @@ class Batcher:
                     done.append(item)
                     answers.append(result)
             batch, results = done, answers
+        except _Later:
+            again, batch = batch, []
         except BaseException as exc:  # (the closed connection, say): its callers hear it
             error, results, again = exc, None, []
         finally:
@@ -236,8 +249,14 @@ class Batcher:
             self.batches += 1
             results: list[tuple[bool, Any]] | None = None
             error: BaseException | None = None
+            lock = self.writer_lock if any(_writes(item[0]) for item in batch) else None
             try:
-                results = _run_batch(self.db._conn, [item[:3] for item in batch])
+                locked = lock is not None and lock.acquire()
+                try:
+                    results = _run_batch(self.db._conn, [item[:3] for item in batch])
+                finally:
+                    if locked:
+                        lock.release()  # type: ignore[union-attr]
             except BaseException as exc:
                 error = exc  # (nothing of _run_batch should raise, nor the closed connection: its callers hear it)
             _post(batch, results, error)
@@ -291,6 +310,10 @@ def _execute(
         return cursor.fetchall() if want_rows else cursor.rowcount
     finally:
         cursor.close()
+
+
+class _Later(Exception):
+    """A loop-side batch that did not get the processes' write turn: it goes to aiosqlite's thread, untouched."""
 
 
 class _Retry(Exception):
@@ -395,4 +418,17 @@ def open_reader(db: aiosqlite.Connection, path: str) -> Callable[[], Awaitable[N
 
     if path != ":memory:":
         batcher.reader = ReaderThread(path)
+    return close
+
+
+def open_writer_lock(db: aiosqlite.Connection, path: str) -> Callable[[], Awaitable[None]]:
+    """Give the connection's batcher the processes' write turn (hub.store.sqlite.writer_lock); returns its async
+    closer, to run once the connection is closed (no batch left that could wait for the lock)."""
+    batcher = batcher_of(db)
+    lock = batcher.writer_lock = WriterLock(path)
+
+    async def close() -> None:
+        batcher.writer_lock = None
+        lock.close()
+
     return close
