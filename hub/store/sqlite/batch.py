@@ -251,12 +251,12 @@ class Batcher:
             error: BaseException | None = None
             lock = self.writer_lock if any(_writes(item[0]) for item in batch) else None
             try:
-                locked = lock is not None and lock.acquire()
+                held = lock if lock is not None and lock.acquire() else None
                 try:
                     results = _run_batch(self.db._conn, [item[:3] for item in batch])
                 finally:
-                    if locked:
-                        lock.release()  # type: ignore[union-attr]
+                    if held is not None:
+                        held.release()
             except BaseException as exc:
                 error = exc  # (nothing of _run_batch should raise, nor the closed connection: its callers hear it)
             _post(batch, results, error)

@@ -4,9 +4,10 @@ the database, taken around every batch that writes (hub.store.sqlite.batch).
 Why (issue #13): SQLite's own wait for its write lock is a poll. A writer that finds the lock taken sleeps 1 ms,
 then 2, 5, 10 ms... before it looks again, whatever the holder does meanwhile. A process waiting for the flock is
 woken by the kernel as soon as the holder lets go. (Two workers with Redis, alternating runs in one hour: 889 and
-729 msg/s with it, 809 and 716 without; one worker is no faster with two.) SQLite's lock stays what keeps the writes correct: the flock only orders the batchers, which take it
-before SQLite's lock and never the other way round, so whatever else writes (a migration, a checkpoint) waits for
-SQLite's lock as before.
+729 msg/s with it, 809 and 716 without; one worker is no faster with two.) SQLite's lock stays what keeps the
+writes correct: the flock only orders the batchers, which take it before SQLite's lock and never the other way
+round, so whatever else writes (a migration, a checkpoint) waits for SQLite's lock as before. A process that dies
+holding the flock (kill -9) lets go of it with its last descriptor.
 
 One lock per store (its file descriptor); within a process the batcher already runs one batch at a time.
 """
