@@ -142,10 +142,10 @@ class RedisLanes:
         self._handlers[name] = handler
 
         async def publish(event: Any) -> None:
-            if not conversation_key(event):
-                self._dispatch.submit(
-                    handler, event
-                )  # no conversation: run here, the manager carries the emits
+            if not conversation_key(event) or self._redis is None:
+                # no conversation, or not started yet (the demo's seeding, before the process listens: no socket
+                # anywhere is waiting for these): run here, the manager carries the emits
+                self._dispatch.submit(handler, event)
                 return
             try:
                 # shielded: a publisher cancelled while it waits must not cancel the others' shared PUBLISH

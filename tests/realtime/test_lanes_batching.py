@@ -172,3 +172,17 @@ async def test_stopping_while_a_publish_hangs_pushes_its_events_from_this_proces
     await asyncio.wait_for(publishers, timeout=5)
     assert seen.seen == [(conversation.id, f"u{i}") for i in range(300)]
     assert caplog.text.count("lanes: Redis took no ConversationRead") == 300
+
+
+async def test_events_published_before_the_lanes_started_run_on_their_process_without_an_error(caplog):
+    bus, dispatch = Bus(), Dispatch()
+    lanes = RedisLanes(
+        bus, dispatch, "redis://127.0.0.1:1/0"
+    )  # never started (the demo seeds before it listens)
+    lanes.subscribe(ConversationRead, _read)
+    conversation = Conversation(client_id="c", channel="api", thread_key="t")
+
+    await bus.publish(ConversationRead(conversation, "u1"))
+
+    assert dispatch.seen == [(conversation.id, "u1")]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
