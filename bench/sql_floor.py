@@ -114,9 +114,7 @@ def _work(conversations: list[Conversation], messages: int, rng: random.Random) 
                 "hello where my order bench",
                 model_json(entry),
             )
-            touch = touch_statement(
-                conv.id, at=now, preview=entry.text, inbound=True, reopen=True, now=now, entry_id=entry.id
-            )
+            touch = touch_statement(conv.id, at=now, preview=entry.text, inbound=True, reopen=True, now=now)
             batch.append((entry.id, insert, touch))
         batches.append(batch)
     return batches

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from hub.domain import Conversation, utcnow
+from hub.domain import Conversation, ConversationStatus, utcnow
 from hub.store.port import (
     CONVERSATION_MUTABLE,
     TOUCH_MEMORY,
@@ -206,21 +206,7 @@ def _where(query: ConversationQuery) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def touch_statement(
-    conversation_id: str,
-    *,
-    at: datetime,
-    preview: str,
-    inbound: bool,
-    reopen: bool,
-    now: datetime | None = None,
-    entry_id: str | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """The UPDATE of `SqliteConversations.touch` and its parameters (rows for `conv_from_rows`)."""
-    # with an entry id: the row matches only while the entry is not among the applied ones, and the same
-    # statement appends it (dropping the oldest once TOUCH_MEMORY are remembered)
-    return (
-        f"""
+_TOUCH = f"""
             UPDATE conversations SET
                 last_message_preview = CASE WHEN last_message_at IS NULL OR last_message_at <= :at
                                             THEN :preview ELSE last_message_preview END,
@@ -239,7 +225,24 @@ def touch_statement(
             WHERE id = :id
                 AND (:entry IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(conversations.applied) WHERE value = :entry))
             RETURNING {_CONV_COLUMNS}
-            """,
+            """
+
+
+def touch_statement(
+    conversation_id: str,
+    *,
+    at: datetime,
+    preview: str,
+    inbound: bool,
+    reopen: bool,
+    now: datetime | None = None,
+    entry_id: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The UPDATE of `SqliteConversations.touch` and its parameters (rows for `conv_from_rows`)."""
+    # with an entry id: the row matches only while the entry is not among the applied ones, and the same
+    # statement appends it (dropping the oldest once TOUCH_MEMORY are remembered)
+    return (
+        _TOUCH,
         {
             "at": ts(at),
             "now": ts(max(at, now or utcnow())),
@@ -255,6 +258,31 @@ def touch_statement(
 
 def conv_from_rows(rows: Sequence[Any]) -> Conversation | None:
     return _conv_from_row(rows[0]) if rows else None
+
+
+# what a touch changes (_TOUCH), each column's place in a row of _CONV_COLUMNS and how its value is read
+_TOUCHED = [
+    (name, _CONV_NAMES.index(name), reader)
+    for name, reader in (
+        ("last_message_preview", None),
+        ("last_message_at", from_ts),
+        ("updated_at", from_ts),
+        ("unread", None),
+        ("inbound_count", None),
+        ("status", ConversationStatus),
+        ("snoozed_until", from_ts),
+    )
+]
+
+
+def before_touch(after: Conversation, row: Sequence[Any]) -> Conversation:
+    """The conversation of `row` (read before a touch in the same transaction) from the touched one: a copy with the
+    touched columns as they were. Cheaper than validating the row again (an ingest needs both: issue #13)."""
+    update: dict[str, Any] = {}
+    for name, i, read in _TOUCHED:
+        value = row[i]
+        update[name] = value if read is None or value is None else read(value)
+    return after.model_copy(update=update)
 
 
 _INSERT_CONV = (
