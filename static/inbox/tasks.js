@@ -102,13 +102,16 @@ export async function loadMyTasks() {
   renderTaskViews();
 }
 
+/** PATCH a task; true when the server took it (its answer is drawn), false after an error toast. */
 async function patchTask(task, changes, control) {
   if (control) control.disabled = true;
   try {
     upsertTask(await api("PATCH", `/api/v1/tasks/${enc(task.id)}`, changes));
+    return true;
   } catch (err) {
     toast(errorText(err));
     renderTaskViews();
+    return false;
   } finally {
     if (control) control.disabled = false;
   }
@@ -145,10 +148,20 @@ function checklist(task) {
       "form",
       {
         className: "task-check-add",
-        onsubmit: (e) => {
+        onsubmit: async (e) => {
           e.preventDefault();
           const text = input.value.trim();
-          if (text) patchTask(task, { checklist: [...items, { text, done: false }] }, input);
+          if (!text) return;
+          // emptied before the answer: the redraw that the answer brings keeps what is typed (renderTaskViews)
+          const typed = input.value;
+          input.value = "";
+          const added = await patchTask(task, { checklist: [...items, { text, done: false }] }, input);
+          // the field, where the redraw put it: ready for the next item, or (refused: an error toast says why)
+          // with the text typed in again
+          const key = where(input);
+          const field = [...checkInputs()].find((other) => where(other) === key) || input;
+          if (!added && !field.value) field.value = typed;
+          field.focus();
         },
       },
       input,
@@ -215,6 +228,7 @@ export function cardTasksSection() {
 }
 
 export function renderTaskViews() {
+  const typed = typedItems();
   const section = $("card-tasks");
   if (section) section.replaceWith(cardTasksSection());
   const list = [...tasks.values()].filter(inPanel).sort(byDue);
@@ -225,6 +239,43 @@ export function renderTaskViews() {
   tels.button.dataset.count = String(open);
   tels.empty.hidden = list.length > 0;
   if (!tels.panel.hidden) tels.list.replaceChildren(...list.map((task) => renderTask(task, { link: true })));
+  restoreTyped(typed);
+}
+
+/* A view is drawn again whenever one of its tasks changes (a colleague's edit, a push, the client's name loaded):
+ * what the user was typing into a checklist's "add item" field, with the focus and the caret, survives that. */
+function checkInputs() {
+  return document.querySelectorAll("#card-tasks .task-check-input, #tasks-list .task-check-input");
+}
+
+function where(input) {
+  const task = input.closest("[data-task-id]");
+  return task ? `${input.closest("#card-tasks") ? "card" : "panel"}:${task.dataset.taskId}` : null;
+}
+
+function typedItems() {
+  const typed = new Map();
+  for (const input of checkInputs()) {
+    const key = where(input);
+    const focused = input === document.activeElement;
+    if (key && (input.value || focused)) {
+      typed.set(key, { value: input.value, focused, start: input.selectionStart, end: input.selectionEnd });
+    }
+  }
+  return typed;
+}
+
+function restoreTyped(typed) {
+  if (!typed.size) return;
+  for (const input of checkInputs()) {
+    const kept = typed.get(where(input));
+    if (!kept) continue;
+    input.value = kept.value;
+    if (kept.focused) {
+      input.focus();
+      input.setSelectionRange(kept.start, kept.end);
+    }
+  }
 }
 
 function togglePanel(open) {

@@ -64,8 +64,6 @@ async def test_a_task_from_a_message_reaches_the_assignee_live_and_its_completio
     await expect(task.locator(".task-status")).to_have_value("open")
 
     # agent2 adds a checklist item and ticks it; agent1's card follows
-    # (the panel draws itself again once the task's client is loaded, which would drop a half-typed item: the
-    # client's name shows first, as a user sees it)
     await expect(task.locator(".task-client")).to_have_text("Olga Client")
     await task.locator(".task-check-input").fill("Find the invoice in the ERP")
     await task.locator(".task-check-add button").click()
@@ -171,3 +169,36 @@ async def test_a_task_the_system_made_reads_as_such_with_its_due_time_in_the_rea
         watch.assert_clean()
     finally:
         await context.close()
+
+
+async def test_a_half_typed_checklist_item_survives_a_colleagues_change_to_the_task(web_hub, new_page, login):
+    """The panel draws a task again on every change pushed to it (a colleague's edit here): what the agent is
+    typing into its checklist's field stays there, focused, the keystrokes go on, and Enter adds the item."""
+    message = await web_hub.push("Where is my parcel?", name="Ivan Client", email="ivan@example.com")
+    agent2 = await web_hub.hub.store.users.get_by_email("agent2@example.com")
+    task = await create_task(
+        web_hub.hub, None, title="Track the parcel", client_id=message["client_id"],
+        conversation_id=message["conversation_id"], assignee_id=agent2.id,
+    )  # fmt: skip
+    two, watch = await new_page()
+    await login(two, "agent2@example.com")
+    await two.click("#my-tasks")
+    item = two.locator("#tasks-list .task")
+    await expect(item.locator(".task-client")).to_have_text("Ivan Client")
+    field = item.locator(".task-check-input")
+    await field.click()
+    await field.press_sequentially("Call the cour")
+
+    # the admin raises the priority meanwhile: the pushed change draws the task again
+    await web_hub.api("PATCH", f"/api/v1/tasks/{task.id}", {"priority": "urgent"})
+    await expect(item.locator(".priority")).to_have_text("Urgent")
+    await expect(field).to_have_value("Call the cour")
+    await expect(field).to_be_focused()
+    await field.press_sequentially("ier")
+    await expect(field).to_have_value("Call the courier")
+
+    await field.press("Enter")
+    await expect(item.locator(".task-checklist li")).to_have_text("Call the courier")
+    await expect(field).to_have_value("")
+    await expect(field).to_be_focused()  # ready for the next item
+    watch.assert_clean()
