@@ -1,7 +1,7 @@
 /* The client card (right column). */
 import { api, enc, errorText, toast } from "./api.js";
 import { openConversation, renderHeader } from "./conversation.js";
-import { els, h, initials, state, t } from "./core.js";
+import { els, h, initials, keepingInput, state, t } from "./core.js";
 import { channelBadge, clientName, formatTime, statusChip, translatedOr } from "./format.js";
 import { byActivity, scheduleListRender } from "./list.js";
 import { cardDuplicatesSection, cardEditSection, loadClientDuplicates } from "./client_edit.js";
@@ -38,6 +38,10 @@ export function cardSection(titleKey, ...content) {
 }
 
 export function renderCard() {
+  keepingInput(drawCard); // a push draws the card again while an agent may be typing in it
+}
+
+function drawCard() {
   const client = state.clients.get(state.openClientId);
   if (!client) {
     els.card.replaceChildren();

@@ -6,6 +6,39 @@ export const fill = (el, ...children) => {
   el.replaceChildren();
   append(el, children);
 };
+
+/** Run `draw()`, which replaces elements the user may be typing in (a push draws a view again): afterwards each
+ * field marked with a `data-keep` key (one that keeps no draft of its own) gets back the text it held, and the
+ * field that had the focus, found again by its `data-keep` key or its id, gets back the focus and the caret. */
+export function keepingInput(draw) {
+  const kept = new Map();
+  for (const el of document.querySelectorAll("[data-keep]")) if (el.value) kept.set(el.dataset.keep, el.value);
+  const active = document.activeElement;
+  const key = active && active !== document.body ? (active.dataset && active.dataset.keep) || active.id || null : null;
+  let start = null;
+  let end = null;
+  try {
+    start = active.selectionStart;
+    end = active.selectionEnd;
+  } catch {
+    /* not a text field */
+  }
+  draw();
+  for (const el of document.querySelectorAll("[data-keep]")) {
+    const value = kept.get(el.dataset.keep);
+    if (value !== undefined && !el.value) el.value = value;
+  }
+  if (!key || (active.isConnected && document.activeElement === active)) return;
+  const again = document.querySelector(`[data-keep="${CSS.escape(key)}"]`) || document.getElementById(key);
+  if (!again || again.disabled) return;
+  again.focus();
+  try {
+    if (start !== null) again.setSelectionRange(start, end);
+  } catch {
+    /* not a text field */
+  }
+}
+
 export const I18N = window.HubI18n;
 export const t = (key, vars) => I18N.t(key, vars);
 export const config = JSON.parse(document.getElementById("hub-config").textContent);

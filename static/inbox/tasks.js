@@ -5,7 +5,7 @@
  */
 import { api, enc, errorText, toast } from "./api.js";
 import { openConversation } from "./conversation.js";
-import { h, me, state, t } from "./core.js";
+import { h, keepingInput, me, state, t } from "./core.js";
 import { clientName, formatTime } from "./format.js";
 import { ensureClient } from "./list.js";
 
@@ -129,11 +129,12 @@ function ownerText(task) {
   return department ? department.name : t("act.unassigned");
 }
 
-function checklist(task) {
+function checklist(task, where) {
   const items = task.checklist || [];
   const toggle = (i, box) =>
     patchTask(task, { checklist: items.map((item, j) => (j === i ? { ...item, done: box.checked } : item)) }, box);
-  const input = h("input", { type: "text", className: "task-check-input", maxlength: 200,
+  const keep = `task-check:${where}:${task.id}`; // (core.js keepingInput: a redraw keeps what is typed here)
+  const input = h("input", { type: "text", className: "task-check-input", maxlength: 200, dataset: { keep },
     placeholder: t("tasks.add_item"), "aria-label": t("tasks.add_item") });
   return h(
     "div",
@@ -158,8 +159,7 @@ function checklist(task) {
           const added = await patchTask(task, { checklist: [...items, { text, done: false }] }, input);
           // the field, where the redraw put it: ready for the next item, or (refused: an error toast says why)
           // with the text typed in again
-          const key = where(input);
-          const field = [...checkInputs()].find((other) => where(other) === key) || input;
+          const field = document.querySelector(`[data-keep="${CSS.escape(keep)}"]`) || input;
           if (!added && !field.value) field.value = typed;
           field.focus();
         },
@@ -211,7 +211,7 @@ export function renderTask(task, { link = false } = {}) {
         : null,
     ),
     status,
-    checklist(task),
+    checklist(task, link ? "panel" : "card"),
   );
 }
 
@@ -228,7 +228,10 @@ export function cardTasksSection() {
 }
 
 export function renderTaskViews() {
-  const typed = typedItems();
+  keepingInput(drawTaskViews); // what is typed into a checklist's field survives a task's change
+}
+
+function drawTaskViews() {
   const section = $("card-tasks");
   if (section) section.replaceWith(cardTasksSection());
   const list = [...tasks.values()].filter(inPanel).sort(byDue);
@@ -239,43 +242,6 @@ export function renderTaskViews() {
   tels.button.dataset.count = String(open);
   tels.empty.hidden = list.length > 0;
   if (!tels.panel.hidden) tels.list.replaceChildren(...list.map((task) => renderTask(task, { link: true })));
-  restoreTyped(typed);
-}
-
-/* A view is drawn again whenever one of its tasks changes (a colleague's edit, a push, the client's name loaded):
- * what the user was typing into a checklist's "add item" field, with the focus and the caret, survives that. */
-function checkInputs() {
-  return document.querySelectorAll("#card-tasks .task-check-input, #tasks-list .task-check-input");
-}
-
-function where(input) {
-  const task = input.closest("[data-task-id]");
-  return task ? `${input.closest("#card-tasks") ? "card" : "panel"}:${task.dataset.taskId}` : null;
-}
-
-function typedItems() {
-  const typed = new Map();
-  for (const input of checkInputs()) {
-    const key = where(input);
-    const focused = input === document.activeElement;
-    if (key && (input.value || focused)) {
-      typed.set(key, { value: input.value, focused, start: input.selectionStart, end: input.selectionEnd });
-    }
-  }
-  return typed;
-}
-
-function restoreTyped(typed) {
-  if (!typed.size) return;
-  for (const input of checkInputs()) {
-    const kept = typed.get(where(input));
-    if (!kept) continue;
-    input.value = kept.value;
-    if (kept.focused) {
-      input.focus();
-      input.setSelectionRange(kept.start, kept.end);
-    }
-  }
 }
 
 function togglePanel(open) {

@@ -59,6 +59,29 @@ async def test_write_email_from_the_card_opens_the_new_conversation(web_hub, smt
     watch.assert_clean(allow="/emails")  # the 400 of the empty subject
 
 
+async def test_an_email_being_written_keeps_the_focus_when_the_customer_writes_meanwhile(
+    web_hub, new_page, login
+):
+    """The customer's next message draws the client card again (their conversation changed): the agent writing an
+    email on that card goes on typing where they were."""
+    from playwright.async_api import expect
+
+    await web_hub.push("Is my parcel insured?", name="Ilya Customer", email="ilya@example.com")
+    page, watch = await new_page()
+    await login(page, "agent1@example.com")
+    await page.click("#conversation-list >> text=Ilya Customer")
+    await page.click("#write-email")
+    text = page.locator("#outreach-text")
+    await text.click()
+    await text.press_sequentially("Yes, up to")
+    await web_hub.push("And the return shipping?", name="Ilya Customer", email="ilya@example.com")
+    await expect(page.locator("#timeline .entry-in")).to_have_count(2)
+    await expect(text).to_be_focused()
+    await text.press_sequentially(" 500 EUR.")
+    await expect(text).to_have_value("Yes, up to 500 EUR.")
+    watch.assert_clean()
+
+
 async def test_a_client_without_email_has_no_write_email(web_hub, new_page, login):
     await web_hub.api(
         "POST",

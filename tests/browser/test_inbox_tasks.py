@@ -202,3 +202,39 @@ async def test_a_half_typed_checklist_item_survives_a_colleagues_change_to_the_t
     await expect(field).to_have_value("")
     await expect(field).to_be_focused()  # ready for the next item
     watch.assert_clean()
+
+
+async def test_a_half_typed_checklist_item_on_the_card_survives_the_customers_next_message(
+    web_hub, new_page, login
+):
+    """The client card is drawn again when the customer writes (their conversation changes): the agent's
+    half-typed checklist item on the card, the focus and the caret stay."""
+    message = await web_hub.push("My order is late", name="Nina Client", email="nina@example.com")
+    conversation_id = message["conversation_id"]
+    agent1 = await web_hub.hub.store.users.get_by_email("agent1@example.com")
+    await create_task(
+        web_hub.hub, None, title="Chase the order", client_id=message["client_id"],
+        conversation_id=conversation_id, assignee_id=agent1.id,
+    )  # fmt: skip
+    one, watch = await new_page()
+    await login(one, "agent1@example.com")
+    await one.click("[data-tab=unassigned]")
+    await one.locator(f'.conv-item[data-conversation-id="{conversation_id}"]').click()
+    await expect(one.locator("#timeline .entry-in")).to_have_count(1)
+    await web_hub.api("PATCH", f"/api/v1/conversations/{conversation_id}", {"status": "resolved"})
+    status = one.locator("#client-card .card-conversations .status")
+    await expect(status).to_have_text("Resolved")
+    field = one.locator("#card-tasks .task-check-input")
+    await field.click()
+    await field.press_sequentially("Ask the wareho")
+
+    # the customer writes again: their conversation reopens, and the card is drawn again with it
+    await web_hub.push("Any news?", name="Nina Client", email="nina@example.com")
+    await expect(one.locator("#timeline .entry-in")).to_have_count(2)
+    await expect(status).to_have_text("Open")
+    await expect(field).to_have_value("Ask the wareho")
+    await expect(field).to_be_focused()
+    await field.press_sequentially("use")
+    await field.press("Enter")
+    await expect(one.locator("#card-tasks .task-checklist li")).to_have_text("Ask the warehouse")
+    watch.assert_clean()
