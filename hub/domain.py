@@ -98,9 +98,8 @@ class Identity(Model):
     kind: IdentityKind
     value: str
 
-    def __hash__(
-        self,
-    ) -> int:  # (pydantic's generated one goes through a field getter: the ingest hashes several)
+    # (pydantic's generated hash goes through a field getter: the ingest hashes several identities a message)
+    def __hash__(self) -> int:
         return hash((self.kind, self.value))
 
     @property

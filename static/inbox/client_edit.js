@@ -99,31 +99,16 @@ async function saveEdit() {
   renderCard();
 }
 
+// (data-keep: the card's redraw gives the field being typed in its focus and caret back, core.js keepingInput; its
+// text comes from the draft)
 function input(key, value, attrs, onValue) {
   return h("input", {
-    type: "text", value, dataset: { editKey: key }, ...attrs,
+    type: "text", value, dataset: { keep: `client-edit:${key}` }, ...attrs,
     oninput: (e) => onValue(e.target.value),
   });
 }
 
-function restoreFocus(key, start, end) {
-  queueMicrotask(() => {
-    const el = document.querySelector(`#client-card [data-edit-key="${CSS.escape(key)}"]`);
-    if (!el || document.activeElement === el) return;
-    el.focus();
-    try {
-      el.setSelectionRange(start, end);
-    } catch {
-      /* not a text input */
-    }
-  });
-}
-
 function editForm(client, draft) {
-  const active = document.activeElement;
-  if (active && active.dataset && active.dataset.editKey && active.closest("#client-card")) {
-    restoreFocus(active.dataset.editKey, active.selectionStart, active.selectionEnd);
-  }
   const rows = draft.fields.map((row, i) =>
     h("li", { className: "client-edit-field" },
       input(`field-key-${i}`, row.key, { "aria-label": t("client_edit.field_key"), maxlength: 100, disabled: draft.busy,

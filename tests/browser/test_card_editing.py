@@ -169,3 +169,31 @@ async def test_a_new_suggestion_shows_live_and_not_the_same_person_removes_it(we
     found = await web_hub.api("GET", "/api/v1/clients?q=Ivan")
     assert len(found["items"]) == 2
     watch.assert_clean()
+
+
+async def test_a_field_being_edited_keeps_its_text_and_focus_when_the_customer_writes(
+    web_hub, new_page, login
+):
+    """The customer's next message draws the card again (it reopens their conversation): the agent typing a field's
+    value goes on where they were."""
+    from playwright.async_api import expect
+
+    message = await inbound(web_hub, "Hello", name="Pavel Customer", email="pavel@example.com")
+    page, watch = await new_page()
+    await login(page, "agent1@example.com")
+    await open_client(page, "Pavel Customer")
+    await web_hub.api("PATCH", f"/api/v1/conversations/{message['conversation_id']}", {"status": "resolved"})
+    status = page.locator("#client-card .card-conversations .status")
+    await expect(status).to_have_text("Resolved")
+    await page.click("#client-edit-start")
+    await page.click("#client-edit-add-field")
+    await page.locator("#client-card .client-edit-key").last.fill("city")
+    value = page.locator("#client-card .client-edit-value").last
+    await value.click()
+    await value.press_sequentially("Novosi")
+    await inbound(web_hub, "Are you there?", name="Pavel Customer", email="pavel@example.com")
+    await expect(status).to_have_text("Open")  # the card was drawn again
+    await expect(value).to_be_focused()
+    await value.press_sequentially("birsk")
+    await expect(value).to_have_value("Novosibirsk")
+    watch.assert_clean()
