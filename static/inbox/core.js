@@ -7,12 +7,12 @@ export const fill = (el, ...children) => {
   append(el, children);
 };
 
-/** Run `draw()`, which replaces elements the user may be typing in (a push draws a view again): afterwards each
- * field marked with a `data-keep` key (one that keeps no draft of its own) gets back the text it held, and the
- * field that had the focus, found again by its `data-keep` key or its id, gets back the focus and the caret. */
+/** Run `draw()`, which replaces elements the user may be typing in (a push draws a view again): afterwards the
+ * field that had the focus, found again by its `data-keep` key or its id, gets back the focus and the caret, and
+ * each field marked `data-keep-text` as well (one that keeps no draft of its own in `state`) the text it held. */
 export function keepingInput(draw) {
   const kept = new Map();
-  for (const el of document.querySelectorAll("[data-keep]")) if (el.value) kept.set(el.dataset.keep, el.value);
+  for (const el of document.querySelectorAll("[data-keep-text]")) if (el.value) kept.set(el.dataset.keep, el.value);
   const active = document.activeElement;
   const key = active && active !== document.body ? (active.dataset && active.dataset.keep) || active.id || null : null;
   let start = null;
@@ -24,7 +24,7 @@ export function keepingInput(draw) {
     /* not a text field */
   }
   draw();
-  for (const el of document.querySelectorAll("[data-keep]")) {
+  for (const el of document.querySelectorAll("[data-keep-text]")) {
     const value = kept.get(el.dataset.keep);
     if (value !== undefined && !el.value) el.value = value;
   }

@@ -11,8 +11,8 @@
  * functions, keeps its own data in a key of `state`; hook it up in main.js (wire/start/rerenderAll) or socket.js.
  * Modules import each other freely (cycles are fine): no top-level code may call another module's function.
  * A view that pushes draw again (the card, the tasks) draws inside core.js keepingInput(): the focused field keeps
- * the focus and the caret (found again by its id or `data-keep`), and a field that keeps no draft of its own in
- * `state` carries a `data-keep` key so that its text survives too.
+ * the focus and the caret (found again by its id or `data-keep` key), and a field that keeps no draft of its own
+ * in `state` is marked `data-keep-text` too, so that its text survives.
  *
  * Safety rule: every text that comes from a customer, a user or a file (messages, names, file names, fields) is
  * put into the page as text (h() → createTextNode / textContent). The single exception is entry.html, the HTML of

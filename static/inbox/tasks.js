@@ -134,7 +134,7 @@ function checklist(task, where) {
   const toggle = (i, box) =>
     patchTask(task, { checklist: items.map((item, j) => (j === i ? { ...item, done: box.checked } : item)) }, box);
   const keep = `task-check:${where}:${task.id}`; // (core.js keepingInput: a redraw keeps what is typed here)
-  const input = h("input", { type: "text", className: "task-check-input", maxlength: 200, dataset: { keep },
+  const input = h("input", { type: "text", className: "task-check-input", maxlength: 200, dataset: { keep, keepText: "" },
     placeholder: t("tasks.add_item"), "aria-label": t("tasks.add_item") });
   return h(
     "div",

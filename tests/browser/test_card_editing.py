@@ -197,3 +197,27 @@ async def test_a_field_being_edited_keeps_its_text_and_focus_when_the_customer_w
     await value.press_sequentially("birsk")
     await expect(value).to_have_value("Novosibirsk")
     watch.assert_clean()
+
+
+async def test_removing_a_field_row_leaves_the_next_row_as_it_was(web_hub, new_page, login):
+    """The form draws itself from its draft: removing a row moves the next one up with its own (empty) value."""
+    from playwright.async_api import expect
+
+    await inbound(web_hub, "Hi", name="Rita Customer", email="rita@example.com")
+    page, watch = await new_page()
+    await login(page, "agent1@example.com")
+    await open_client(page, "Rita Customer")
+    await page.click("#client-edit-start")
+    keys = page.locator("#client-card .client-edit-key")
+    values = page.locator("#client-card .client-edit-value")
+    before = await keys.count()
+    await page.click("#client-edit-add-field")
+    await keys.nth(before).fill("city")
+    await values.nth(before).fill("Omsk")
+    await page.click("#client-edit-add-field")
+    await keys.nth(before + 1).fill("floor")
+    await page.locator("#client-card .client-edit-remove").nth(before).click()
+    await expect(keys).to_have_count(before + 1)
+    await expect(keys.nth(before)).to_have_value("floor")
+    await expect(values.nth(before)).to_have_value("")
+    watch.assert_clean()
