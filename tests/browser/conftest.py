@@ -93,6 +93,16 @@ class WebHub:
                 self.tokens[email] = (await r.json())["token"]
         return self.tokens[email]
 
+    async def resolve_on_card(self, page: Any, conversation_id: str) -> Any:
+        """Resolve the conversation by API and wait until `page`'s client card shows it: the card's status chip,
+        whose change (Resolved -> Open on the customer's next message) tells a test the card was drawn again."""
+        from playwright.async_api import expect
+
+        await self.api("PATCH", f"/api/v1/conversations/{conversation_id}", {"status": "resolved"})
+        status = page.locator("#client-card .card-conversations .status")
+        await expect(status).to_have_text("Resolved")
+        return status
+
     async def api(self, method: str, path: str, body: Any = None, *, as_user: tuple[str, str] = ADMIN) -> Any:
         headers = {"Authorization": f"Bearer {await self.token(*as_user)}"}
         async with self.http.request(method, f"{self.url}{path}", json=body, headers=headers) as r:
