@@ -9,7 +9,11 @@ every step hands the GIL back and must win it again from a thread that is busy i
     (each returned row is one more step, one more GIL hand-off);
   - set: the same batch as two set-based statements (one INSERT of all entries, one UPDATE ... FROM VALUES of their
     conversations, one message per conversation), still with RETURNING;
-  - one: the set-based statements without RETURNING, the touched conversations read back as one JSON row.
+  - one: the set-based statements without RETURNING, the touched conversations read back as one JSON row;
+  - process: today's per-message statements in a child process (a GIL of its own). The main thread sends it each
+    batch over a pipe and takes the answer back between its own work, as the event loop would with a reader
+    callback (no second thread waits for the GIL); two batches are in flight, so the child never waits for the
+    parent's next one. Sending and receiving count against the Python side.
 
 Each runs alone on a writer thread, then again while the main thread runs pydantic work (what requests do) for the
 same time. "kept" is each side's rate beside the other over its rate alone; their sum is 1 for no overlap (what
@@ -24,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import multiprocessing.connection
 import random
 import sqlite3
 import sys
@@ -49,6 +55,7 @@ MODES = {
     "rows": "per message: INSERT and touch, each with RETURNING (today)",
     "set": "set-based INSERT and UPDATE ... FROM VALUES, with RETURNING",
     "one": "set-based, no RETURNING, the conversations read back as one JSON row",
+    "process": "per message as today, in a child process fed over a pipe",
 }
 
 
@@ -109,9 +116,63 @@ def _write(conn: sqlite3.Connection, batches: list[list[tuple]], mode: str, stop
     return done
 
 
-def _python(stop: threading.Event) -> int:
+def _child(path: str, pipe: multiprocessing.connection.Connection) -> None:
+    """The process mode's writer: each batch in one transaction, answered with the rows the hub would read back."""
+    conn = sql_floor._connect(path)
+    pipe.send("ready")
+    while (batch := pipe.recv()) is not None:
+        answer = []
+        conn.execute("BEGIN IMMEDIATE")
+        for _, insert, touch in batch:
+            seq = conn.execute(_INSERT, insert).fetchall()
+            answer.append((seq, conn.execute(*touch).fetchall()))
+        conn.execute("COMMIT")
+        pipe.send(answer)
+    conn.close()
+
+
+class _Feed:
+    """The parent's side of the process mode: two batches in flight, the next one sent as each answer comes back."""
+
+    def __init__(self, path: str, batches: list[list[tuple]]) -> None:
+        self.pipe, theirs = multiprocessing.Pipe()
+        self.child = multiprocessing.get_context("spawn").Process(target=_child, args=(path, theirs))
+        self.child.start()
+        assert self.pipe.recv() == "ready"  # (its imports and its connection before the clock starts)
+        self.pending = iter(batches)
+        self.in_flight = self.written = 0
+
+    def start(self) -> None:
+        for _ in range(2):
+            self._send()
+
+    def _send(self) -> None:
+        batch = next(self.pending, None)
+        if batch is not None:
+            self.pipe.send(batch)
+            self.in_flight += 1
+
+    def take(self, *, wait: bool) -> None:
+        """Take one answer (if one is there, or waiting for it) and send the next batch."""
+        if wait or self.pipe.poll():
+            self.written += len(self.pipe.recv())
+            self.in_flight -= 1
+            self._send()
+
+    def close(self) -> None:
+        for _ in range(self.in_flight):
+            self.pipe.recv()
+        self.pipe.send(None)
+        self.child.join()
+
+
+def _python(stop: threading.Event, feed: _Feed | None = None) -> int:
+    """Pydantic work until `stop` (iterations done). With a feed, the child's answers are taken between every 8
+    iterations, as a reader callback on the event loop would take them."""
     now, n = utcnow(), 0
     while not stop.is_set():
+        if feed is not None and n % 8 == 0:
+            feed.take(wait=False)
         entry = TimelineEntry(
             client_id="c",
             conversation_id="v",
@@ -140,10 +201,24 @@ def _run(mode: str | None, python: bool, seconds: float) -> tuple[float, float]:
         stop = threading.Event()
         written: list[int] = []
         writer = None
+        timer = threading.Timer(seconds, stop.set)
+        if mode == "process":
+            conn.close()
+            feed = _Feed(path, batches)
+            timer.start()
+            feed.start()
+            if python:
+                iterations = _python(stop, feed)
+            else:  # the child alone: this side only waits for its answers
+                iterations = 0
+                while not stop.is_set():
+                    feed.take(wait=True)
+            timer.join()
+            feed.close()
+            return iterations / seconds, feed.written / seconds
         if mode is not None:
             writer = threading.Thread(target=lambda: written.append(_write(conn, batches, mode, stop)))
             writer.start()
-        timer = threading.Timer(seconds, stop.set)
         timer.start()
         iterations = _python(stop) if python else 0
         timer.join()
