@@ -106,6 +106,8 @@ export const state = {
   openSeq: 0,
   entries: new Map(),
   entryEls: new Map(),
+  // own notes being edited: entry id -> the text in the edit box (entry.js draws the form from it on every redraw)
+  noteEdits: new Map(),
   timelineCursor: null,
   mode: "reply",
   drafts: new Map(),

@@ -140,17 +140,19 @@ export function renderEntry(entry) {
         onclick: () => openTaskDialog(taskFromEntry(entry)) }, t("entry.create_task")),
       ownNote(entry)
         ? h("button", { type: "button", className: "link-btn entry-edit",
-          onclick: (ev) => editNote(entry, ev.target.closest("li")) }, t("entry.edit"))
+          onclick: () => editNote(entry) }, t("entry.edit"))
         : null,
     ),
-    h(
-      "div",
-      { className: "bubble" },
-      entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(systemText(entry)) : systemText(entry)) : null,
-      htmlBlock(entry),
-      entry.kind === "call" ? callBlock(entry) : null,
-      attachmentsBlock(entry),
-    ),
+    state.noteEdits.has(entry.id) && ownNote(entry)
+      ? h("div", { className: "bubble" }, noteEditForm(entry))
+      : h(
+        "div",
+        { className: "bubble" },
+        entry.text ? h("div", { className: "entry-text" }, kind === "note" ? withMentions(systemText(entry)) : systemText(entry)) : null,
+        htmlBlock(entry),
+        entry.kind === "call" ? callBlock(entry) : null,
+        attachmentsBlock(entry),
+      ),
     deliveryBlock(entry),
   );
 }
@@ -166,24 +168,43 @@ function editHistory(entry) {
   return entry.meta.edits.map((e) => `${formatFull(e.replaced_at)}: ${e.text}`).join("\n");
 }
 
-function editNote(entry, li) {
-  const bubble = li && li.querySelector(".bubble");
-  if (!bubble || bubble.querySelector("form")) return;
-  const box = h("textarea", { className: "note-edit-text", rows: 3, "aria-label": t("entry.edit") });
-  box.value = entry.text;
+// The form is drawn from `state.noteEdits` by renderEntry, so a redraw of the entry (a colleague's change pushed as
+// timeline:updated, a language switch) keeps the text being typed; upsertEntry keeps its focus (keepingInput).
+function editNote(entry) {
+  if (state.noteEdits.has(entry.id)) return;
+  state.noteEdits.set(entry.id, entry.text);
+  upsertEntry(state.entries.get(entry.id) || entry);
+  const box = document.querySelector(`[data-keep="${CSS.escape(noteEditKey(entry))}"]`);
+  if (box) box.focus();
+}
+
+function noteEditKey(entry) {
+  return `note-edit:${entry.id}`;
+}
+
+function stopEditing(entry) {
+  state.noteEdits.delete(entry.id);
+  upsertEntry(state.entries.get(entry.id) || entry);
+}
+
+function noteEditForm(entry) {
+  const box = h("textarea", { className: "note-edit-text", rows: 3, "aria-label": t("entry.edit"),
+    dataset: { keep: noteEditKey(entry) },
+    oninput: () => state.noteEdits.set(entry.id, box.value) });
+  box.value = state.noteEdits.get(entry.id);
   const save = h("button", { type: "submit", className: "btn btn-small" }, t("entry.save"));
   const cancel = h("button", { type: "button", className: "btn btn-small btn-quiet",
-    onclick: () => upsertEntry(entry) }, t("entry.cancel"));
-  const form = h("form", { className: "note-edit", onsubmit: async (ev) => {
+    onclick: () => stopEditing(entry) }, t("entry.cancel"));
+  return h("form", { className: "note-edit", onsubmit: async (ev) => {
     ev.preventDefault();
     save.disabled = true;
     try {
-      upsertEntry(await api("PATCH", `/api/v1/entries/${enc(entry.id)}`, { text: box.value }));
+      const saved = await api("PATCH", `/api/v1/entries/${enc(entry.id)}`, { text: box.value });
+      state.noteEdits.delete(entry.id);
+      upsertEntry(saved);
     } catch (err) {
       toast(errorText(err));
       save.disabled = false;
     }
   } }, box, h("div", { className: "note-edit-actions" }, save, cancel));
-  bubble.replaceChildren(form);
-  box.focus();
 }

@@ -1,7 +1,7 @@
 /* The client's unified timeline: loading, ordering, live upserts. */
 import { api, enc, errorText, toast } from "./api.js";
 import { renderCard } from "./card.js";
-import { PAGE, els, me, state } from "./core.js";
+import { PAGE, els, keepingInput, me, state } from "./core.js";
 import { renderEntry } from "./entry.js";
 import { translatedOr } from "./format.js";
 
@@ -10,6 +10,7 @@ import { translatedOr } from "./format.js";
 export function resetTimeline() {
   state.entries.clear();
   state.entryEls.clear();
+  state.noteEdits.clear();
   state.timelineCursor = null;
   els.timeline.replaceChildren();
   els.timelineMore.hidden = true;
@@ -64,7 +65,7 @@ export function upsertEntry(entry, { scroll = true } = {}) {
   const old = state.entryEls.get(entry.id);
   state.entryEls.set(entry.id, el);
   if (old) {
-    old.replaceWith(el);
+    keepingInput(() => old.replaceWith(el)); // a note being edited in it keeps its focus and caret
     return;
   }
   let after = els.timeline.lastElementChild;
@@ -77,11 +78,13 @@ export function upsertEntry(entry, { scroll = true } = {}) {
 }
 
 export function rerenderTimeline() {
-  for (const [id, entry] of state.entries) {
-    const el = renderEntry(entry);
-    state.entryEls.get(id).replaceWith(el);
-    state.entryEls.set(id, el);
-  }
+  keepingInput(() => {
+    for (const [id, entry] of state.entries) {
+      const el = renderEntry(entry);
+      state.entryEls.get(id).replaceWith(el);
+      state.entryEls.set(id, el);
+    }
+  });
 }
 
 export function entryClass(entry) {
