@@ -18,6 +18,7 @@ Phases (each bounded in time and count):
 
     .venv/bin/python bench/load.py            # = make bench (about 4 minutes)
     .venv/bin/python bench/load.py --quick    # a smoke run (shorter phases, fewer sockets)
+    .venv/bin/python bench/load.py --pin 1    # the servers on one core, the load generator on the others
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ SECRET_KEY = secrets.token_urlsafe(48)
 LIVE: list[subprocess.Popen[bytes]] = []
 DEFLATE: list[bool] = []  # --deflate: the agent sockets offer permessage-deflate (browsers do)
 HUB_EXTRA: dict[str, str] = {}  # --hub-env NAME=VALUE: settings for the hub processes (A/B runs)
+# --pin: the servers (bare and hub, each with its threads and workers) on these cores, the bench's own load
+# generator and agent processes on the others, so that neither takes CPU from the other
+SERVER_CPUS: set[int] = set()
 
 
 def free_port() -> int:
@@ -70,6 +74,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+def _server_child() -> None:
+    _die_with_parent()
+    if SERVER_CPUS:
+        os.sched_setaffinity(0, SERVER_CPUS)
+
+
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         import ctypes
@@ -78,7 +88,9 @@ def _die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None, **kw) -> subprocess.Popen[bytes]:
+def spawn(
+    cmd: list[str], log: Path, env: dict[str, str] | None = None, *, server: bool = False, **kw
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         proc = subprocess.Popen(
             cmd,
@@ -86,7 +98,7 @@ def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None, **kw) ->
             stdout=kw.pop("stdout", out),
             stderr=out,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_server_child if server else _die_with_parent,
             **kw,
         )
     LIVE.append(proc)
@@ -181,7 +193,7 @@ class Server:
         self.port = free_port()
         log = self.workdir / f"{self.name}.log"
         if self.bare:
-            self.proc = spawn([PY, str(HERE / "bare_server.py"), str(self.port)], log)
+            self.proc = spawn([PY, str(HERE / "bare_server.py"), str(self.port)], log, server=True)
             return
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(
@@ -206,7 +218,7 @@ class Server:
             cmd = [PY, "-m", "hub.cli", "serve"]
         if self.workers:
             cmd += ["--workers", str(self.workers)]
-        self.proc = spawn(cmd, log, env=env, cwd=self.workdir)
+        self.proc = spawn(cmd, log, env=env, cwd=self.workdir, server=True)
 
     async def ready(self, http: aiohttp.ClientSession) -> None:
         assert self.proc is not None
@@ -670,6 +682,7 @@ async def run(args: argparse.Namespace) -> None:
             rproc = spawn(
                 [redis, "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                 workdir / "redis.log",
+                server=True,
             )
             await asyncio.sleep(0.5)
             try:
@@ -785,7 +798,22 @@ def main() -> None:
         action="store_true",
         help="the agent sockets offer permessage-deflate, as browsers do (the servers then compress every frame)",
     )
+    p.add_argument(
+        "--pin",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the servers on the first N cores, the load generator and agents on the rest (0: no pinning)",
+    )
     args = p.parse_args()
+    if args.pin:
+        cores = sorted(os.sched_getaffinity(0))
+        if not 0 < args.pin < len(cores):
+            p.error(
+                f"--pin {args.pin}: this machine has {len(cores)} cores for the servers and the load generator"
+            )
+        SERVER_CPUS.update(cores[: args.pin])
+        os.sched_setaffinity(0, cores[args.pin :])  # (the agent processes inherit it)
     if args.deflate:
         DEFLATE.append(True)
     HUB_EXTRA.update(v.split("=", 1) for v in args.hub_env)
